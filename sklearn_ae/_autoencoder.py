@@ -1,0 +1,202 @@
+"""The deep autoencoder and the linear autoencoder."""
+
+from ._base import _BaseAutoEncoder
+from ._compat import StrOptions
+from ._docstrings import fill_doc
+from ._modules import ACTIVATIONS
+
+
+@fill_doc
+class AutoEncoder(_BaseAutoEncoder):
+    """Deep (nonlinear) autoencoder for dimensionality reduction.
+
+    An encoder ``h`` maps each sample to a code of ``n_components`` numbers
+    and a mirrored decoder ``g`` maps codes back; both are multilayer
+    perceptrons trained to minimise the reconstruction loss, read as a
+    negative log-likelihood:
+
+    ``L(x) = -log p(x | g(h(x)))``
+
+    a unit-variance Gaussian (``loss="mse"``, squared error) or a Bernoulli
+    (``loss="bce"``, binary cross-entropy, for data in [0, 1]).
+    Unlike t-SNE or Isomap, the fitted encoder maps new points
+    (:meth:`transform`), and the decoder maps codes back to data space
+    (:meth:`inverse_transform`).
+
+    Parameters
+    ----------
+    n_components : int, default=2
+        Size of the code (the embedding dimension).
+
+    hidden_layer_sizes : tuple of int, default=(256, 128)
+        Widths of the encoder's hidden layers; the decoder mirrors them.
+
+    activation : {"relu", "tanh", "logistic", "elu", "gelu", "identity"}, \
+default="relu"
+        Nonlinearity between layers. The code layer and the output layer are
+        linear (the output is a Bernoulli logit for ``loss="bce"``).
+
+    loss : {"mse", "bce"}, default="mse"
+        Reconstruction likelihood: ``"mse"`` is a unit-variance Gaussian,
+        ``"bce"`` a Bernoulli for features in [0, 1].
+
+{training_parameters}
+
+    Attributes
+    ----------
+{training_attributes}
+
+    See Also
+    --------
+    LinearAutoEncoder : The linear special case, which recovers PCA's
+        subspace.
+    sklearn.decomposition.PCA : Linear dimensionality reduction.
+    sklearn.manifold.Isomap : Neighbourhood-graph embedding.
+
+    Notes
+    -----
+    The network reads standardised inputs (the training mean and standard
+    deviation are stored in the module) and, for ``loss="mse"``, maps its
+    output back to data units, so unscaled data trains well without a
+    scaler while the loss and :meth:`score` stay in data units.
+
+    Training runs in float32 (the speed torch users expect). Float64 input
+    is transformed by a float64 copy of the trained weights, so outputs keep
+    the input's dtype and do not depend on how rows are batched.
+
+    Sparse input is refused with a TypeError; densify it first.
+
+    References
+    ----------
+    Hinton, G. E., & Salakhutdinov, R. R. (2006). Reducing the dimensionality
+    of data with neural networks. Science, 313(5786), 504-507.
+
+    Examples
+    --------
+    >>> from sklearn.datasets import load_digits
+    >>> from sklearn_ae import AutoEncoder
+    >>> X, _ = load_digits(return_X_y=True)
+    >>> ae = AutoEncoder(n_components=2, max_iter=5, random_state=0).fit(X)
+    >>> ae.transform(X).shape
+    (1797, 2)
+    >>> ae.inverse_transform(ae.transform(X[:3])).shape
+    (3, 64)
+    """
+
+    _parameter_constraints: dict = {
+        **_BaseAutoEncoder._parameter_constraints,
+        "hidden_layer_sizes": ["array-like"],
+        "activation": [StrOptions(set(ACTIVATIONS))],
+        "loss": [StrOptions({"mse", "bce"})],
+    }
+
+    def __init__(
+        self,
+        n_components=2,
+        *,
+        hidden_layer_sizes=(256, 128),
+        activation="relu",
+        loss="mse",
+        batch_size=128,
+        learning_rate_init=1e-3,
+        max_iter=200,
+        early_stopping=False,
+        validation_fraction=0.1,
+        n_iter_no_change=10,
+        tol=1e-4,
+        device="auto",
+        random_state=None,
+        verbose=0,
+        warm_start=False,
+    ):
+        self.n_components = n_components
+        self.hidden_layer_sizes = hidden_layer_sizes
+        self.activation = activation
+        self.loss = loss
+        self.batch_size = batch_size
+        self.learning_rate_init = learning_rate_init
+        self.max_iter = max_iter
+        self.early_stopping = early_stopping
+        self.validation_fraction = validation_fraction
+        self.n_iter_no_change = n_iter_no_change
+        self.tol = tol
+        self.device = device
+        self.random_state = random_state
+        self.verbose = verbose
+        self.warm_start = warm_start
+
+
+@fill_doc
+class LinearAutoEncoder(_BaseAutoEncoder):
+    """Linear autoencoder: one linear encoder layer, one linear decoder layer.
+
+        The code is ``h = W (x - mu)`` and the reconstruction ``g(h) = V h + b``,
+        trained on the squared error (a unit-variance Gaussian likelihood). At its
+        optimum the codes span the same subspace as PCA's first ``n_components``
+        principal components (Baldi & Hornik, 1989): the codes are PCA's scores up
+        to an invertible linear map, though not orthogonal or ordered by variance.
+        It is the baseline that shows what the nonlinear models add.
+
+        Parameters
+        ----------
+        n_components : int, default=2
+            Size of the code.
+
+    {training_parameters}
+
+        Attributes
+        ----------
+    {training_attributes}
+
+        See Also
+        --------
+        AutoEncoder : The deep, nonlinear autoencoder.
+        sklearn.decomposition.PCA : The closed-form solution of the same problem.
+
+        References
+        ----------
+        Baldi, P., & Hornik, K. (1989). Neural networks and principal component
+        analysis: Learning from examples without local minima. Neural Networks,
+        2(1), 53-58.
+
+        Examples
+        --------
+        >>> from sklearn.datasets import load_digits
+        >>> from sklearn_ae import LinearAutoEncoder
+        >>> X, _ = load_digits(return_X_y=True)
+        >>> lae = LinearAutoEncoder(n_components=5, max_iter=5, random_state=0)
+        >>> lae.fit_transform(X).shape
+        (1797, 5)
+    """
+
+    def __init__(
+        self,
+        n_components=2,
+        *,
+        batch_size=128,
+        learning_rate_init=1e-3,
+        max_iter=200,
+        early_stopping=False,
+        validation_fraction=0.1,
+        n_iter_no_change=10,
+        tol=1e-4,
+        device="auto",
+        random_state=None,
+        verbose=0,
+        warm_start=False,
+    ):
+        self.n_components = n_components
+        self.batch_size = batch_size
+        self.learning_rate_init = learning_rate_init
+        self.max_iter = max_iter
+        self.early_stopping = early_stopping
+        self.validation_fraction = validation_fraction
+        self.n_iter_no_change = n_iter_no_change
+        self.tol = tol
+        self.device = device
+        self.random_state = random_state
+        self.verbose = verbose
+        self.warm_start = warm_start
+
+    def _architecture(self):
+        return (), "identity", "mse"

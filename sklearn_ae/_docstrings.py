@@ -1,0 +1,83 @@
+"""Docstring pieces shared by every estimator, filled in with ``fill_doc``.
+
+The training parameters are the same for all autoencoders; writing them once
+keeps the variants' docstrings in step.
+"""
+
+TRAINING_PARAMETERS = """\
+    batch_size : int, default=128
+        Samples per gradient step. An epoch of n samples makes
+        ``ceil(n / batch_size)`` Adam updates.
+
+    learning_rate_init : float, default=1e-3
+        Adam's learning rate. If training stops with a "loss became nan"
+        error, divide it by 10.
+
+    max_iter : int, default=200
+        Maximum number of epochs (passes over the training data).
+
+    early_stopping : bool, default=False
+        If True, hold out ``validation_fraction`` of the data, stop when the
+        validation loss stops improving and keep the best weights. If False,
+        stop when the training loss stops improving.
+
+    validation_fraction : float, default=0.1
+        Share of the training data held out when ``early_stopping=True``.
+
+    n_iter_no_change : int or None, default=10
+        Stop after this many epochs without a relative improvement of at
+        least ``tol`` in the monitored loss. None trains all ``max_iter``
+        epochs.
+
+    tol : float, default=1e-4
+        Relative improvement of the monitored loss that counts as progress.
+
+    device : str, default="auto"
+        Where torch computes: ``"auto"`` (CUDA, then MPS, then CPU),
+        ``"cpu"``, ``"cuda"``, ``"cuda:N"`` or ``"mps"``. Outputs are always
+        numpy arrays on the CPU, and a model fitted on a GPU unpickles on a
+        machine without one.
+
+    random_state : int, RandomState instance or None, default=None
+        Seeds weight initialisation, shuffling and any noise. An int gives the
+        same model on every CPU run; torch's global RNG state is left as it
+        was.
+
+    verbose : int, default=0
+        0 is silent, 1 shows a progress bar over epochs, 2 also prints
+        skorch's per-epoch table.
+
+    warm_start : bool, default=False
+        If True, a new ``fit`` continues training the fitted network for up
+        to ``max_iter`` more epochs instead of starting afresh."""
+
+TRAINING_ATTRIBUTES = """\
+    n_features_in_ : int
+        Number of features seen during :term:`fit`.
+
+    feature_names_in_ : ndarray of shape (`n_features_in_`,)
+        Names of features seen during :term:`fit`. Defined only when `X`
+        has feature names that are all strings.
+
+    n_iter_ : int
+        Number of epochs trained (summed over warm-started fits).
+
+    loss_curve_ : ndarray of shape (n_iter_,)
+        Mean training loss (negative log-likelihood plus any penalty, without
+        constants) of each epoch.
+
+    validation_loss_curve_ : ndarray of shape (n_iter_,)
+        Mean validation loss of each epoch; only when ``early_stopping=True``.
+
+    net_ : skorch.NeuralNet
+        The trained skorch net; ``net_.module_`` is the torch module and
+        ``net_.history`` the full training history."""
+
+
+def fill_doc(cls):
+    """Fill ``{training_parameters}`` and ``{training_attributes}`` in a docstring."""
+    # str.replace, not str.format: docstrings hold literal braces.
+    cls.__doc__ = cls.__doc__.replace(
+        "{training_parameters}", TRAINING_PARAMETERS
+    ).replace("{training_attributes}", TRAINING_ATTRIBUTES)
+    return cls

@@ -1,0 +1,269 @@
+"""The training layer: skorch's loop, fed with tensor slices.
+
+skorch runs the epochs, callbacks, history and early stopping. Two things are
+ours: batches of in-memory arrays are cut from one tensor by slicing, which
+avoids skorch's per-sample ``Dataset.__getitem__`` and collation (2.1x the cost
+of a bare torch loop on a small model, measured in ``benchmarks/speed.py``),
+and the loss is handed the whole module output so each variant can add its
+penalty.
+"""
+
+import contextlib
+import math
+
+import numpy as np
+import torch
+from sklearn.utils import check_random_state
+from skorch import NeuralNet
+from skorch.callbacks import Callback, EarlyStopping
+
+
+def resolve_device(device):
+    """Turn the ``device`` parameter into a ``torch.device``.
+
+    ``"auto"`` picks CUDA, then Apple's MPS, then the CPU. Anything torch
+    does not parse, or an accelerator this machine lacks, is a ValueError.
+    """
+    if device == "auto":
+        if torch.cuda.is_available():
+            return torch.device("cuda")
+        if _mps_available():
+            return torch.device("mps")
+        return torch.device("cpu")
+    try:
+        resolved = torch.device(device)
+    except (RuntimeError, TypeError) as exc:
+        raise ValueError(
+            f"device={device!r} is not a device torch knows; use 'auto', 'cpu', "
+            "'cuda', 'cuda:N' or 'mps'."
+        ) from exc
+    if resolved.type == "cuda":
+        if not torch.cuda.is_available():
+            raise ValueError(
+                f"device={device!r} was requested but CUDA is not available on "
+                "this machine; use device='auto' or 'cpu'."
+            )
+        if resolved.index is not None and resolved.index >= torch.cuda.device_count():
+            raise ValueError(
+                f"device={device!r} does not exist: this machine has "
+                f"{torch.cuda.device_count()} CUDA device(s)."
+            )
+    elif resolved.type == "mps":
+        if not _mps_available():
+            raise ValueError(
+                f"device={device!r} was requested but MPS is not available on "
+                "this machine; use device='auto' or 'cpu'."
+            )
+    elif resolved.type != "cpu":
+        raise ValueError(
+            f"device={device!r} is not supported; use 'auto', 'cpu', 'cuda', "
+            "'cuda:N' or 'mps'."
+        )
+    return resolved
+
+
+def _mps_available():
+    backend = getattr(torch.backends, "mps", None)
+    return backend is not None and backend.is_available()
+
+
+def torch_seed(random_state):
+    """A 31-bit torch seed drawn from a scikit-learn ``random_state``."""
+    return int(check_random_state(random_state).randint(np.iinfo(np.int32).max))
+
+
+@contextlib.contextmanager
+def seeded(seed, device):
+    """Seed torch inside the block and restore the global RNG state after.
+
+    Everything random in training (initial weights, shuffling, noise, the
+    VAE's reparameterisation) draws from torch's default generators, so one
+    seed makes a fit reproducible; ``fork_rng`` puts the caller's RNG state
+    back, so fitting never changes the user's random streams.
+    """
+    accelerated = device.type in ("cuda", "mps")
+    with torch.random.fork_rng(
+        devices=[device] if accelerated else [],
+        device_type=device.type if accelerated else "cuda",
+    ):
+        torch.manual_seed(seed)
+        yield
+
+
+class TensorDataset(torch.utils.data.Dataset):
+    """Inputs and targets held as whole tensors, possibly on the device.
+
+    ``targets`` is None for an autoencoder (the input is its own target).
+    ``labels`` carries class labels for the conditional and adversarial models.
+    """
+
+    def __init__(self, inputs, labels=None):
+        self.inputs = inputs
+        self.labels = labels
+
+    def __len__(self):
+        return len(self.inputs)
+
+    def __getitem__(self, i):
+        # Only for tools that insist on item access; training never uses it.
+        label = None if self.labels is None else self.labels[i]
+        return self.inputs[i], label
+
+
+class TensorBatchIterator:
+    """Batches as slices of a :class:`TensorDataset`, shuffled with torch.
+
+    Each batch is ``(encoder_input, (target, labels))``: ``corrupt``, when
+    given, turns the clean batch into the encoder's input (the denoising
+    autoencoder's noise), and is applied only to training batches.
+    """
+
+    def __init__(self, dataset, batch_size, shuffle=False, corrupt=None):
+        self.dataset = dataset
+        self.batch_size = batch_size
+        self.shuffle = shuffle
+        self.corrupt = corrupt
+
+    def __len__(self):
+        return math.ceil(len(self.dataset) / self.batch_size)
+
+    def __iter__(self):
+        inputs, labels = self.dataset.inputs, self.dataset.labels
+        n = len(inputs)
+        order = torch.randperm(n, device=inputs.device) if self.shuffle else None
+        for start in range(0, n, self.batch_size):
+            if order is None:
+                rows = slice(start, start + self.batch_size)
+            else:
+                rows = order[start : start + self.batch_size]
+            target = inputs[rows]
+            batch_labels = None if labels is None else labels[rows]
+            encoder_input = target if self.corrupt is None else self.corrupt(target)
+            yield encoder_input, (target, batch_labels)
+
+
+class AutoEncoderNet(NeuralNet):
+    """skorch's ``NeuralNet`` with the autoencoder's loss protocol.
+
+    ``criterion`` is a :class:`~sklearn_ae._losses.ReconstructionLoss` (or a
+    variant's subclass); it receives the module output, the clean target, the
+    encoder's input and the module, so a penalty can use any of them.
+    """
+
+    def __init__(self, *args, corrupt=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.corrupt = corrupt
+
+    def get_iterator(self, dataset, training=False):
+        return TensorBatchIterator(
+            dataset,
+            self.batch_size,
+            shuffle=training,
+            corrupt=self.corrupt if training else None,
+        )
+
+    def infer(self, x, **fit_params):
+        return self.module_(x, **fit_params)
+
+    def get_loss(self, y_pred, y_true, X=None, training=False):
+        target, labels = y_true
+        return self.criterion_(y_pred, target, inputs=X, module=self.module_)
+
+
+class NonFiniteLossGuard(Callback):
+    """Stop training with a clear error once the loss is NaN or infinite.
+
+    A diverged model would otherwise train on and hand back NaN codes.
+    Checked once an epoch, on skorch's epoch mean, to keep batches free of
+    extra work; one NaN batch makes the mean NaN.
+    """
+
+    def on_epoch_end(self, net, **kwargs):
+        loss = net.history[-1, "train_loss"]
+        if not math.isfinite(loss):
+            raise FloatingPointError(
+                f"The training loss became {loss} at epoch {len(net.history)}: "
+                "training diverged. Try a smaller learning_rate_init (e.g. 10x "
+                "smaller) or scale the input features."
+            )
+
+
+class EpochProgressBar(Callback):
+    """One tqdm bar over epochs with the latest losses as its postfix."""
+
+    def __init__(self, total, desc):
+        self.total = total
+        self.desc = desc
+
+    def on_train_begin(self, net, **kwargs):
+        from tqdm.auto import tqdm
+
+        self.bar_ = tqdm(total=self.total, desc=self.desc, unit="epoch", leave=False)
+
+    def on_epoch_end(self, net, **kwargs):
+        row = net.history[-1]
+        postfix = {"loss": f"{row['train_loss']:.4g}"}
+        if "valid_loss" in row:
+            postfix["val_loss"] = f"{row['valid_loss']:.4g}"
+        self.bar_.set_postfix(postfix, refresh=False)
+        self.bar_.update(1)
+
+    def on_train_end(self, net, **kwargs):
+        self.bar_.close()
+
+
+def _silent(*args, **kwargs):
+    pass
+
+
+def make_callbacks(estimator, name):
+    """skorch callbacks from the estimator's stopping and verbosity settings."""
+    callbacks = [("non_finite_guard", NonFiniteLossGuard())]
+    if estimator.n_iter_no_change is not None:
+        monitor = "valid_loss" if estimator.early_stopping else "train_loss"
+        callbacks.append(
+            (
+                "early_stopping",
+                EarlyStopping(
+                    monitor=monitor,
+                    patience=estimator.n_iter_no_change,
+                    threshold=estimator.tol,
+                    threshold_mode="rel",
+                    load_best=estimator.early_stopping,
+                    sink=print if estimator.verbose >= 2 else _silent,
+                ),
+            )
+        )
+    if estimator.verbose:
+        callbacks.append(("progress", EpochProgressBar(estimator.max_iter, name)))
+    return callbacks
+
+
+def make_net(module, criterion, *, estimator, device, corrupt):
+    """Build the skorch net that trains ``module`` with ``criterion``."""
+    verbose = estimator.verbose
+    return AutoEncoderNet(
+        module=module,
+        criterion=criterion,
+        optimizer=torch.optim.Adam,
+        lr=estimator.learning_rate_init,
+        max_epochs=estimator.max_iter,
+        batch_size=estimator.batch_size,
+        train_split=None,
+        callbacks=make_callbacks(estimator, type(estimator).__name__),
+        device=device,
+        corrupt=corrupt,
+        # skorch's per-epoch table only at verbose >= 2; the bar says enough at 1.
+        verbose=int(verbose >= 2),
+    )
+
+
+__all__ = [
+    "AutoEncoderNet",
+    "TensorBatchIterator",
+    "TensorDataset",
+    "make_net",
+    "resolve_device",
+    "seeded",
+    "torch_seed",
+]

@@ -1,0 +1,15 @@
+"""Small, fast configurations of every public estimator, for the tests."""
+
+import sklearn_ae
+
+# Tiny networks and few epochs: the checks test the API, not the fit quality.
+SMALL = {"max_iter": 5, "batch_size": 32, "random_state": 0, "device": "cpu"}
+SMALL_NETWORK = {**SMALL, "hidden_layer_sizes": (8,)}
+
+
+def small_estimators():
+    """One instance of each public estimator, configured to train fast."""
+    return [
+        sklearn_ae.AutoEncoder(**SMALL_NETWORK),
+        sklearn_ae.LinearAutoEncoder(**SMALL),
+    ]
