@@ -64,17 +64,18 @@ class ReconstructionLoss(nn.Module):
         super().__init__()
         self.loss = loss
 
-    def forward(self, output, target, inputs=None, module=None):
+    def forward(self, output, target, inputs=None, module=None, labels=None):
         """Return the scalar training loss for one batch.
 
         ``output`` is the module's :class:`~sklearn_ae._modules.ModuleOutput`,
         ``target`` the clean batch, ``inputs`` what the encoder saw (a
-        corrupted batch for a denoising autoencoder) and ``module`` the torch
-        module, for penalties that need the encoder itself.
+        corrupted batch for a denoising autoencoder), ``module`` the torch
+        module, for penalties that need the encoder itself, and ``labels``
+        the batch's class labels when the model is given any.
         """
         nll = reconstruction_nll(output.decoded, target, self.loss).mean()
-        return nll + self.penalty(output, inputs, module)
+        return nll + self.penalty(output, inputs=inputs, module=module, labels=labels)
 
-    def penalty(self, output, inputs, module):
+    def penalty(self, output, *, inputs, module, labels):
         """Regulariser added to the mean NLL; zero for a plain autoencoder."""
         return 0.0

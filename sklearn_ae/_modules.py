@@ -4,6 +4,7 @@ Estimators build these in ``fit`` (see ``_BaseAutoEncoder._build_module``);
 users never need them directly.
 """
 
+import itertools
 from typing import NamedTuple
 
 import torch
@@ -47,7 +48,7 @@ def make_mlp(sizes, activation, *, output_activation=None):
         Key of ``ACTIVATIONS`` applied after the last layer.
     """
     layers = []
-    for i, (fan_in, fan_out) in enumerate(zip(sizes[:-1], sizes[1:])):
+    for i, (fan_in, fan_out) in enumerate(itertools.pairwise(sizes)):
         layers.append(nn.Linear(fan_in, fan_out))
         last = i == len(sizes) - 2
         name = output_activation if last else activation

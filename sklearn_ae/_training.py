@@ -162,12 +162,33 @@ class AutoEncoderNet(NeuralNet):
             corrupt=self.corrupt if training else None,
         )
 
-    def infer(self, x, **fit_params):
-        return self.module_(x, **fit_params)
+    def infer(self, x, labels=None, **fit_params):
+        # Conditional models read the labels; the others never see them.
+        if labels is None:
+            return self.module_(x, **fit_params)
+        return self.module_(x, labels, **fit_params)
+
+    def train_step_single(self, batch, **fit_params):
+        self._set_training(True)
+        inputs, y_true = batch
+        y_pred = self.infer(inputs, labels=y_true[1])
+        loss = self.get_loss(y_pred, y_true, X=inputs, training=True)
+        loss.backward()
+        return {"loss": loss, "y_pred": y_pred}
+
+    def validation_step(self, batch, **fit_params):
+        self._set_training(False)
+        inputs, y_true = batch
+        with torch.no_grad():
+            y_pred = self.infer(inputs, labels=y_true[1])
+            loss = self.get_loss(y_pred, y_true, X=inputs, training=False)
+        return {"loss": loss, "y_pred": y_pred}
 
     def get_loss(self, y_pred, y_true, X=None, training=False):
         target, labels = y_true
-        return self.criterion_(y_pred, target, inputs=X, module=self.module_)
+        return self.criterion_(
+            y_pred, target, inputs=X, module=self.module_, labels=labels
+        )
 
 
 class NonFiniteLossGuard(Callback):
