@@ -1,0 +1,48 @@
+"""AutoEncoder and LinearAutoEncoder: they learn what their math says."""
+
+import numpy as np
+from scipy.linalg import subspace_angles
+from sklearn.decomposition import PCA
+from sklearn.linear_model import LinearRegression
+
+from sklearn_ae import AutoEncoder, LinearAutoEncoder
+
+
+def held_out_error(model, X):
+    return float(((X - model.inverse_transform(model.transform(X))) ** 2).sum(1).mean())
+
+
+def test_linear_autoencoder_recovers_pca_subspace(digits):
+    X_train, X_test = digits[0].astype(np.float64), digits[1].astype(np.float64)
+    pca = PCA(10).fit(X_train)
+    lae = LinearAutoEncoder(10, random_state=0, device="cpu").fit(X_train)
+
+    ratio = held_out_error(lae, X_test) / held_out_error(pca, X_test)
+    assert ratio < 1.02, f"held-out MSE is {ratio:.4f}x PCA's"
+
+    # The decoder's columns (in data units) span the principal subspace.
+    module = lae.net_.module_
+    decoder = module.decoder[0].weight.detach().double().numpy()
+    decoder *= module.scale.double().numpy()[:, None]
+    angle = np.degrees(subspace_angles(decoder, pca.components_.T)).max()
+    assert angle < 5, f"largest principal angle {angle:.2f} degrees"
+
+    # The codes are PCA's scores up to an invertible linear map.
+    scores, codes = pca.transform(X_test), lae.transform(X_test)
+    r2 = LinearRegression().fit(scores, codes).score(scores, codes)
+    assert r2 > 0.999, f"R^2 of codes on PCA scores {r2:.5f}"
+
+
+def test_deep_autoencoder_beats_pca_on_held_out_reconstruction(digits):
+    X_train, X_test = digits[0], digits[1]
+    pca = PCA(5).fit(X_train)
+    ae = AutoEncoder(5, max_iter=100, random_state=0, device="cpu").fit(X_train)
+    ratio = held_out_error(ae, X_test) / held_out_error(pca, X_test)
+    assert ratio < 0.9, f"held-out error {ratio:.3f}x PCA's"
+
+
+def test_bernoulli_decoder_outputs_probabilities(digits):
+    X_train = digits[0]
+    ae = AutoEncoder(4, loss="bce", max_iter=10, random_state=0, device="cpu")
+    reconstruction = ae.fit(X_train).inverse_transform(ae.transform(X_train))
+    assert reconstruction.min() >= 0 and reconstruction.max() <= 1

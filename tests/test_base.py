@@ -1,0 +1,266 @@
+"""The shared base estimator's contract, run for every public estimator."""
+
+import os
+import pickle
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+import torch
+from scipy import sparse
+from sklearn.base import clone
+from sklearn.exceptions import NotFittedError
+from sklearn.linear_model import LogisticRegression
+from sklearn.model_selection import GridSearchCV
+from sklearn.pipeline import Pipeline
+from sklearn.preprocessing import MinMaxScaler
+
+from sklearn_ae import AutoEncoder
+from tests._support import small_estimators
+
+ESTIMATORS = small_estimators()
+
+
+def _ids(estimators):
+    return [type(est).__name__ for est in estimators]
+
+
+estimators = pytest.mark.parametrize("estimator", ESTIMATORS, ids=_ids(ESTIMATORS))
+
+
+@estimators
+def test_shapes_and_dtypes(estimator, small_data):
+    X = small_data
+    est = clone(estimator).fit(X)
+    Z = est.transform(X)
+    assert Z.shape == (X.shape[0], est.n_components)
+    assert Z.dtype == np.float64
+    assert est.inverse_transform(Z).shape == X.shape
+    assert est.score_samples(X).shape == (X.shape[0],)
+    assert np.isfinite(est.score(X))
+    assert est.transform(X.astype(np.float32)).dtype == np.float32
+    np.testing.assert_allclose(est.fit_transform(X), est.transform(X), rtol=1e-5)
+
+
+@estimators
+def test_pickle_round_trip_gives_identical_transform(estimator, small_data):
+    est = clone(estimator).fit(small_data)
+    restored = pickle.loads(pickle.dumps(est))
+    np.testing.assert_array_equal(
+        restored.transform(small_data), est.transform(small_data)
+    )
+
+
+@estimators
+def test_same_random_state_same_model(estimator, small_data):
+    first = clone(estimator).set_params(random_state=3).fit_transform(small_data)
+    second = clone(estimator).set_params(random_state=3).fit_transform(small_data)
+    other = clone(estimator).set_params(random_state=4).fit_transform(small_data)
+    np.testing.assert_array_equal(first, second)
+    assert not np.allclose(first, other)
+
+
+def test_fit_leaves_global_torch_rng_untouched(small_data):
+    state = torch.get_rng_state()
+    AutoEncoder(max_iter=2, random_state=0, device="cpu").fit(small_data)
+    assert torch.equal(state, torch.get_rng_state())
+
+
+def test_pipeline_in_grid_search_with_two_jobs(digits):
+    X_train, X_test, y_train, y_test = digits
+    pipe = Pipeline(
+        [
+            ("scale", MinMaxScaler()),
+            ("ae", AutoEncoder(max_iter=30, random_state=0, device="cpu")),
+            ("clf", LogisticRegression(max_iter=500)),
+        ]
+    )
+    search = GridSearchCV(pipe, {"ae__n_components": [2, 8]}, cv=2, n_jobs=2)
+    search.fit(X_train, y_train)
+    assert search.best_params_["ae__n_components"] == 8
+    accuracy = search.score(X_test, y_test)
+    assert accuracy > 0.8, f"held-out accuracy {accuracy:.3f}"
+
+
+def test_unsupervised_grid_search_uses_score(digits):
+    X_train = digits[0]
+    search = GridSearchCV(
+        AutoEncoder(max_iter=30, random_state=0, device="cpu"),
+        {"n_components": [1, 12]},
+        cv=2,
+    )
+    search.fit(X_train)
+    # More components reconstruct better: a higher log-likelihood.
+    scores = search.cv_results_["mean_test_score"]
+    assert scores[1] > scores[0], scores
+    assert search.best_params_ == {"n_components": 12}
+
+
+def test_score_samples_is_the_gaussian_log_likelihood(small_data):
+    est = AutoEncoder(max_iter=3, random_state=0, device="cpu").fit(small_data)
+    reconstruction = est.inverse_transform(est.transform(small_data))
+    n_features = small_data.shape[1]
+    expected = -0.5 * ((small_data - reconstruction) ** 2).sum(axis=1)
+    expected -= 0.5 * n_features * np.log(2 * np.pi)
+    np.testing.assert_allclose(est.score_samples(small_data), expected, rtol=1e-6)
+    assert est.score(small_data) == pytest.approx(expected.mean())
+
+
+def test_score_samples_is_the_bernoulli_log_likelihood(digits):
+    X = digits[0][:100]
+    est = AutoEncoder(loss="bce", max_iter=3, random_state=0, device="cpu").fit(X)
+    p = est.inverse_transform(est.transform(X)).astype(np.float64)
+    assert 0 < p.min() and p.max() < 1
+    expected = (X * np.log(p) + (1 - X) * np.log1p(-p)).sum(axis=1)
+    np.testing.assert_allclose(est.score_samples(X), expected, rtol=1e-4)
+
+
+@pytest.mark.parametrize("output", ["pandas", "polars"])
+def test_set_output(output, small_data):
+    pytest.importorskip(output)
+    est = AutoEncoder(n_components=3, max_iter=2, random_state=0, device="cpu")
+    frame = est.set_output(transform=output).fit_transform(small_data)
+    assert list(frame.columns) == ["autoencoder0", "autoencoder1", "autoencoder2"]
+    assert frame.shape == (small_data.shape[0], 3)
+
+
+def test_feature_names_in_and_out(small_data):
+    pd = pytest.importorskip("pandas")
+    df = pd.DataFrame(small_data, columns=[f"f{i}" for i in range(6)])
+    est = AutoEncoder(max_iter=2, random_state=0, device="cpu").fit(df)
+    assert list(est.feature_names_in_) == list(df.columns)
+    assert list(est.get_feature_names_out()) == ["autoencoder0", "autoencoder1"]
+
+
+def test_early_stopping_records_validation_and_stops(digits):
+    X = digits[0]
+    est = AutoEncoder(
+        max_iter=300,
+        early_stopping=True,
+        n_iter_no_change=3,
+        tol=0.05,
+        random_state=0,
+        device="cpu",
+    ).fit(X)
+    assert est.n_iter_ < 300
+    assert est.validation_loss_curve_.shape == (est.n_iter_,)
+    assert est.loss_curve_.shape == (est.n_iter_,)
+    # Refitting without early stopping drops the stale validation curve.
+    est.set_params(early_stopping=False, max_iter=2).fit(X)
+    assert not hasattr(est, "validation_loss_curve_")
+
+
+def test_warm_start_continues_training(small_data):
+    est = AutoEncoder(
+        max_iter=3, warm_start=True, n_iter_no_change=None, random_state=0
+    )
+    est.set_params(device="cpu").fit(small_data)
+    first_loss = est.loss_curve_[-1]
+    est.fit(small_data)
+    assert est.n_iter_ == 6
+    assert est.loss_curve_[-1] < first_loss
+
+
+def test_verbose_shows_progress(small_data, capsys):
+    AutoEncoder(max_iter=2, verbose=1, random_state=0, device="cpu").fit(small_data)
+    assert "AutoEncoder" in capsys.readouterr().err
+
+
+# --------------------------------------------------------------- bad input
+@estimators
+@pytest.mark.parametrize(
+    ("X", "error", "match"),
+    [
+        (np.array([[1.0, np.nan], [2.0, 3.0]]), ValueError, "NaN"),
+        (np.array([[1.0, np.inf], [2.0, 3.0]]), ValueError, "infinity"),
+        (np.arange(6.0), ValueError, "2D array"),
+        (np.empty((0, 3)), ValueError, "0 sample"),
+        (np.array([["a", "b"], ["c", "d"]], dtype=object), ValueError, "convert"),
+        (sparse.random(10, 4, density=0.5, format="csr"), TypeError, "[Ss]parse"),
+    ],
+    ids=["nan", "inf", "1d", "empty", "strings", "sparse"],
+)
+def test_bad_training_data(estimator, X, error, match):
+    with pytest.raises(error, match=match):
+        clone(estimator).fit(X)
+
+
+@estimators
+def test_wrong_number_of_columns(estimator, small_data):
+    est = clone(estimator).fit(small_data)
+    wrong = small_data[:, :4]
+    for method in ("transform", "score", "score_samples"):
+        with pytest.raises(ValueError, match="features"):
+            getattr(est, method)(wrong)
+    with pytest.raises(ValueError, match="n_components"):
+        est.inverse_transform(np.zeros((3, est.n_components + 1)))
+
+
+@estimators
+def test_not_fitted(estimator, small_data):
+    for method in ("transform", "inverse_transform", "score"):
+        with pytest.raises(NotFittedError):
+            getattr(clone(estimator), method)(small_data)
+
+
+@pytest.mark.parametrize(
+    ("params", "match"),
+    [
+        ({"n_components": 0}, "n_components"),
+        ({"n_components": 7}, "n_components=7 must be <= n_features=6"),
+        ({"loss": "l2"}, "loss"),
+        ({"activation": "swish"}, "activation"),
+        ({"hidden_layer_sizes": (8, 0)}, "hidden_layer_sizes"),
+        ({"batch_size": 0}, "batch_size"),
+        ({"learning_rate_init": -1.0}, "learning_rate_init"),
+        ({"validation_fraction": 1.0}, "validation_fraction"),
+        ({"device": "tpu"}, "device"),
+        ({"device": "not a device"}, "device"),
+    ],
+)
+def test_invalid_parameters(params, match, small_data):
+    with pytest.raises(ValueError, match=match):
+        AutoEncoder(max_iter=1, **params).fit(small_data)
+
+
+@pytest.mark.skipif(torch.cuda.is_available(), reason="checks the no-CUDA error")
+def test_cuda_without_cuda(small_data):
+    with pytest.raises(ValueError, match="CUDA is not available"):
+        AutoEncoder(max_iter=1, device="cuda").fit(small_data)
+
+
+def test_bce_needs_data_in_unit_interval(small_data):
+    with pytest.raises(ValueError, match=r"loss='bce'.*\[0, 1\]"):
+        AutoEncoder(loss="bce", max_iter=1).fit(small_data)
+
+
+def test_diverging_loss_stops_with_a_clear_error(small_data):
+    est = AutoEncoder(learning_rate_init=1e6, max_iter=50, random_state=0, device="cpu")
+    with pytest.raises(FloatingPointError, match="smaller learning_rate_init"):
+        est.fit(small_data)
+    assert not hasattr(est, "net_")
+
+
+@pytest.mark.gpu
+@pytest.mark.skipif(not torch.cuda.is_available(), reason="needs CUDA")
+def test_cuda_model_unpickles_and_transforms_on_cpu_only_machine(small_data, tmp_path):
+    est = AutoEncoder(max_iter=3, random_state=0, device="cuda").fit(small_data)
+    expected = est.transform(small_data)
+    path = tmp_path / "model.pkl"
+    path.write_bytes(pickle.dumps(est))
+    np.save(tmp_path / "X.npy", small_data)
+    script = (
+        "import pickle, sys, warnings, numpy as np, torch\n"
+        "assert not torch.cuda.is_available()\n"
+        "warnings.simplefilter('ignore')\n"
+        f"est = pickle.load(open({str(path)!r}, 'rb'))\n"
+        f"np.save(sys.argv[1], est.transform(np.load({str(tmp_path / 'X.npy')!r})))\n"
+    )
+    out = tmp_path / "codes.npy"
+    subprocess.run(
+        [sys.executable, "-c", script, str(out)],
+        check=True,
+        env={**os.environ, "CUDA_VISIBLE_DEVICES": ""},
+    )
+    np.testing.assert_allclose(np.load(out), expected, rtol=1e-4, atol=1e-5)
