@@ -55,10 +55,11 @@ default="relu"
 
     Notes
     -----
-    The network reads standardised inputs (the training mean and standard
-    deviation are stored in the module) and, for ``loss="mse"``, maps its
-    output back to data units, so unscaled data trains well without a
-    scaler while the loss and :meth:`score` stay in data units.
+    The network reads standardised inputs (the training mean, and each
+    feature's standard deviation floored at the mean over features, stored in
+    the module) and, for ``loss="mse"``, maps its output back to data units,
+    so unscaled data trains well without a scaler while the loss and
+    :meth:`score` stay in data units.
 
     Training runs in float32 (the speed torch users expect). Float64 input
     is transformed by a float64 copy of the trained weights, so outputs keep
