@@ -130,14 +130,29 @@ class _BaseAutoEncoder(
         self : object
             The fitted estimator.
         """
-        X = validate_data(self, X, dtype=[np.float64, np.float32], ensure_min_samples=2)
-        self._check_params_vs_data(X)
+        X = self._validate_training_data(X)
         self._fit(X)
         return self
 
+    def _warm(self):
+        """Whether this fit continues training the fitted network."""
+        return self.warm_start and hasattr(self, "net_")
+
+    def _validate_training_data(self, X):
+        # A warm start keeps the network, so the columns must not change.
+        X = validate_data(
+            self,
+            X,
+            dtype=[np.float64, np.float32],
+            ensure_min_samples=2,
+            reset=not self._warm(),
+        )
+        self._check_params_vs_data(X)
+        return X
+
     def _fit(self, X, labels=None):
         device = resolve_device(self.device)
-        warm = self.warm_start and hasattr(self, "net_")
+        warm = self._warm()
         seed = torch_seed(self.random_state)
         train, valid = self._split(X, labels, seed)
         with seeded(seed, device):

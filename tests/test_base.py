@@ -162,6 +162,13 @@ def test_warm_start_continues_training(small_data):
     assert est.loss_curve_[-1] < first_loss
 
 
+def test_warm_start_refuses_other_columns(small_data):
+    est = AutoEncoder(max_iter=1, warm_start=True, random_state=0, device="cpu")
+    est.fit(small_data)
+    with pytest.raises(ValueError, match="features"):
+        est.fit(small_data[:, :4])
+
+
 def test_verbose_shows_progress(small_data, capsys):
     AutoEncoder(max_iter=2, verbose=1, random_state=0, device="cpu").fit(small_data)
     assert "AutoEncoder" in capsys.readouterr().err
