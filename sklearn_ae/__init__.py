@@ -5,11 +5,13 @@ Every estimator is a scikit-learn transformer backed by a PyTorch network:
 models, ``sample``.
 """
 
+from ._adversarial import AdversarialAutoEncoder
 from ._autoencoder import AutoEncoder, LinearAutoEncoder
 
 __version__ = "0.1.0.dev0"
 
 __all__ = [
+    "AdversarialAutoEncoder",
     "AutoEncoder",
     "LinearAutoEncoder",
     "__version__",

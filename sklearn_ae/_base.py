@@ -51,7 +51,8 @@ class _BaseAutoEncoder(
 
     Subclasses define ``__init__`` with their public parameters and may
     override ``_architecture``, ``_build_module``, ``_make_criterion``,
-    ``_corruption``, ``_check_params_vs_data`` and ``_score_samples_batch``.
+    ``_make_net``, ``_corruption``, ``_check_params_vs_data`` and
+    ``_score_samples_batch``.
     """
 
     _parameter_constraints: dict = {
@@ -81,6 +82,16 @@ class _BaseAutoEncoder(
 
     def _make_criterion(self):
         return ReconstructionLoss(loss=self._architecture()[2])
+
+    def _make_net(self, module, device):
+        """The skorch net that trains ``module`` (a subclass may use its own)."""
+        return make_net(
+            module,
+            self._make_criterion(),
+            estimator=self,
+            device=device,
+            corrupt=self._corruption(),
+        )
 
     def _corruption(self):
         """Callable corrupting a clean training batch, or None."""
@@ -145,13 +156,8 @@ class _BaseAutoEncoder(
                 net = self.net_
             else:
                 offset, scale = _standardisation(X)
-                net = make_net(
-                    self._build_module(X.shape[1], offset, scale),
-                    self._make_criterion(),
-                    estimator=self,
-                    device=device,
-                    corrupt=self._corruption(),
-                )
+                module = self._build_module(X.shape[1], offset, scale)
+                net = self._make_net(module, device)
                 net.initialize()
             net.set_params(
                 train_split=None

@@ -12,4 +12,13 @@ def small_estimators():
     return [
         sklearn_ae.AutoEncoder(**SMALL_NETWORK),
         sklearn_ae.LinearAutoEncoder(**SMALL),
+        sklearn_ae.AdversarialAutoEncoder(
+            **SMALL_NETWORK, discriminator_layer_sizes=(8,)
+        ),
+        # With components, y (when a check passes one) places the classes.
+        sklearn_ae.AdversarialAutoEncoder(
+            **SMALL_NETWORK,
+            prior="gaussian_mixture",
+            discriminator_layer_sizes=(8,),
+        ),
     ]
