@@ -7,6 +7,7 @@ models, ``sample``.
 
 from ._adversarial import AdversarialAutoEncoder
 from ._autoencoder import AutoEncoder, LinearAutoEncoder
+from ._stacked import StackedAutoEncoder
 
 __version__ = "0.1.0.dev0"
 
@@ -14,5 +15,6 @@ __all__ = [
     "AdversarialAutoEncoder",
     "AutoEncoder",
     "LinearAutoEncoder",
+    "StackedAutoEncoder",
     "__version__",
 ]

@@ -50,9 +50,9 @@ class _BaseAutoEncoder(
     """Base class for autoencoder estimators. Not for direct use.
 
     Subclasses define ``__init__`` with their public parameters and may
-    override ``_architecture``, ``_build_module``, ``_make_criterion``,
-    ``_make_net``, ``_corruption``, ``_check_params_vs_data`` and
-    ``_score_samples_batch``.
+    override ``_architecture``, ``_build_module``, ``_pretrain``,
+    ``_make_criterion``, ``_make_net``, ``_corruption``,
+    ``_check_params_vs_data`` and ``_score_samples_batch``.
     """
 
     _parameter_constraints: dict = {
@@ -82,6 +82,13 @@ class _BaseAutoEncoder(
 
     def _make_criterion(self):
         return ReconstructionLoss(loss=self._architecture()[2])
+
+    def _pretrain(self, module, X, device):
+        """Initialise ``module`` from the training data before training.
+
+        Called on a fresh (not warm-started) fit, under the fit's seed.
+        Nothing by default; the stacked autoencoder pretrains layer-wise.
+        """
 
     def _make_net(self, module, device):
         """The skorch net that trains ``module`` (a subclass may use its own)."""
@@ -157,6 +164,7 @@ class _BaseAutoEncoder(
             else:
                 offset, scale = _standardisation(X)
                 module = self._build_module(X.shape[1], offset, scale)
+                self._pretrain(module, train[0], device)
                 net = self._make_net(module, device)
                 net.initialize()
             net.set_params(

@@ -15,6 +15,7 @@ def small_estimators():
         sklearn_ae.AdversarialAutoEncoder(
             **SMALL_NETWORK, discriminator_layer_sizes=(8,)
         ),
+        sklearn_ae.StackedAutoEncoder(**SMALL_NETWORK, pretraining_iter=2),
         # With components, y (when a check passes one) places the classes.
         sklearn_ae.AdversarialAutoEncoder(
             **SMALL_NETWORK,
