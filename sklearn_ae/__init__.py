@@ -6,11 +6,19 @@ models, ``sample``.
 """
 
 from ._autoencoder import AutoEncoder, LinearAutoEncoder
+from ._contractive import ContractiveAutoEncoder
+from ._denoising import DenoisingAutoEncoder
+from ._sparse import SparseAutoEncoder
+from ._vae import VariationalAutoEncoder
 
 __version__ = "0.1.0.dev0"
 
 __all__ = [
     "AutoEncoder",
+    "ContractiveAutoEncoder",
+    "DenoisingAutoEncoder",
     "LinearAutoEncoder",
+    "SparseAutoEncoder",
+    "VariationalAutoEncoder",
     "__version__",
 ]

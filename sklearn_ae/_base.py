@@ -82,8 +82,12 @@ class _BaseAutoEncoder(
     def _make_criterion(self):
         return ReconstructionLoss(loss=self._architecture()[2])
 
-    def _corruption(self):
-        """Callable corrupting a clean training batch, or None."""
+    def _corruption(self, X):
+        """Callable corrupting a clean training batch, or None.
+
+        ``X`` is the training data (without any validation split), for noise
+        that depends on it, such as salt-and-pepper's per-feature range.
+        """
         return None
 
     def _check_params_vs_data(self, X):
@@ -150,7 +154,7 @@ class _BaseAutoEncoder(
                     self._make_criterion(),
                     estimator=self,
                     device=device,
-                    corrupt=self._corruption(),
+                    corrupt=self._corruption(train[0]),
                 )
                 net.initialize()
             net.set_params(
