@@ -481,7 +481,7 @@ default="relu"
             n_label_inputs=self.n_prior_components + 1 if len(self.classes_) else 0,
         )
 
-    def _make_net(self, module, device):
+    def _make_net(self, module, device, X):
         # The net's numpy prior stream is seeded from torch's seeded stream.
         seed = int(torch.randint(np.iinfo(np.int32).max, ()))
         return make_net(

@@ -90,18 +90,25 @@ class _BaseAutoEncoder(
         Nothing by default; the stacked autoencoder pretrains layer-wise.
         """
 
-    def _make_net(self, module, device):
-        """The skorch net that trains ``module`` (a subclass may use its own)."""
+    def _make_net(self, module, device, X):
+        """The skorch net that trains ``module`` on the training data X.
+
+        A subclass may build its own net (the adversarial autoencoder's).
+        """
         return make_net(
             module,
             self._make_criterion(),
             estimator=self,
             device=device,
-            corrupt=self._corruption(),
+            corrupt=self._corruption(X),
         )
 
-    def _corruption(self):
-        """Callable corrupting a clean training batch, or None."""
+    def _corruption(self, X):
+        """Callable corrupting a clean training batch, or None.
+
+        ``X`` is the training data (without any validation split), for noise
+        that depends on it, such as salt-and-pepper's per-feature range.
+        """
         return None
 
     def _check_params_vs_data(self, X):
@@ -165,7 +172,7 @@ class _BaseAutoEncoder(
                 offset, scale = _standardisation(X)
                 module = self._build_module(X.shape[1], offset, scale)
                 self._pretrain(module, train[0], device)
-                net = self._make_net(module, device)
+                net = self._make_net(module, device, train[0])
                 net.initialize()
             net.set_params(
                 train_split=None

@@ -12,6 +12,13 @@ def small_estimators():
     return [
         sklearn_ae.AutoEncoder(**SMALL_NETWORK),
         sklearn_ae.LinearAutoEncoder(**SMALL),
+        sklearn_ae.DenoisingAutoEncoder(noise="salt_and_pepper", **SMALL_NETWORK),
+        sklearn_ae.ContractiveAutoEncoder(**SMALL_NETWORK),
+        sklearn_ae.ContractiveAutoEncoder(
+            jacobian="random_projection", code_activation="identity", **SMALL_NETWORK
+        ),
+        sklearn_ae.SparseAutoEncoder(n_components=4, **SMALL_NETWORK),
+        sklearn_ae.VariationalAutoEncoder(**SMALL_NETWORK),
         sklearn_ae.AdversarialAutoEncoder(
             **SMALL_NETWORK, discriminator_layer_sizes=(8,)
         ),
