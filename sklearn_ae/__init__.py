@@ -8,6 +8,7 @@ models, ``sample``.
 from ._adversarial import AdversarialAutoEncoder
 from ._autoencoder import AutoEncoder, LinearAutoEncoder
 from ._contractive import ContractiveAutoEncoder
+from ._cvae import ConditionalVariationalAutoEncoder
 from ._denoising import DenoisingAutoEncoder
 from ._sparse import SparseAutoEncoder
 from ._stacked import StackedAutoEncoder
@@ -18,6 +19,7 @@ __version__ = "0.1.0.dev0"
 __all__ = [
     "AdversarialAutoEncoder",
     "AutoEncoder",
+    "ConditionalVariationalAutoEncoder",
     "ContractiveAutoEncoder",
     "DenoisingAutoEncoder",
     "LinearAutoEncoder",

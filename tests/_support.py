@@ -22,6 +22,7 @@ def small_estimators():
         sklearn_ae.AdversarialAutoEncoder(
             **SMALL_NETWORK, discriminator_layer_sizes=(8,)
         ),
+        sklearn_ae.ConditionalVariationalAutoEncoder(**SMALL_NETWORK),
         sklearn_ae.StackedAutoEncoder(**SMALL_NETWORK, pretraining_iter=2),
         # With components, y (when a check passes one) places the classes.
         sklearn_ae.AdversarialAutoEncoder(
