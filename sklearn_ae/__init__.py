@@ -5,12 +5,26 @@ Every estimator is a scikit-learn transformer backed by a PyTorch network:
 models, ``sample``.
 """
 
+from ._adversarial import AdversarialAutoEncoder
 from ._autoencoder import AutoEncoder, LinearAutoEncoder
+from ._contractive import ContractiveAutoEncoder
+from ._cvae import ConditionalVariationalAutoEncoder
+from ._denoising import DenoisingAutoEncoder
+from ._sparse import SparseAutoEncoder
+from ._stacked import StackedAutoEncoder
+from ._vae import VariationalAutoEncoder
 
 __version__ = "0.1.0.dev0"
 
 __all__ = [
+    "AdversarialAutoEncoder",
     "AutoEncoder",
+    "ConditionalVariationalAutoEncoder",
+    "ContractiveAutoEncoder",
+    "DenoisingAutoEncoder",
     "LinearAutoEncoder",
+    "SparseAutoEncoder",
+    "StackedAutoEncoder",
+    "VariationalAutoEncoder",
     "__version__",
 ]

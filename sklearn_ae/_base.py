@@ -50,8 +50,9 @@ class _BaseAutoEncoder(
     """Base class for autoencoder estimators. Not for direct use.
 
     Subclasses define ``__init__`` with their public parameters and may
-    override ``_architecture``, ``_build_module``, ``_make_criterion``,
-    ``_corruption``, ``_check_params_vs_data`` and ``_score_samples_batch``.
+    override ``_architecture``, ``_build_module``, ``_pretrain``,
+    ``_make_criterion``, ``_make_net``, ``_corruption``,
+    ``_check_params_vs_data`` and ``_score_samples_batch``.
     """
 
     _parameter_constraints: dict = {
@@ -82,8 +83,32 @@ class _BaseAutoEncoder(
     def _make_criterion(self):
         return ReconstructionLoss(loss=self._architecture()[2])
 
-    def _corruption(self):
-        """Callable corrupting a clean training batch, or None."""
+    def _pretrain(self, module, X, device):
+        """Initialise ``module`` from the training data before training.
+
+        Called on a fresh (not warm-started) fit, under the fit's seed.
+        Nothing by default; the stacked autoencoder pretrains layer-wise.
+        """
+
+    def _make_net(self, module, device, X):
+        """The skorch net that trains ``module`` on the training data X.
+
+        A subclass may build its own net (the adversarial autoencoder's).
+        """
+        return make_net(
+            module,
+            self._make_criterion(),
+            estimator=self,
+            device=device,
+            corrupt=self._corruption(X),
+        )
+
+    def _corruption(self, X):
+        """Callable corrupting a clean training batch, or None.
+
+        ``X`` is the training data (without any validation split), for noise
+        that depends on it, such as salt-and-pepper's per-feature range.
+        """
         return None
 
     def _check_params_vs_data(self, X):
@@ -160,13 +185,9 @@ class _BaseAutoEncoder(
                 net = self.net_
             else:
                 offset, scale = _standardisation(X)
-                net = make_net(
-                    self._build_module(X.shape[1], offset, scale),
-                    self._make_criterion(),
-                    estimator=self,
-                    device=device,
-                    corrupt=self._corruption(),
-                )
+                module = self._build_module(X.shape[1], offset, scale)
+                self._pretrain(module, train[0], device)
+                net = self._make_net(module, device, train[0])
                 net.initialize()
             net.set_params(
                 train_split=None

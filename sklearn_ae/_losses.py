@@ -79,3 +79,43 @@ class ReconstructionLoss(nn.Module):
     def penalty(self, output, *, inputs, module, labels):
         """Regulariser added to the mean NLL; zero for a plain autoencoder."""
         return 0.0
+
+
+def gaussian_kl(mean, log_var):
+    """Per-sample ``KL(N(mean, exp(log_var)) || N(0, I))`` in nats, closed form.
+
+    ``0.5 * sum_j (mean_j^2 + sigma_j^2 - log sigma_j^2 - 1)`` (Kingma &
+    Welling 2013, appendix B): the VAE's regulariser.
+
+    Parameters
+    ----------
+    mean, log_var : Tensor of shape (n_samples, n_components)
+
+    Returns
+    -------
+    Tensor of shape (n_samples,)
+    """
+    return 0.5 * (mean.pow(2) + log_var.exp() - log_var - 1.0).sum(dim=1)
+
+
+def bernoulli_kl(target, rate, *, eps=1e-6):
+    """``KL(Bernoulli(target) || Bernoulli(rate))`` elementwise, in nats.
+
+    ``rho log(rho / r) + (1 - rho) log((1 - rho) / (1 - r))``: the sparse
+    autoencoder's penalty for a mean activation ``r`` against a target
+    ``rho`` in (0, 1). ``rate`` is clipped to ``[eps, 1 - eps]`` so that a
+    saturated unit gives a large, finite penalty instead of infinity.
+
+    Parameters
+    ----------
+    target : float
+    rate : Tensor
+
+    Returns
+    -------
+    Tensor of the shape of ``rate``
+    """
+    rate = rate.clamp(eps, 1.0 - eps)
+    return target * torch.log(target / rate) + (1.0 - target) * torch.log(
+        (1.0 - target) / (1.0 - rate)
+    )

@@ -120,3 +120,53 @@ class AutoEncoderModule(nn.Module):
     def forward(self, x):
         code = self.encode(x)
         return ModuleOutput(self.decode(code), code)
+
+
+class VariationalModule(AutoEncoderModule):
+    """Gaussian encoder ``q(z | x) = N(mean, diag(exp(log_var)))`` and decoder.
+
+    The encoder's last layer outputs the mean and the log-variance of the
+    code (``code_multiplier=2``). In training mode the decoder reads a
+    reparameterised sample ``z = mean + exp(log_var / 2) * eps``,
+    ``eps ~ N(0, I)`` from torch's default generator (seeded by the training
+    loop); in eval mode it reads the mean, so validation losses and
+    reconstructions are deterministic.
+    """
+
+    def __init__(
+        self,
+        n_features,
+        n_components,
+        hidden_layer_sizes,
+        activation,
+        loss,
+        offset,
+        scale,
+    ):
+        super().__init__(
+            n_features,
+            n_components,
+            hidden_layer_sizes,
+            activation,
+            loss,
+            offset,
+            scale,
+            code_multiplier=2,
+        )
+
+    def encode_distribution(self, x):
+        """``(mean, log_var)`` of the Gaussian posterior, each (n, n_components)."""
+        mean, log_var = super().encode(x).chunk(2, dim=1)
+        return mean, log_var
+
+    def encode(self, x):
+        """Posterior mean: the deterministic code."""
+        return self.encode_distribution(x)[0]
+
+    def forward(self, x):
+        mean, log_var = self.encode_distribution(x)
+        if self.training:
+            code = mean + torch.exp(0.5 * log_var) * torch.randn_like(mean)
+        else:
+            code = mean
+        return ModuleOutput(self.decode(code), code, mean, log_var)

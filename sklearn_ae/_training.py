@@ -260,23 +260,31 @@ def make_callbacks(estimator, name):
     return callbacks
 
 
-def make_net(module, criterion, *, estimator, device, corrupt):
-    """Build the skorch net that trains ``module`` with ``criterion``."""
+def make_net(
+    module, criterion, *, estimator, device, corrupt, net_class=AutoEncoderNet, **params
+):
+    """Build the skorch net that trains ``module`` with ``criterion``.
+
+    ``net_class`` is a subclass of :class:`AutoEncoderNet` (the adversarial
+    autoencoder's); ``params`` are extra or overriding keyword arguments of it
+    (its own settings, or ``max_epochs`` for a layer's pretraining).
+    """
     verbose = estimator.verbose
-    return AutoEncoderNet(
-        module=module,
-        criterion=criterion,
-        optimizer=torch.optim.Adam,
-        lr=estimator.learning_rate_init,
-        max_epochs=estimator.max_iter,
-        batch_size=estimator.batch_size,
-        train_split=None,
-        callbacks=make_callbacks(estimator, type(estimator).__name__),
-        device=device,
-        corrupt=corrupt,
+    settings = {
+        "module": module,
+        "criterion": criterion,
+        "optimizer": torch.optim.Adam,
+        "lr": estimator.learning_rate_init,
+        "max_epochs": estimator.max_iter,
+        "batch_size": estimator.batch_size,
+        "train_split": None,
+        "callbacks": make_callbacks(estimator, type(estimator).__name__),
+        "device": device,
+        "corrupt": corrupt,
         # skorch's per-epoch table only at verbose >= 2; the bar says enough at 1.
-        verbose=int(verbose >= 2),
-    )
+        "verbose": int(verbose >= 2),
+    }
+    return net_class(**{**settings, **params})
 
 
 __all__ = [

@@ -12,4 +12,22 @@ def small_estimators():
     return [
         sklearn_ae.AutoEncoder(**SMALL_NETWORK),
         sklearn_ae.LinearAutoEncoder(**SMALL),
+        sklearn_ae.DenoisingAutoEncoder(noise="salt_and_pepper", **SMALL_NETWORK),
+        sklearn_ae.ContractiveAutoEncoder(**SMALL_NETWORK),
+        sklearn_ae.ContractiveAutoEncoder(
+            jacobian="random_projection", code_activation="identity", **SMALL_NETWORK
+        ),
+        sklearn_ae.SparseAutoEncoder(n_components=4, **SMALL_NETWORK),
+        sklearn_ae.VariationalAutoEncoder(**SMALL_NETWORK),
+        sklearn_ae.AdversarialAutoEncoder(
+            **SMALL_NETWORK, discriminator_layer_sizes=(8,)
+        ),
+        sklearn_ae.ConditionalVariationalAutoEncoder(**SMALL_NETWORK),
+        sklearn_ae.StackedAutoEncoder(**SMALL_NETWORK, pretraining_iter=2),
+        # With components, y (when a check passes one) places the classes.
+        sklearn_ae.AdversarialAutoEncoder(
+            **SMALL_NETWORK,
+            prior="gaussian_mixture",
+            discriminator_layer_sizes=(8,),
+        ),
     ]

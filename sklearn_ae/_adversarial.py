@@ -1,0 +1,637 @@
+"""The adversarial autoencoder: a discriminator shapes the codes into a prior."""
+
+from functools import partial
+from itertools import chain
+from numbers import Integral, Real
+
+import numpy as np
+import torch
+import torch.nn.functional as F
+from sklearn.utils.multiclass import type_of_target
+from sklearn.utils.validation import check_is_fitted, column_or_1d
+from skorch.callbacks import PassthroughScoring
+
+from ._base import _BaseAutoEncoder
+from ._compat import Interval, StrOptions, _fit_context, validate_data
+from ._docstrings import fill_doc
+from ._modules import ACTIVATIONS, AutoEncoderModule, make_mlp
+from ._training import AutoEncoderNet, make_net
+
+PRIORS = ("gaussian", "gaussian_mixture", "swiss_roll")
+
+# Shape of each mixture component, as in Makhzani et al.'s figures: spread
+# along the radius, thin across it, so that ten components on one circle
+# stay apart.
+RADIAL_STD = 0.5
+TANGENTIAL_STD = 0.1
+# Thickness of the swiss roll, relative to its outer radius.
+ROLL_STD = 0.02
+
+
+def sample_prior(
+    prior, n, rng, *, n_components, n_prior_components, radius, components=None
+):
+    """Draw ``n`` codes from a prior with numpy's ``rng``.
+
+    Parameters
+    ----------
+    prior : str or callable
+        One of ``PRIORS``, or a sampler ``prior(n, rng) -> (n, n_components)``.
+    n : int
+    rng : numpy.random.Generator
+    n_components, n_prior_components : int
+    radius : float
+    components : ndarray of shape (n,) of int or None
+        Mixture component (or swiss-roll segment) of each draw; -1 or None
+        draws it at random.
+
+    Returns
+    -------
+    ndarray of shape (n, n_components)
+    """
+    if callable(prior):
+        return np.asarray(prior(n, rng), dtype=np.float64)
+    if prior == "gaussian":
+        return rng.standard_normal((n, n_components))
+    random = rng.integers(n_prior_components, size=n)
+    if components is not None:
+        components = np.where(components < 0, random, components)
+    else:
+        components = random
+    if prior == "swiss_roll":
+        # Segment k of the roll is the arc swept by u in [k, k + 1) / K.
+        u = (components + rng.uniform(size=n)) / n_prior_components
+        r = np.sqrt(u) * radius
+        angle = 4 * np.pi * np.sqrt(u)
+        roll = np.column_stack([r * np.cos(angle), r * np.sin(angle)])
+        return roll + ROLL_STD * radius * rng.standard_normal((n, 2))
+    if n_components == 1:
+        means = mixture_means(1, n_prior_components, radius)[components]
+        return means + TANGENTIAL_STD * rng.standard_normal((n, 1))
+    # A mixture of components on a circle in each pair of coordinates.
+    n_pairs = n_components // 2
+    angle = (2 * np.pi * components / n_prior_components)[:, None]
+    radial = radius + RADIAL_STD * rng.standard_normal((n, n_pairs))
+    tangential = TANGENTIAL_STD * rng.standard_normal((n, n_pairs))
+    codes = np.empty((n, n_components))
+    codes[:, 0 : 2 * n_pairs : 2] = radial * np.cos(angle) - tangential * np.sin(angle)
+    codes[:, 1 : 2 * n_pairs : 2] = radial * np.sin(angle) + tangential * np.cos(angle)
+    if n_components % 2:
+        codes[:, -1] = RADIAL_STD * rng.standard_normal(n)
+    return codes
+
+
+def mixture_means(n_components, n_prior_components, radius):
+    """Means of the ``"gaussian_mixture"`` prior's components.
+
+    Returns
+    -------
+    ndarray of shape (n_prior_components, n_components)
+    """
+    if n_components == 1:
+        return np.linspace(-radius, radius, n_prior_components)[:, None]
+    angle = 2 * np.pi * np.arange(n_prior_components) / n_prior_components
+    means = np.zeros((n_prior_components, n_components))
+    n_pairs = n_components // 2
+    means[:, 0 : 2 * n_pairs : 2] = radius * np.cos(angle)[:, None]
+    means[:, 1 : 2 * n_pairs : 2] = radius * np.sin(angle)[:, None]
+    return means
+
+
+def _numpy_generator(random_state):
+    """A numpy Generator from a ``random_state``, leaving global RNGs alone."""
+    if isinstance(random_state, np.random.RandomState):
+        return np.random.default_rng(random_state.randint(np.iinfo(np.int32).max))
+    return np.random.default_rng(random_state)
+
+
+class AdversarialModule(AutoEncoderModule):
+    """Autoencoder plus a discriminator on codes (and one-hot labels).
+
+    ``n_label_inputs`` is 0 for an unlabelled fit; otherwise the number of
+    mixture components plus one, the last entry of the one-hot marking an
+    unlabelled sample (Makhzani et al., section 2.3).
+    """
+
+    def __init__(self, *args, discriminator_layer_sizes, n_label_inputs, **kwargs):
+        super().__init__(*args, **kwargs)
+        n_components = self.decoder[0].in_features
+        self.n_label_inputs = n_label_inputs
+        self.discriminator = make_mlp(
+            (n_components + n_label_inputs, *discriminator_layer_sizes, 1), "relu"
+        )
+
+    def discriminate(self, code, labels=None):
+        """Logit of "this code is a prior sample" for a batch of codes."""
+        if self.n_label_inputs:
+            unlabelled = self.n_label_inputs - 1
+            index = torch.where(labels < 0, unlabelled, labels)
+            one_hot = F.one_hot(index, self.n_label_inputs).to(code.dtype)
+            code = torch.cat([code, one_hot], dim=1)
+        return self.discriminator(code).squeeze(1)
+
+    def forward(self, x, labels=None):
+        # The labels only reach the discriminator, in the net's train_step.
+        return super().forward(x)
+
+
+class AdversarialNet(AutoEncoderNet):
+    """skorch net cycling the three phases of adversarial training per batch.
+
+    ``optimizer_`` updates the encoder and decoder on the reconstruction loss,
+    ``discriminator_optimizer_`` the discriminator, ``generator_optimizer_``
+    the encoder on fooling the discriminator. Epoch means of the two
+    adversarial losses go into the history as ``discriminator_loss`` and
+    ``generator_loss``; ``train_loss`` is the reconstruction term alone.
+
+    ``prior_sampler(n, rng, components)`` returns numpy prior draws;
+    ``prior_rng`` is the numpy Generator it draws with.
+    """
+
+    def __init__(
+        self,
+        *args,
+        prior_sampler,
+        prior_rng,
+        discriminator_lr,
+        generator_lr,
+        **kwargs,
+    ):
+        super().__init__(*args, **kwargs)
+        self.prior_sampler = prior_sampler
+        self.prior_rng = prior_rng
+        self.discriminator_lr = discriminator_lr
+        self.generator_lr = generator_lr
+
+    @property
+    def _default_callbacks(self):
+        callbacks = list(super()._default_callbacks)
+        # Before print_log, so that verbose=2 prints them.
+        at = [name for name, _ in callbacks].index("print_log")
+        callbacks[at:at] = [
+            (name, PassthroughScoring(name, lower_is_better=None, on_train=True))
+            for name in ("discriminator_loss", "generator_loss")
+        ]
+        return callbacks
+
+    def initialize_optimizer(self, *args, **kwargs):
+        module = self.module_
+        autoencoder = chain(
+            module.encoder.named_parameters(prefix="encoder"),
+            module.decoder.named_parameters(prefix="decoder"),
+        )
+        args, kwargs = self.get_params_for_optimizer("optimizer", autoencoder)
+        self.optimizer_ = self.optimizer(*args, **kwargs)
+        self.discriminator_optimizer_ = self.optimizer(
+            module.discriminator.parameters(), lr=self.discriminator_lr
+        )
+        self.generator_optimizer_ = self.optimizer(
+            module.encoder.parameters(), lr=self.generator_lr
+        )
+        return self
+
+    def _prior_batch(self, n, labels, like):
+        components = None if labels is None else labels.cpu().numpy()
+        draws = self.prior_sampler(n, self.prior_rng, components=components)
+        return torch.as_tensor(draws, dtype=like.dtype, device=like.device)
+
+    def train_step(self, batch, **fit_params):
+        self._set_training(True)
+        inputs, (target, labels) = batch
+        module = self.module_
+
+        # 1. Reconstruction: encoder and decoder.
+        self.optimizer_.zero_grad()
+        output = self.infer(inputs, labels=labels)
+        loss = self.get_loss(output, (target, labels), X=inputs, training=True)
+        loss.backward()
+        self.notify(
+            "on_grad_computed",
+            named_parameters=list(self.module_.named_parameters()),
+            batch=batch,
+            training=True,
+        )
+        self.optimizer_.step()
+
+        # 2. Discriminator: prior draws are "real", codes "fake".
+        with torch.no_grad():
+            codes = module.encode(inputs)
+        prior = self._prior_batch(len(codes), labels, codes)
+        real = module.discriminate(prior, labels)
+        fake = module.discriminate(codes, labels)
+        discriminator_loss = 0.5 * (
+            F.binary_cross_entropy_with_logits(real, torch.ones_like(real))
+            + F.binary_cross_entropy_with_logits(fake, torch.zeros_like(fake))
+        )
+        self.discriminator_optimizer_.zero_grad()
+        discriminator_loss.backward()
+        self.discriminator_optimizer_.step()
+
+        # 3. Generator: the encoder learns to make codes pass for prior draws.
+        fooled = module.discriminate(module.encode(inputs), labels)
+        generator_loss = F.binary_cross_entropy_with_logits(
+            fooled, torch.ones_like(fooled)
+        )
+        self.generator_optimizer_.zero_grad()
+        generator_loss.backward()
+        self.generator_optimizer_.step()
+
+        self.history.record_batch("discriminator_loss", discriminator_loss.item())
+        self.history.record_batch("generator_loss", generator_loss.item())
+        return {"loss": loss, "y_pred": output}
+
+
+@fill_doc
+class AdversarialAutoEncoder(_BaseAutoEncoder):
+    """Adversarial autoencoder: codes shaped into a chosen prior by a GAN.
+
+    An autoencoder whose codes are made to follow a prior distribution
+    ``p(z)`` by adversarial training instead of a VAE's KL term. A
+    discriminator ``D`` learns to tell prior samples from codes ``h(x)``,
+    and the encoder learns to fool it. Each batch cycles three phases, each
+    with its own Adam optimizer:
+
+    1. reconstruction, encoder and decoder:
+       ``min -log p(x | g(h(x)))`` (squared error or cross-entropy);
+    2. discriminator, at ``discriminator_learning_rate``:
+       ``min -1/2 [log D(z) + log(1 - D(h(x)))]`` with ``z ~ p(z)``;
+    3. generator (the encoder), at ``generator_learning_rate``:
+       ``min -log D(h(x))``.
+
+    At equilibrium the codes are distributed as the prior, so decoding prior
+    draws generates data (:meth:`sample`), and the discriminator's loss is
+    near ``log 2``. Any prior one can sample works: a Gaussian, a mixture of
+    Gaussians on a circle, a swiss roll, or your own sampler.
+
+    With labels, ``fit(X, y)`` gives the discriminator each code's class
+    (one-hot) and draws that code's prior sample from the class's mixture
+    component (or swiss-roll segment), so each class occupies its own
+    component. Samples labelled -1 are unlabelled: their prior draw comes
+    from the whole prior, so a few labels suffice (semi-supervised).
+
+    Parameters
+    ----------
+    n_components : int, default=2
+        Size of the code.
+
+    prior : {"gaussian", "gaussian_mixture", "swiss_roll"} or callable, \
+default="gaussian"
+        Distribution the codes are trained to follow. ``"gaussian"`` is the
+        standard normal. ``"gaussian_mixture"`` places ``n_prior_components``
+        components at angles ``2 pi k / n_prior_components`` on a circle of
+        radius ``prior_radius``, in each pair of coordinates; each has
+        standard deviation 0.5 along the radius and 0.1 across it (an odd
+        last coordinate is N(0, 0.25)); with ``n_components=1`` the means
+        are evenly spaced on ``[-prior_radius, prior_radius]``, with standard
+        deviation 0.1.
+        ``"swiss_roll"`` (``n_components=2`` only) is a two-turn spiral of
+        outer radius ``prior_radius``, cut into ``n_prior_components``
+        segments of equal probability. A callable ``prior(n, rng)`` must
+        return an array of shape ``(n, n_components)``, drawing from the
+        ``numpy.random.Generator`` ``rng``; labels are then ignored.
+
+    n_prior_components : int, default=10
+        Number of mixture components (or swiss-roll segments). With labels,
+        each class takes one, so it must be at least the number of classes.
+
+    prior_radius : float, default=2.0
+        Distance of the mixture means from the origin (in each coordinate
+        pair), or the swiss roll's outer radius.
+
+    hidden_layer_sizes : tuple of int, default=(256, 128)
+        Widths of the encoder's hidden layers; the decoder mirrors them.
+
+    discriminator_layer_sizes : tuple of int, default=(128, 128)
+        Widths of the discriminator's hidden layers (ReLU).
+
+    activation : {"relu", "tanh", "logistic", "elu", "gelu", "identity"}, \
+default="relu"
+        Nonlinearity of the encoder and decoder.
+
+    loss : {"mse", "bce"}, default="mse"
+        Reconstruction likelihood: ``"mse"`` is a unit-variance Gaussian,
+        ``"bce"`` a Bernoulli for features in [0, 1].
+
+    discriminator_learning_rate : float, default=5e-4
+        Adam's learning rate for the discriminator. Smaller than the
+        generator's by default, as the lecture advises: a discriminator that
+        wins outright gives the encoder no useful gradient.
+
+    generator_learning_rate : float, default=1e-3
+        Adam's learning rate for the encoder in the generator phase
+        (``learning_rate_init`` is that of the reconstruction phase).
+
+{training_parameters}
+
+    Attributes
+    ----------
+    classes_ : ndarray of shape (n_classes,)
+        Class labels seen in ``fit``; class ``classes_[k]`` occupies mixture
+        component ``k``. Empty when fitted without labels, or with a prior
+        that has no components (``"gaussian"`` or a callable).
+
+    discriminator_loss_curve_ : ndarray of shape (n_iter_,)
+        Mean discriminator loss of each epoch (``log 2 = 0.693`` when the
+        discriminator cannot tell codes from prior draws).
+
+    generator_loss_curve_ : ndarray of shape (n_iter_,)
+        Mean generator loss of each epoch.
+
+{training_attributes}
+
+    See Also
+    --------
+    AutoEncoder : The same network without a prior on the codes.
+
+    Notes
+    -----
+    ``loss_curve_`` and ``validation_loss_curve_`` hold the reconstruction
+    term only; the adversarial losses are in ``net_.history``
+    (``discriminator_loss``, ``generator_loss``) and the two curves above.
+
+    Early stopping is off by default (``n_iter_no_change=None``): training
+    runs ``max_iter`` epochs. Adversarial training is a two-player game with
+    no loss that decreases monotonically: the adversarial losses oscillate
+    around their equilibrium, and the reconstruction loss levels off while
+    the codes are still moving towards the prior, so stopping on it would
+    cut the prior matching short. If ``n_iter_no_change`` is set, it
+    monitors the reconstruction loss only (on the validation split when
+    ``early_stopping=True``).
+
+    ``y`` is used only by priors with components. For ``"gaussian"`` and
+    callable priors it is ignored, as by any unsupervised transformer, so
+    the model still works inside a supervised pipeline.
+
+    References
+    ----------
+    Makhzani, A., Shlens, J., Jaitly, N., Goodfellow, I., & Frey, B. (2015).
+    Adversarial autoencoders. arXiv:1511.05644.
+
+    Examples
+    --------
+    >>> from sklearn.datasets import load_digits
+    >>> from sklearn_ae import AdversarialAutoEncoder
+    >>> X, y = load_digits(return_X_y=True)
+    >>> aae = AdversarialAutoEncoder(
+    ...     n_components=2, prior="gaussian_mixture", max_iter=5, random_state=0
+    ... ).fit(X, y)
+    >>> aae.transform(X).shape
+    (1797, 2)
+    >>> aae.sample(4, y=3, random_state=0).shape
+    (4, 64)
+    """
+
+    _parameter_constraints: dict = {
+        **_BaseAutoEncoder._parameter_constraints,
+        "prior": [StrOptions(set(PRIORS)), callable],
+        "n_prior_components": [Interval(Integral, 1, None, closed="left")],
+        "prior_radius": [Interval(Real, 0, None, closed="neither")],
+        "hidden_layer_sizes": ["array-like"],
+        "discriminator_layer_sizes": ["array-like"],
+        "activation": [StrOptions(set(ACTIVATIONS))],
+        "loss": [StrOptions({"mse", "bce"})],
+        "discriminator_learning_rate": [Interval(Real, 0, None, closed="neither")],
+        "generator_learning_rate": [Interval(Real, 0, None, closed="neither")],
+    }
+
+    def __init__(
+        self,
+        n_components=2,
+        *,
+        prior="gaussian",
+        n_prior_components=10,
+        prior_radius=2.0,
+        hidden_layer_sizes=(256, 128),
+        discriminator_layer_sizes=(128, 128),
+        activation="relu",
+        loss="mse",
+        discriminator_learning_rate=5e-4,
+        generator_learning_rate=1e-3,
+        batch_size=128,
+        learning_rate_init=1e-3,
+        max_iter=200,
+        early_stopping=False,
+        validation_fraction=0.1,
+        n_iter_no_change=None,
+        tol=1e-4,
+        device="auto",
+        random_state=None,
+        verbose=0,
+        warm_start=False,
+    ):
+        self.n_components = n_components
+        self.prior = prior
+        self.n_prior_components = n_prior_components
+        self.prior_radius = prior_radius
+        self.hidden_layer_sizes = hidden_layer_sizes
+        self.discriminator_layer_sizes = discriminator_layer_sizes
+        self.activation = activation
+        self.loss = loss
+        self.discriminator_learning_rate = discriminator_learning_rate
+        self.generator_learning_rate = generator_learning_rate
+        self.batch_size = batch_size
+        self.learning_rate_init = learning_rate_init
+        self.max_iter = max_iter
+        self.early_stopping = early_stopping
+        self.validation_fraction = validation_fraction
+        self.n_iter_no_change = n_iter_no_change
+        self.tol = tol
+        self.device = device
+        self.random_state = random_state
+        self.verbose = verbose
+        self.warm_start = warm_start
+
+    # ----------------------------------------------------------------- hooks
+    def _has_components(self):
+        return self.prior in ("gaussian_mixture", "swiss_roll")
+
+    def _check_params_vs_data(self, X):
+        super()._check_params_vs_data(X)
+        sizes = tuple(self.discriminator_layer_sizes)
+        if any(not isinstance(w, Integral | np.integer) or w < 1 for w in sizes):
+            raise ValueError(
+                f"discriminator_layer_sizes={self.discriminator_layer_sizes!r} "
+                "must be a sequence of positive integers, e.g. (128, 128)."
+            )
+        if self.prior == "swiss_roll" and self.n_components != 2:
+            raise ValueError(
+                f"prior='swiss_roll' is two-dimensional but n_components="
+                f"{self.n_components}; use n_components=2 or another prior."
+            )
+        if callable(self.prior):
+            draws = np.asarray(self.prior(3, np.random.default_rng(0)))
+            if draws.shape != (3, self.n_components):
+                raise ValueError(
+                    f"prior(n, rng) must return an array of shape (n, "
+                    f"n_components) = (3, {self.n_components}) for n=3, got "
+                    f"shape {draws.shape}."
+                )
+
+    def _build_module(self, n_features, offset, scale):
+        hidden, activation, loss = self._architecture()
+        return AdversarialModule(
+            n_features,
+            self.n_components,
+            hidden,
+            activation,
+            loss,
+            offset,
+            scale,
+            discriminator_layer_sizes=tuple(self.discriminator_layer_sizes),
+            n_label_inputs=self.n_prior_components + 1 if len(self.classes_) else 0,
+        )
+
+    def _make_net(self, module, device, X):
+        # The net's numpy prior stream is seeded from torch's seeded stream.
+        seed = int(torch.randint(np.iinfo(np.int32).max, ()))
+        return make_net(
+            module,
+            self._make_criterion(),
+            estimator=self,
+            device=device,
+            corrupt=None,
+            net_class=AdversarialNet,
+            # Frozen now: set_params after fit must not change the prior.
+            prior_sampler=partial(
+                sample_prior,
+                self.prior,
+                n_components=self.n_components,
+                n_prior_components=self.n_prior_components,
+                radius=self.prior_radius,
+            ),
+            prior_rng=np.random.default_rng(seed),
+            discriminator_lr=self.discriminator_learning_rate,
+            generator_lr=self.generator_learning_rate,
+        )
+
+    # ---------------------------------------------------------------- fitting
+    @_fit_context(prefer_skip_nested_validation=True)
+    def fit(self, X, y=None):
+        """Train the autoencoder, its discriminator and its encoder on X.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+            Training data.
+        y : array-like of shape (n_samples,), default=None
+            Class labels, -1 for unlabelled samples. Used by the
+            ``"gaussian_mixture"`` and ``"swiss_roll"`` priors to put class
+            ``classes_[k]`` in component ``k``; ignored by the others.
+
+        Returns
+        -------
+        self : object
+            The fitted estimator.
+        """
+        dtype = [np.float64, np.float32]
+        if y is None or not self._has_components():
+            X = validate_data(self, X, dtype=dtype, ensure_min_samples=2)
+            classes, labels = np.array([]), None
+        else:
+            X, y = validate_data(self, X, y, dtype=dtype, ensure_min_samples=2)
+            classes, labels = self._encode_labels(y)
+        if self.warm_start and hasattr(self, "net_"):
+            if not np.array_equal(classes, self.classes_):
+                raise ValueError(
+                    "warm_start=True continues a model fitted with classes "
+                    f"{self.classes_.tolist()}, but this fit has classes "
+                    f"{classes.tolist()}; fit with the same labels or set "
+                    "warm_start=False."
+                )
+        self.classes_ = classes
+        self._check_params_vs_data(X)
+        self._fit(X, labels)
+        history = self.net_.history
+        self.discriminator_loss_curve_ = np.asarray(
+            history[:, "discriminator_loss"], dtype=float
+        )
+        self.generator_loss_curve_ = np.asarray(
+            history[:, "generator_loss"], dtype=float
+        )
+        return self
+
+    def _encode_labels(self, y):
+        """``classes_`` and component indices (-1: unlabelled) from y."""
+        y = column_or_1d(y, warn=True)
+        labelled = ~_is_unlabelled(y)
+        if not labelled.any():
+            return np.array([]), None
+        target = type_of_target(y[labelled], input_name="y", raise_unknown=True)
+        if target not in ("binary", "multiclass"):
+            raise ValueError(
+                f"y must hold class labels (-1 for unlabelled samples), but "
+                f"its labelled values look {target!r}."
+            )
+        classes = np.unique(y[labelled])
+        if len(classes) > self.n_prior_components:
+            raise ValueError(
+                f"y has {len(classes)} classes but n_prior_components="
+                f"{self.n_prior_components}: each class needs its own prior "
+                f"component; set n_prior_components >= {len(classes)}."
+            )
+        labels = np.full(len(y), -1, dtype=np.int64)
+        labels[labelled] = np.searchsorted(classes, y[labelled])
+        return classes, labels
+
+    # ------------------------------------------------------------- generation
+    def sample(self, n_samples=1, *, y=None, random_state=None):
+        """Generate data by decoding draws from the prior.
+
+        Parameters
+        ----------
+        n_samples : int, default=1
+            Number of samples.
+        y : label or array-like of shape (n_samples,), default=None
+            Class of each sample (one label for all, or one per sample):
+            draws come from that class's prior component. Needs a model
+            fitted with labels. None draws from the whole prior.
+        random_state : int, RandomState instance or None, default=None
+            Seeds the prior draws. The global numpy and torch random states
+            are left untouched.
+
+        Returns
+        -------
+        X : ndarray of shape (n_samples, n_features_in_)
+            Decoded samples (the decoder's mean).
+        """
+        check_is_fitted(self)
+        if not isinstance(n_samples, Integral | np.integer) or n_samples < 1:
+            raise ValueError(f"n_samples={n_samples!r} must be a positive integer.")
+        components = None
+        if y is not None:
+            components = self._components_of(y, n_samples)
+        rng = _numpy_generator(random_state)
+        codes = self.net_.prior_sampler(n_samples, rng, components=components)
+        return self.inverse_transform(codes)
+
+    def _components_of(self, y, n_samples):
+        if not len(self.classes_):
+            raise ValueError(
+                "sample(y=...) needs a model fitted with labels and a prior "
+                f"with components; this one (prior={self.prior!r}) has none. "
+                "Call sample without y."
+            )
+        y = np.asarray(y)
+        if y.ndim == 0:
+            y = np.full(n_samples, y)
+        if y.shape != (n_samples,):
+            raise ValueError(
+                f"y must be one label or have n_samples={n_samples} entries, "
+                f"got shape {y.shape}."
+            )
+        components = np.searchsorted(self.classes_, y)
+        components = np.minimum(components, len(self.classes_) - 1)
+        unseen = self.classes_[components] != y
+        if unseen.any():
+            raise ValueError(
+                f"y holds labels {np.unique(y[unseen]).tolist()} not seen in "
+                f"fit; the classes are {self.classes_.tolist()}."
+            )
+        return components
+
+
+def _is_unlabelled(y):
+    """True where y is the unlabelled marker -1 (numeric or string)."""
+    if y.dtype.kind in "iuf":
+        return y == -1
+    return np.array([str(v) == "-1" for v in y], dtype=bool)

@@ -1,0 +1,195 @@
+"""The sparse autoencoder: few code units active at a time."""
+
+from numbers import Real
+
+from ._autoencoder import AutoEncoder
+from ._compat import Interval, StrOptions
+from ._docstrings import fill_doc
+from ._losses import ReconstructionLoss, bernoulli_kl
+from ._modules import AutoEncoderModule
+
+
+class SparsityLoss(ReconstructionLoss):
+    """Reconstruction NLL plus a sparsity penalty on the (sigmoid) codes.
+
+    ``"kl"``: ``weight * sum_j KL(target || rho_hat_j)`` with ``rho_hat_j``
+    the mean activation of code unit ``j`` over the batch; ``"l1"``:
+    ``weight * mean_i sum_j |h_ij|``.
+
+    Parameters
+    ----------
+    loss : {"mse", "bce"}
+    sparsity : {"kl", "l1"}
+    target : float
+    weight : float
+    """
+
+    def __init__(self, loss, sparsity, target, weight):
+        super().__init__(loss)
+        self.sparsity = sparsity
+        self.target = target
+        self.weight = weight
+
+    def penalty(self, output, *, inputs, module, labels):
+        if self.weight == 0:
+            return 0.0
+        code = output.code
+        if self.sparsity == "l1":
+            return self.weight * code.abs().sum(dim=1).mean()
+        return self.weight * bernoulli_kl(self.target, code.mean(dim=0)).sum()
+
+
+@fill_doc
+class SparseAutoEncoder(AutoEncoder):
+    """Sparse autoencoder: each sample activates only a few code units.
+
+    The code units are sigmoids, ``h_j(x)`` in (0, 1), and the loss adds a
+    sparsity penalty to the reconstruction negative log-likelihood. With
+    ``sparsity="kl"`` (Ng's formulation):
+
+    ``L = mean_i -log p(x_i | g(h(x_i)))
+    + sparsity_weight * sum_j KL(rho || rho_hat_j)``,
+
+    ``KL(rho || r) = rho log(rho / r) + (1 - rho) log((1 - rho) / (1 - r))``,
+
+    where ``rho = sparsity_target`` and ``rho_hat_j`` is the mean activation
+    of code unit ``j`` over the batch. With ``sparsity="l1"`` the penalty is
+    ``sparsity_weight * mean_i sum_j h_j(x_i)``. Because the penalty stops
+    the network from copying its input, the code may be wider than the
+    input (overcomplete): a dictionary of features, each used by few
+    samples.
+
+    Parameters
+    ----------
+    n_components : int, default=2
+        Number of code units. Sparse codes are typically wide (tens to
+        hundreds of units) and may exceed the number of features.
+
+    sparsity_target : float, default=0.05
+        Target mean activation ``rho`` of each code unit, in (0, 1); used by
+        ``sparsity="kl"``.
+
+    sparsity_weight : float, default=1.0
+        Weight ``beta`` of the sparsity penalty (>= 0; 0 trains an
+        autoencoder with sigmoid codes and no penalty).
+
+    sparsity : {"kl", "l1"}, default="kl"
+        The penalty: the KL divergence of each unit's mean activation from
+        ``sparsity_target``, or the L1 norm of the activations.
+
+    hidden_layer_sizes : tuple of int, default=(256, 128)
+        Widths of the encoder's hidden layers; the decoder mirrors them.
+
+    activation : {"relu", "tanh", "logistic", "elu", "gelu", "identity"}, \
+default="relu"
+        Nonlinearity between hidden layers. The code layer is a sigmoid and
+        the output layer is linear.
+
+    loss : {"mse", "bce"}, default="mse"
+        Reconstruction likelihood: ``"mse"`` is a unit-variance Gaussian,
+        ``"bce"`` a Bernoulli for features in [0, 1].
+
+{training_parameters}
+
+    Attributes
+    ----------
+{training_attributes}
+
+    See Also
+    --------
+    AutoEncoder : Linear codes, no penalty.
+    sklearn.decomposition.MiniBatchDictionaryLearning : Linear sparse coding.
+
+    Notes
+    -----
+    ``rho_hat_j`` is estimated on each training batch, so batches should be
+    large enough to hold several samples per active unit (``batch_size *
+    sparsity_target`` of at least a few).
+
+    References
+    ----------
+    Ng, A. (2011). Sparse autoencoder. CS294A Lecture notes, Stanford
+    University.
+
+    Examples
+    --------
+    >>> from sklearn.datasets import load_digits
+    >>> from sklearn_ae import SparseAutoEncoder
+    >>> X, _ = load_digits(return_X_y=True)
+    >>> sae = SparseAutoEncoder(n_components=100, max_iter=5, random_state=0)
+    >>> sae.fit_transform(X).shape
+    (1797, 100)
+    """
+
+    _parameter_constraints: dict = {
+        **AutoEncoder._parameter_constraints,
+        "sparsity_target": [Interval(Real, 0, 1, closed="neither")],
+        "sparsity_weight": [Interval(Real, 0, None, closed="left")],
+        "sparsity": [StrOptions({"kl", "l1"})],
+    }
+
+    _allows_overcomplete = True
+
+    def __init__(
+        self,
+        n_components=2,
+        *,
+        sparsity_target=0.05,
+        sparsity_weight=1.0,
+        sparsity="kl",
+        hidden_layer_sizes=(256, 128),
+        activation="relu",
+        loss="mse",
+        batch_size=128,
+        learning_rate_init=1e-3,
+        max_iter=200,
+        early_stopping=False,
+        validation_fraction=0.1,
+        n_iter_no_change=10,
+        tol=1e-4,
+        device="auto",
+        random_state=None,
+        verbose=0,
+        warm_start=False,
+    ):
+        super().__init__(
+            n_components,
+            hidden_layer_sizes=hidden_layer_sizes,
+            activation=activation,
+            loss=loss,
+            batch_size=batch_size,
+            learning_rate_init=learning_rate_init,
+            max_iter=max_iter,
+            early_stopping=early_stopping,
+            validation_fraction=validation_fraction,
+            n_iter_no_change=n_iter_no_change,
+            tol=tol,
+            device=device,
+            random_state=random_state,
+            verbose=verbose,
+            warm_start=warm_start,
+        )
+        self.sparsity_target = sparsity_target
+        self.sparsity_weight = sparsity_weight
+        self.sparsity = sparsity
+
+    def _build_module(self, n_features, offset, scale):
+        hidden, activation, loss = self._architecture()
+        return AutoEncoderModule(
+            n_features,
+            self.n_components,
+            hidden,
+            activation,
+            loss,
+            offset,
+            scale,
+            code_activation="logistic",
+        )
+
+    def _make_criterion(self):
+        return SparsityLoss(
+            self._architecture()[2],
+            self.sparsity,
+            float(self.sparsity_target),
+            float(self.sparsity_weight),
+        )

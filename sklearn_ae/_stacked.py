@@ -1,0 +1,270 @@
+"""The stacked autoencoder: greedy layer-wise pretraining, then fine-tuning."""
+
+from numbers import Integral, Real
+
+import numpy as np
+import torch
+from torch import nn
+
+from ._autoencoder import AutoEncoder
+from ._compat import Interval, StrOptions
+from ._docstrings import fill_doc
+from ._losses import ReconstructionLoss
+from ._modules import AutoEncoderModule, ModuleOutput, make_mlp
+from ._training import EpochProgressBar, NonFiniteLossGuard, make_net
+
+
+class _LayerAutoEncoder(nn.Module):
+    """One-hidden-layer autoencoder on the codes of the layer below.
+
+    Its decoder ends in ``activation`` because, in the deep decoder, the
+    layer it becomes reconstructs the (activated) codes of the layer below.
+    """
+
+    def __init__(self, n_in, n_out, activation, code_activation):
+        super().__init__()
+        self.encoder = make_mlp(
+            (n_in, n_out), activation, output_activation=code_activation
+        )
+        self.decoder = make_mlp((n_out, n_in), activation, output_activation=activation)
+
+    def encode(self, x):
+        return self.encoder(x)
+
+    def forward(self, x, labels=None):
+        code = self.encode(x)
+        return ModuleOutput(self.decoder(code), code)
+
+
+class MaskingNoise:
+    """Vincent et al.'s masking corruption: zero each entry with probability p."""
+
+    def __init__(self, p):
+        self.p = p
+
+    def __call__(self, batch):
+        keep = torch.rand_like(batch) >= self.p
+        return batch * keep
+
+
+def _linear_layers(sequential):
+    return [layer for layer in sequential if isinstance(layer, nn.Linear)]
+
+
+@fill_doc
+class StackedAutoEncoder(AutoEncoder):
+    """Stacked autoencoder: greedy layer-wise pretraining, then fine-tuning.
+
+    The deep autoencoder of :class:`AutoEncoder`, initialised the way deep
+    networks were first trained (Hinton & Salakhutdinov 2006; Bengio et al.
+    2007; Vincent et al. 2010). For the layer widths
+    ``n_features -> h_1 -> ... -> h_L -> n_components``, layer ``l`` is first
+    trained alone as a one-hidden-layer autoencoder on the codes of layer
+    ``l - 1`` (the data for the first layer):
+
+    ``min  L(c, g_l(h_l(c~)))``,  ``c = h_{l-1}(...h_1(x))``
+
+    where ``c~`` is ``c`` itself (``pretraining="plain"``) or a corrupted copy
+    (``pretraining="denoising"``, the stacked denoising autoencoder: each
+    entry zeroed with probability ``pretraining_noise``). The first layer
+    uses the model's ``loss``; the others the squared error. The trained
+    ``h_l`` and ``g_l`` become layer ``l`` of the encoder and of the
+    mirrored decoder, and the whole network is then fine-tuned end to end on
+    ``-log p(x | g(h(x)))``, exactly as :class:`AutoEncoder`.
+
+    Parameters
+    ----------
+    n_components : int, default=2
+        Size of the code.
+
+    hidden_layer_sizes : tuple of int, default=(256, 128)
+        Widths of the encoder's hidden layers; the decoder mirrors them.
+        ``len(hidden_layer_sizes) + 1`` layers are pretrained.
+
+    activation : {"relu", "tanh", "logistic", "elu", "gelu", "identity"}, \
+default="relu"
+        Nonlinearity between layers (the code layer is linear).
+
+    loss : {"mse", "bce"}, default="mse"
+        Reconstruction likelihood: ``"mse"`` is a unit-variance Gaussian,
+        ``"bce"`` a Bernoulli for features in [0, 1].
+
+    pretraining : {"denoising", "plain"} or None, default="denoising"
+        How each layer is pretrained: as a denoising autoencoder, a plain
+        one, or not at all (None: random initialisation, an
+        :class:`AutoEncoder`).
+
+    pretraining_iter : int, default=10
+        Epochs of pretraining per layer, before the ``max_iter`` epochs of
+        fine-tuning. A pretraining epoch costs about one layer's share of a
+        fine-tuning epoch.
+
+    pretraining_noise : float, default=0.25
+        Probability that masking noise zeroes an input of a layer being
+        pretrained with ``pretraining="denoising"``.
+
+{training_parameters}
+
+    Attributes
+    ----------
+    pretraining_loss_curves_ : list of ndarray of shape (pretraining_iter,)
+        Mean training loss of each pretraining epoch, one array per layer,
+        first layer first; an empty list when ``pretraining=None``.
+
+{training_attributes}
+
+    See Also
+    --------
+    AutoEncoder : The same network, randomly initialised.
+
+    Notes
+    -----
+    ``n_iter_``, ``loss_curve_`` and early stopping concern fine-tuning
+    only; pretraining runs its ``pretraining_iter`` epochs per layer on the
+    training part of the data (without the validation split). With
+    ``warm_start=True`` a second ``fit`` continues fine-tuning without
+    pretraining again.
+
+    Pretraining helps where it was invented, deep networks of saturating
+    units: on digits scaled to [0, 1], a ``(48, 32, 24, 16, 8)`` network
+    with ``activation="logistic"`` and 2 components trained from random
+    initialisation for 80 epochs stays at the error of predicting the mean
+    image (4.73 on held-out data), while 10 denoising pretraining epochs per
+    layer and 20 of fine-tuning reach 4.20-4.26 (three seeds). With ReLU and
+    Adam the same network does better from random initialisation (2.38-2.44
+    against 2.80-3.01): prefer :class:`AutoEncoder` there.
+
+    References
+    ----------
+    Bengio, Y., Lamblin, P., Popovici, D., & Larochelle, H. (2007). Greedy
+    layer-wise training of deep networks. NIPS 19.
+
+    Vincent, P., Larochelle, H., Lajoie, I., Bengio, Y., & Manzagol, P.-A.
+    (2010). Stacked denoising autoencoders: Learning useful representations
+    in a deep network with a local denoising criterion. JMLR, 11, 3371-3408.
+
+    Examples
+    --------
+    >>> from sklearn.datasets import load_digits
+    >>> from sklearn_ae import StackedAutoEncoder
+    >>> X, _ = load_digits(return_X_y=True)
+    >>> sae = StackedAutoEncoder(
+    ...     n_components=2, hidden_layer_sizes=(32, 16), pretraining_iter=2,
+    ...     max_iter=5, random_state=0,
+    ... ).fit(X)
+    >>> sae.transform(X).shape
+    (1797, 2)
+    >>> [curve.shape for curve in sae.pretraining_loss_curves_]
+    [(2,), (2,), (2,)]
+    """
+
+    _parameter_constraints: dict = {
+        **AutoEncoder._parameter_constraints,
+        "pretraining": [StrOptions({"denoising", "plain"}), None],
+        "pretraining_iter": [Interval(Integral, 1, None, closed="left")],
+        "pretraining_noise": [Interval(Real, 0, 1, closed="left")],
+    }
+
+    def __init__(
+        self,
+        n_components=2,
+        *,
+        hidden_layer_sizes=(256, 128),
+        activation="relu",
+        loss="mse",
+        pretraining="denoising",
+        pretraining_iter=10,
+        pretraining_noise=0.25,
+        batch_size=128,
+        learning_rate_init=1e-3,
+        max_iter=200,
+        early_stopping=False,
+        validation_fraction=0.1,
+        n_iter_no_change=10,
+        tol=1e-4,
+        device="auto",
+        random_state=None,
+        verbose=0,
+        warm_start=False,
+    ):
+        self.n_components = n_components
+        self.hidden_layer_sizes = hidden_layer_sizes
+        self.activation = activation
+        self.loss = loss
+        self.pretraining = pretraining
+        self.pretraining_iter = pretraining_iter
+        self.pretraining_noise = pretraining_noise
+        self.batch_size = batch_size
+        self.learning_rate_init = learning_rate_init
+        self.max_iter = max_iter
+        self.early_stopping = early_stopping
+        self.validation_fraction = validation_fraction
+        self.n_iter_no_change = n_iter_no_change
+        self.tol = tol
+        self.device = device
+        self.random_state = random_state
+        self.verbose = verbose
+        self.warm_start = warm_start
+
+    def _pretrain(self, module, X, device):
+        self.pretraining_loss_curves_ = []
+        if self.pretraining is None:
+            return
+        hidden, activation, loss = self._architecture()
+        widths = (X.shape[1], *hidden, self.n_components)
+        encoder_layers = _linear_layers(module.encoder)
+        # The decoder's layers, reversed, map layer l's codes back to l - 1's.
+        decoder_layers = _linear_layers(module.decoder)[::-1]
+        codes = self._dataset(X, None, device)
+        for depth in range(len(widths) - 1):
+            # The code layer stays linear, as in the deep network.
+            code_activation = activation if depth < len(widths) - 2 else None
+            if depth == 0:
+                # Reads the data as the deep network does: standardised, with
+                # the model's likelihood.
+                layer = AutoEncoderModule(
+                    widths[0],
+                    widths[1],
+                    (),
+                    activation,
+                    loss,
+                    module.offset,
+                    module.scale,
+                    code_activation=code_activation,
+                )
+                layer_loss = loss
+            else:
+                layer = _LayerAutoEncoder(
+                    widths[depth], widths[depth + 1], activation, code_activation
+                )
+                layer_loss = "mse"
+            net = self._layer_net(layer, layer_loss, depth, device)
+            net.partial_fit(codes)
+            self.pretraining_loss_curves_.append(
+                np.asarray(net.history[:, "train_loss"], dtype=float)
+            )
+            layer = net.module_.eval()
+            encoder_layers[depth].load_state_dict(layer.encoder[0].state_dict())
+            decoder_layers[depth].load_state_dict(layer.decoder[0].state_dict())
+            # The next layer learns from this one's clean codes.
+            with torch.no_grad():
+                codes.inputs = layer.encode(codes.inputs)
+
+    def _layer_net(self, layer, loss, depth, device):
+        callbacks = [("non_finite_guard", NonFiniteLossGuard())]
+        if self.verbose:
+            name = f"{type(self).__name__} layer {depth + 1}"
+            bar = EpochProgressBar(self.pretraining_iter, name)
+            callbacks.append(("progress", bar))
+        corrupt = None
+        if self.pretraining == "denoising":
+            corrupt = MaskingNoise(self.pretraining_noise)
+        return make_net(
+            layer,
+            ReconstructionLoss(loss=loss),
+            estimator=self,
+            device=device,
+            corrupt=corrupt,
+            max_epochs=self.pretraining_iter,
+            callbacks=callbacks,
+        )

@@ -1,0 +1,109 @@
+"""Tests of the conditional VAE (sklearn_ae/_cvae.py)."""
+
+import numpy as np
+import pytest
+from sklearn.datasets import load_digits
+from sklearn.linear_model import LogisticRegression
+from sklearn.model_selection import train_test_split
+
+from sklearn_ae import ConditionalVariationalAutoEncoder
+
+SETTINGS = {
+    "n_components": 4,
+    "loss": "bce",
+    "hidden_layer_sizes": (128,),
+    "max_iter": 40,
+    "n_iter_no_change": None,
+    "batch_size": 64,
+    "device": "cpu",
+    "random_state": 0,
+}
+
+
+@pytest.fixture(scope="module")
+def digits():
+    """Digits scaled to [0, 1], split 70/30 into train and held-out."""
+    X, y = load_digits(return_X_y=True)
+    return train_test_split(X / 16, y, test_size=0.3, random_state=0, stratify=y)
+
+
+@pytest.fixture(scope="module")
+def judge(digits):
+    """A classifier trained on real digits, to read generated ones."""
+    X_train, _, y_train, _ = digits
+    return LogisticRegression(max_iter=2000).fit(X_train, y_train)
+
+
+@pytest.fixture(scope="module")
+def model(digits):
+    X_train, _, y_train, _ = digits
+    return ConditionalVariationalAutoEncoder(**SETTINGS).fit(X_train, y_train)
+
+
+def test_samples_of_class_k_look_like_k(model, judge):
+    y = np.repeat(np.arange(10), 50)
+    samples = model.sample(500, y=y, random_state=0)
+    accuracy = np.mean(judge.predict(samples) == y)
+    assert accuracy > 0.8, f"{accuracy:.3f} of samples classified as their y"
+
+
+def test_fixed_code_changing_label_changes_class(model, judge):
+    codes = np.random.default_rng(0).standard_normal((50, 4))
+    codes = np.repeat(codes, 10, axis=0)
+    y = np.tile(np.arange(10), 50)
+    accuracy = np.mean(judge.predict(model.inverse_transform(codes, y)) == y)
+    assert accuracy > 0.8, f"{accuracy:.3f} of (z, y) decoded as class y"
+
+
+def test_hundred_labels(digits):
+    X_train, X_test, y_train, y_test = digits
+    rng = np.random.default_rng(0)
+    labelled = np.concatenate(
+        [rng.choice(np.flatnonzero(y_train == k), 10, replace=False) for k in range(10)]
+    )
+    y = np.full_like(y_train, -1)
+    y[labelled] = y_train[labelled]
+    model = ConditionalVariationalAutoEncoder(**SETTINGS).fit(X_train, y)
+    accuracy = np.mean(model.predict(X_test) == y_test)
+    baseline = LogisticRegression(max_iter=2000).fit(X_train[labelled], y[labelled])
+    baseline_accuracy = np.mean(baseline.predict(X_test) == y_test)
+    assert accuracy > 0.85, (
+        f"M2 accuracy from 100 labels {accuracy:.3f} (logistic regression on "
+        f"the 100 labels alone: {baseline_accuracy:.3f})"
+    )
+
+
+def test_transform_uses_inferred_labels(model, digits):
+    X_test = digits[1]
+    predicted = model.predict(X_test)
+    np.testing.assert_allclose(
+        model.transform(X_test), model.transform(X_test, predicted)
+    )
+    proba = model.predict_proba(X_test)
+    assert proba.shape == (len(X_test), 10)
+    np.testing.assert_allclose(proba.sum(1), 1, rtol=1e-6)
+    assert np.all(model.score_samples(X_test[:5]) < 0)
+
+
+def test_without_labels_it_is_a_single_class_vae(digits):
+    X_train = digits[0]
+    model = ConditionalVariationalAutoEncoder(
+        loss="bce", hidden_layer_sizes=(8,), max_iter=2, device="cpu", random_state=0
+    ).fit(X_train)
+    np.testing.assert_array_equal(model.classes_, [0])
+    assert model.sample(3, random_state=0).shape == (3, 64)
+
+
+def test_bad_labels_are_refused(model, digits):
+    X_train, _, y_train, _ = digits
+    small = ConditionalVariationalAutoEncoder(hidden_layer_sizes=(8,), max_iter=1)
+    with pytest.raises(ValueError, match="inconsistent numbers of samples"):
+        small.fit(X_train, y_train[:-1])
+    with pytest.raises(ValueError, match="class labels"):
+        small.fit(X_train[:20], np.linspace(0, 1, 20))
+    with pytest.raises(ValueError, match=r"labels \[12\] not seen"):
+        model.sample(2, y=[3, 12])
+    with pytest.raises(ValueError, match="3 entries"):
+        model.transform(X_train[:3], y=[1, 2])
+    with pytest.raises(ValueError, match="n_samples=0"):
+        model.sample(0)
