@@ -7,13 +7,13 @@ from numbers import Integral, Real
 import numpy as np
 import torch
 import torch.nn.functional as F
-from sklearn.utils.multiclass import type_of_target
-from sklearn.utils.validation import check_is_fitted, column_or_1d
+from sklearn.utils.validation import check_is_fitted
 from skorch.callbacks import PassthroughScoring
 
 from ._base import _BaseAutoEncoder
-from ._compat import Interval, StrOptions, _fit_context, validate_data
+from ._compat import Interval, StrOptions, _fit_context
 from ._docstrings import fill_doc
+from ._labels import SemiSupervisedMixin, label_indices, numpy_generator
 from ._modules import ACTIVATIONS, AutoEncoderModule, make_mlp
 from ._training import AutoEncoderNet, make_net
 
@@ -96,13 +96,6 @@ def mixture_means(n_components, n_prior_components, radius):
     means[:, 0 : 2 * n_pairs : 2] = radius * np.cos(angle)[:, None]
     means[:, 1 : 2 * n_pairs : 2] = radius * np.sin(angle)[:, None]
     return means
-
-
-def _numpy_generator(random_state):
-    """A numpy Generator from a ``random_state``, leaving global RNGs alone."""
-    if isinstance(random_state, np.random.RandomState):
-        return np.random.default_rng(random_state.randint(np.iinfo(np.int32).max))
-    return np.random.default_rng(random_state)
 
 
 class AdversarialModule(AutoEncoderModule):
@@ -242,7 +235,7 @@ class AdversarialNet(AutoEncoderNet):
 
 
 @fill_doc
-class AdversarialAutoEncoder(_BaseAutoEncoder):
+class AdversarialAutoEncoder(SemiSupervisedMixin, _BaseAutoEncoder):
     """Adversarial autoencoder: codes shaped into a chosen prior by a GAN.
 
     An autoencoder whose codes are made to follow a prior distribution
@@ -523,24 +516,7 @@ default="relu"
         self : object
             The fitted estimator.
         """
-        dtype = [np.float64, np.float32]
-        if y is None or not self._has_components():
-            X = validate_data(self, X, dtype=dtype, ensure_min_samples=2)
-            classes, labels = np.array([]), None
-        else:
-            X, y = validate_data(self, X, y, dtype=dtype, ensure_min_samples=2)
-            classes, labels = self._encode_labels(y)
-        if self.warm_start and hasattr(self, "net_"):
-            if not np.array_equal(classes, self.classes_):
-                raise ValueError(
-                    "warm_start=True continues a model fitted with classes "
-                    f"{self.classes_.tolist()}, but this fit has classes "
-                    f"{classes.tolist()}; fit with the same labels or set "
-                    "warm_start=False."
-                )
-        self.classes_ = classes
-        self._check_params_vs_data(X)
-        self._fit(X, labels)
+        self._fit_semi_supervised(X, y, use_labels=self._has_components())
         history = self.net_.history
         self.discriminator_loss_curve_ = np.asarray(
             history[:, "discriminator_loss"], dtype=float
@@ -550,28 +526,13 @@ default="relu"
         )
         return self
 
-    def _encode_labels(self, y):
-        """``classes_`` and component indices (-1: unlabelled) from y."""
-        y = column_or_1d(y, warn=True)
-        labelled = ~_is_unlabelled(y)
-        if not labelled.any():
-            return np.array([]), None
-        target = type_of_target(y[labelled], input_name="y", raise_unknown=True)
-        if target not in ("binary", "multiclass"):
-            raise ValueError(
-                f"y must hold class labels (-1 for unlabelled samples), but "
-                f"its labelled values look {target!r}."
-            )
-        classes = np.unique(y[labelled])
+    def _check_classes(self, classes):
         if len(classes) > self.n_prior_components:
             raise ValueError(
                 f"y has {len(classes)} classes but n_prior_components="
                 f"{self.n_prior_components}: each class needs its own prior "
                 f"component; set n_prior_components >= {len(classes)}."
             )
-        labels = np.full(len(y), -1, dtype=np.int64)
-        labels[labelled] = np.searchsorted(classes, y[labelled])
-        return classes, labels
 
     # ------------------------------------------------------------- generation
     def sample(self, n_samples=1, *, y=None, random_state=None):
@@ -600,7 +561,7 @@ default="relu"
         components = None
         if y is not None:
             components = self._components_of(y, n_samples)
-        rng = _numpy_generator(random_state)
+        rng = numpy_generator(random_state)
         codes = self.net_.prior_sampler(n_samples, rng, components=components)
         return self.inverse_transform(codes)
 
@@ -611,27 +572,4 @@ default="relu"
                 f"with components; this one (prior={self.prior!r}) has none. "
                 "Call sample without y."
             )
-        y = np.asarray(y)
-        if y.ndim == 0:
-            y = np.full(n_samples, y)
-        if y.shape != (n_samples,):
-            raise ValueError(
-                f"y must be one label or have n_samples={n_samples} entries, "
-                f"got shape {y.shape}."
-            )
-        components = np.searchsorted(self.classes_, y)
-        components = np.minimum(components, len(self.classes_) - 1)
-        unseen = self.classes_[components] != y
-        if unseen.any():
-            raise ValueError(
-                f"y holds labels {np.unique(y[unseen]).tolist()} not seen in "
-                f"fit; the classes are {self.classes_.tolist()}."
-            )
-        return components
-
-
-def _is_unlabelled(y):
-    """True where y is the unlabelled marker -1 (numeric or string)."""
-    if y.dtype.kind in "iuf":
-        return y == -1
-    return np.array([str(v) == "-1" for v in y], dtype=bool)
+        return label_indices(self.classes_, y, n_samples)

@@ -5,12 +5,12 @@ from numbers import Integral, Real
 import numpy as np
 import torch
 import torch.nn.functional as F
-from sklearn.utils.multiclass import type_of_target
-from sklearn.utils.validation import check_array, check_is_fitted, column_or_1d
+from sklearn.utils.validation import check_array, check_is_fitted
 from torch import nn
 
-from ._compat import Interval, _fit_context, validate_data
+from ._compat import Interval, _fit_context
 from ._docstrings import fill_doc
+from ._labels import SemiSupervisedMixin, label_indices, numpy_generator
 from ._losses import decoder_mean, gaussian_kl, reconstruction_nll
 from ._modules import ModuleOutput, make_mlp
 from ._vae import ELBO_SAMPLES, VariationalAutoEncoder
@@ -125,7 +125,7 @@ class M2Loss(nn.Module):
 
 
 @fill_doc
-class ConditionalVariationalAutoEncoder(VariationalAutoEncoder):
+class ConditionalVariationalAutoEncoder(SemiSupervisedMixin, VariationalAutoEncoder):
     """Conditional VAE with a classifier: semi-supervised M2 model.
 
     The label ``y`` (one-hot) is fed to the encoder ``q(z | x, y)`` and to
@@ -289,45 +289,16 @@ default="relu"
         -------
         self : object
         """
-        dtype = [np.float64, np.float32]
-        if y is None:
-            X = validate_data(self, X, dtype=dtype, ensure_min_samples=2)
-            classes, labels = np.array([0]), None
-        else:
-            X, y = validate_data(self, X, y, dtype=dtype, ensure_min_samples=2)
-            classes, labels = _encode_labels(y)
-        if self.warm_start and hasattr(self, "net_"):
-            if not np.array_equal(classes, self.classes_):
-                raise ValueError(
-                    "warm_start=True continues a model fitted with classes "
-                    f"{self.classes_.tolist()}, but this fit has classes "
-                    f"{classes.tolist()}; fit with the same labels or set "
-                    "warm_start=False."
-                )
-        self.classes_ = classes
-        self._check_params_vs_data(X)
-        self._fit(X, labels)
-        return self
+        return self._fit_semi_supervised(X, y)
 
     # -------------------------------------------------------------- labels
+    def _classes_without_labels(self):
+        # Without labels the model is a single-class VAE.
+        return np.array([0])
+
     def _label_indices(self, y, n, name="y"):
         """Class indices of labels ``y`` (one label or one per row)."""
-        y = np.asarray(y)
-        if y.ndim == 0:
-            y = np.full(n, y)
-        if y.shape != (n,):
-            raise ValueError(
-                f"{name} must be one label or have {n} entries (one per "
-                f"row), got shape {y.shape}."
-            )
-        index = np.minimum(np.searchsorted(self.classes_, y), len(self.classes_) - 1)
-        unseen = self.classes_[index] != y
-        if unseen.any():
-            raise ValueError(
-                f"{name} holds labels {np.unique(y[unseen]).tolist()} not seen "
-                f"in fit; the classes are {self.classes_.tolist()}."
-            )
-        return index
+        return label_indices(self.classes_, y, n, name)
 
     def _with_one_hot(self, X, y):
         """X with the one-hot of y appended, for ``_map_batches``."""
@@ -446,7 +417,7 @@ default="relu"
                 f"n_samples={n_samples!r} must be a positive integer, the number "
                 "of samples to generate."
             )
-        rng = _generator(random_state)
+        rng = numpy_generator(random_state)
         if y is None:
             y = self.classes_[rng.integers(len(self.classes_), size=n_samples)]
         else:
@@ -495,30 +466,3 @@ default="relu"
             return (log_q.exp() * (elbo - log_q)).sum(dim=1)
 
         return self._map_batches(X, bound)
-
-
-def _generator(random_state):
-    if isinstance(random_state, np.random.RandomState):
-        return np.random.default_rng(random_state.randint(np.iinfo(np.int32).max))
-    return np.random.default_rng(random_state)
-
-
-def _encode_labels(y):
-    """``classes_`` and class indices (-1: unlabelled) of semi-supervised y."""
-    y = column_or_1d(y, warn=True)
-    if y.dtype.kind in "iuf":
-        labelled = y != -1
-    else:
-        labelled = np.array([str(v) != "-1" for v in y], dtype=bool)
-    if not labelled.any():
-        return np.array([0]), None
-    target = type_of_target(y[labelled], input_name="y", raise_unknown=True)
-    if target not in ("binary", "multiclass"):
-        raise ValueError(
-            f"y must hold class labels (-1 for unlabelled samples), but its "
-            f"labelled values look {target!r}."
-        )
-    classes = np.unique(y[labelled])
-    labels = np.full(len(y), -1, dtype=np.int64)
-    labels[labelled] = np.searchsorted(classes, y[labelled])
-    return classes, labels
