@@ -175,7 +175,7 @@ class ContractiveAutoEncoder(AutoEncoder):
         Size of the code. It may exceed the number of features: the penalty
         keeps an overcomplete code from learning the identity.
 
-    contraction : float, default=0.1
+    contraction : float, default=0.01
         Weight ``lambda`` of the Jacobian penalty (>= 0; 0 trains a plain
         autoencoder).
 
@@ -271,7 +271,7 @@ default="relu"
         self,
         n_components=2,
         *,
-        contraction=0.1,
+        contraction=0.01,
         jacobian="exact",
         n_projections=1,
         code_activation="logistic",

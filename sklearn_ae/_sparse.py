@@ -69,7 +69,7 @@ class SparseAutoEncoder(AutoEncoder):
         Target mean activation ``rho`` of each code unit, in (0, 1); used by
         ``sparsity="kl"``.
 
-    sparsity_weight : float, default=1.0
+    sparsity_weight : float, default=0.1
         Weight ``beta`` of the sparsity penalty (>= 0; 0 trains an
         autoencoder with sigmoid codes and no penalty).
 
@@ -135,7 +135,7 @@ default="relu"
         n_components=2,
         *,
         sparsity_target=0.05,
-        sparsity_weight=1.0,
+        sparsity_weight=0.1,
         sparsity="kl",
         hidden_layer_sizes=(256, 128),
         activation="relu",
