@@ -223,7 +223,10 @@ class _BaseAutoEncoder(
     @staticmethod
     def _dataset(X, labels, device):
         # torch.tensor copies: read-only (memmapped) input must not be shared.
-        inputs = torch.tensor(X, dtype=torch.float32, device=device)
+        # ascontiguousarray: torch refuses negative strides (X[::-1]).
+        inputs = torch.tensor(
+            np.ascontiguousarray(X), dtype=torch.float32, device=device
+        )
         if labels is not None:
             labels = torch.as_tensor(labels, device=device)
         return TensorDataset(inputs, labels)
@@ -251,7 +254,7 @@ class _BaseAutoEncoder(
         with torch.no_grad():
             for start in range(0, X.shape[0], INFERENCE_BATCH_SIZE):
                 batch = torch.tensor(
-                    X[start : start + INFERENCE_BATCH_SIZE],
+                    np.ascontiguousarray(X[start : start + INFERENCE_BATCH_SIZE]),
                     dtype=param.dtype,
                     device=device,
                 )

@@ -175,7 +175,7 @@ class ContractiveAutoEncoder(AutoEncoder):
         Size of the code. It may exceed the number of features: the penalty
         keeps an overcomplete code from learning the identity.
 
-    contraction : float, default=0.1
+    contraction : float, default=0.01
         Weight ``lambda`` of the Jacobian penalty (>= 0; 0 trains a plain
         autoencoder).
 
@@ -195,15 +195,15 @@ class ContractiveAutoEncoder(AutoEncoder):
         Number of random projections per sample for
         ``jacobian="random_projection"``; ignored otherwise.
 
-    code_activation : {"logistic", "tanh", "identity"}, default="logistic"
-        Activation of the code layer. ``"logistic"`` gives the sigmoid code
-        units of Rifai et al.; ``"identity"`` the linear code of
-        :class:`AutoEncoder`.
+    code_activation : {"identity", "logistic", "tanh"}, default="identity"
+        Activation of the code layer: ``"identity"`` is the linear code of
+        :class:`AutoEncoder`, ``"logistic"`` the sigmoid code units of Rifai
+        et al. (bounded codes, at some cost in reconstruction).
 
     hidden_layer_sizes : tuple of int, default=(256, 128)
         Widths of the encoder's hidden layers; the decoder mirrors them.
-        ``()`` gives Rifai et al.'s one-layer encoder
-        ``h = sigmoid(W x + b)``, for which
+        ``()`` with ``code_activation="logistic"`` gives Rifai et al.'s
+        one-layer encoder ``h = sigmoid(W x + b)``, for which
         ``||J_h||_F^2 = sum_j (h_j (1 - h_j))^2 ||W_j||^2``.
 
     activation : {"relu", "tanh", "logistic", "elu", "gelu", "identity"}, \
@@ -229,15 +229,17 @@ default="relu"
     -----
     The Jacobian is taken with respect to the raw input ``x`` that
     :meth:`transform` reads, the standardisation inside the network
-    included: ``J_h(x) = J_net((x - mean) / std) diag(1 / std)``. Its size,
-    and so a good ``contraction``, depends on the units of ``x``; the
-    default suits features of unit order, such as pixel intensities in
-    [0, 1]. A feature of tiny variance makes a large Jacobian column unless
-    the encoder ignores it, which is the contraction the method wants.
+    included: ``J_h(x) = J_net((x - m) / s) diag(1 / s)`` with ``m`` and
+    ``s`` the network's per-feature input offset and scale (see the Notes
+    of :class:`AutoEncoder`). Its size, and so a good ``contraction``,
+    depends on the units of ``x``; the default suits features of unit
+    order, such as pixel intensities in [0, 1].
 
-    The decoder is not tied to the encoder, so part of the penalty can be
-    met by shrinking the code and enlarging the decoder's first layer; a
-    bounded code activation (the default) limits this.
+    The decoder is not tied to the encoder (as it is in Rifai et al.), so
+    part of the penalty can be met by shrinking every code by a common
+    factor and enlarging the decoder's first layer to match. Only the rest
+    is contraction proper, relative to the spread of the codes; both are
+    reported by the tests (``tests/test_contractive.py``).
 
     References
     ----------
@@ -271,10 +273,10 @@ default="relu"
         self,
         n_components=2,
         *,
-        contraction=0.1,
+        contraction=0.01,
         jacobian="exact",
         n_projections=1,
-        code_activation="logistic",
+        code_activation="identity",
         hidden_layer_sizes=(256, 128),
         activation="relu",
         loss="mse",

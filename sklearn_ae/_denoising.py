@@ -25,10 +25,10 @@ class Corruption:
     ----------
     noise : {"gaussian", "masking", "salt_and_pepper"}
     noise_level : float
-        Noise standard deviation in units of each feature's training standard
-        deviation (gaussian), or the fraction of entries corrupted.
+        Noise standard deviation in units of each feature's input scale
+        (gaussian), or the fraction of entries corrupted.
     scale : Tensor of shape (n_features,)
-        Training standard deviation of each feature (1 for constant ones).
+        The network's input scale of each feature (``_standardisation``).
     low, high : Tensor of shape (n_features,)
         Training minimum and maximum of each feature.
     """
@@ -81,9 +81,10 @@ class DenoisingAutoEncoder(AutoEncoder):
         The corruption of training batches:
 
         - ``"gaussian"``: additive noise ``x~_j = x_j + noise_level * s_j *
-          e``, ``e ~ N(0, 1)``, where ``s_j`` is the training standard
-          deviation of feature ``j`` (1 for a constant feature). The noise is
-          thus ``N(0, noise_level^2)`` in the standardised units the encoder
+          e``, ``e ~ N(0, 1)``, where ``s_j`` is the scale the network
+          divides feature ``j`` by (its training standard deviation; see the
+          Notes of :class:`AutoEncoder`). The noise is thus
+          ``N(0, noise_level^2)`` in the standardised units the encoder
           reads, whatever the data's units.
         - ``"masking"``: each entry is set to 0 with probability
           ``noise_level`` (masking noise of Vincent et al., for data where 0
@@ -94,7 +95,7 @@ class DenoisingAutoEncoder(AutoEncoder):
 
     noise_level : float, default=0.5
         Strength of the corruption: the Gaussian noise's standard deviation
-        in units of each feature's standard deviation (>= 0), or the fraction
+        in units of each feature's scale ``s_j`` (>= 0), or the fraction
         of entries corrupted for ``"masking"`` and ``"salt_and_pepper"`` (in
         [0, 1]). 0 trains a plain autoencoder.
 

@@ -69,9 +69,11 @@ class SparseAutoEncoder(AutoEncoder):
         Target mean activation ``rho`` of each code unit, in (0, 1); used by
         ``sparsity="kl"``.
 
-    sparsity_weight : float, default=1.0
+    sparsity_weight : float, default=0.3
         Weight ``beta`` of the sparsity penalty (>= 0; 0 trains an
-        autoencoder with sigmoid codes and no penalty).
+        autoencoder with sigmoid codes and no penalty). The default suits
+        ``sparsity="kl"``; the L1 penalty sums every unit's activation and
+        needs a smaller weight (0.01 works on digits scaled to [0, 1]).
 
     sparsity : {"kl", "l1"}, default="kl"
         The penalty: the KL divergence of each unit's mean activation from
@@ -135,7 +137,7 @@ default="relu"
         n_components=2,
         *,
         sparsity_target=0.05,
-        sparsity_weight=1.0,
+        sparsity_weight=0.3,
         sparsity="kl",
         hidden_layer_sizes=(256, 128),
         activation="relu",

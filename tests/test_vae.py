@@ -1,0 +1,180 @@
+"""Tests of VariationalAutoEncoder."""
+
+import numpy as np
+import pytest
+import torch
+from sklearn.utils import check_random_state
+
+from sklearn_ae import VariationalAutoEncoder
+from sklearn_ae._losses import gaussian_kl, reconstruction_nll
+from sklearn_ae._vae import ELBO_SAMPLES
+
+FAST = {
+    "n_components": 2,
+    "hidden_layer_sizes": (64,),
+    "loss": "bce",
+    "max_iter": 100,
+    "n_iter_no_change": None,
+    "random_state": 0,
+    "device": "cpu",
+}
+
+
+@pytest.fixture(scope="module")
+def vae(digits):
+    return VariationalAutoEncoder(**FAST).fit(digits[0])
+
+
+def posterior(model, X):
+    module = model.net_.module_
+    with torch.no_grad():
+        mean, log_var = module.encode_distribution(torch.as_tensor(X))
+    return mean.numpy(), log_var.numpy()
+
+
+def test_transform_is_the_posterior_mean(digits, vae):
+    X_test = digits[1]
+    mean, _ = posterior(vae, X_test)
+    codes = vae.transform(X_test)
+    np.testing.assert_allclose(codes, mean, rtol=1e-5, atol=1e-6)
+    np.testing.assert_array_equal(codes, vae.transform(X_test))
+
+
+def test_aggregate_posterior_is_close_to_the_prior(digits, vae):
+    # The mixture of the posteriors over the data should match N(0, I): its
+    # mean is that of the codes, its variance Var(mu) + E[sigma^2].
+    X_train = digits[0]
+    mean, log_var = posterior(vae, X_train)
+    code_mean = mean.mean(axis=0)
+    code_var = mean.var(axis=0)
+    total_var = code_var + np.exp(log_var).mean(axis=0)
+    assert np.abs(code_mean).max() < 0.1, f"mean of the codes {code_mean}"
+    assert np.abs(total_var - 1).max() < 0.15, (
+        f"aggregate posterior variance {total_var} (codes {code_var})"
+    )
+    assert (code_var > 0.7).all() and (code_var < 1.1).all(), (
+        f"variance of the posterior means {code_var}"
+    )
+
+
+def test_samples_are_finite_shaped_and_in_unit_interval(vae):
+    samples = vae.sample(50, random_state=0)
+    assert samples.shape == (50, 64)
+    assert np.isfinite(samples).all()
+    assert samples.min() >= 0 and samples.max() <= 1
+
+
+def test_sample_is_reproducible_and_leaves_global_rngs_alone(vae):
+    torch_state = torch.get_rng_state()
+    global_numpy = check_random_state(None)  # numpy's global RandomState
+    numpy_state = global_numpy.get_state()[1].copy()
+    first = vae.sample(5, random_state=3)
+    np.testing.assert_array_equal(first, vae.sample(5, random_state=3))
+    assert not np.array_equal(first, vae.sample(5, random_state=4))
+    assert torch.equal(torch_state, torch.get_rng_state())
+    np.testing.assert_array_equal(numpy_state, global_numpy.get_state()[1])
+
+
+def test_score_samples_is_the_elbo(digits, vae):
+    X = digits[1][:20]
+    generator = torch.Generator().manual_seed(0)
+    mean, log_var = (torch.as_tensor(a) for a in posterior(vae, X))
+    module = vae.net_.module_
+    # Monte Carlo ELBO with many draws (independent of the estimator's).
+    with torch.no_grad():
+        log_lik = torch.stack(
+            [
+                -reconstruction_nll(
+                    module.decode(
+                        mean
+                        + torch.exp(0.5 * log_var)
+                        * torch.randn(mean.shape, generator=generator)
+                    ),
+                    torch.as_tensor(X),
+                    "bce",
+                )
+                for _ in range(2000)
+            ]
+        ).mean(0)
+    elbo = (log_lik - gaussian_kl(mean, log_var)).numpy()
+    got = vae.score_samples(X)
+    np.testing.assert_allclose(got, elbo, atol=0.5)
+    assert got.shape == (20,)
+    assert vae.score(X) == pytest.approx(got.mean(), rel=1e-6)
+
+
+def test_score_samples_is_reproducible_and_row_independent(digits, vae):
+    X = digits[1][:30]
+    scores = vae.score_samples(X)
+    np.testing.assert_array_equal(scores, vae.score_samples(X))
+    np.testing.assert_allclose(vae.score_samples(X[::-1])[::-1], scores, rtol=1e-6)
+    np.testing.assert_allclose(vae.score_samples(X[:7]), scores[:7], rtol=1e-6)
+
+
+def test_importance_weighted_estimate_tightens_the_elbo(digits, vae):
+    X_test = digits[1]
+    elbo = vae.score_samples(X_test).mean()
+    bounds = {k: vae.log_likelihood(X_test, n_importance=k).mean() for k in (10, 1000)}
+    assert elbo < bounds[10] < bounds[1000], (
+        f"held-out ELBO {elbo:.3f} ({ELBO_SAMPLES} draws), importance weighted "
+        f"K=10 {bounds[10]:.3f}, K=1000 {bounds[1000]:.3f}"
+    )
+
+
+def test_log_likelihood_with_one_sample_estimates_the_elbo(digits, vae):
+    X_test = digits[1]
+    elbo = vae.score_samples(X_test).mean()
+    one = np.mean(
+        [
+            vae.set_params(random_state=seed).log_likelihood(X_test, n_importance=1)
+            for seed in range(20)
+        ]
+    )
+    vae.set_params(random_state=0)
+    assert one == pytest.approx(elbo, abs=0.3)
+
+
+def test_beta_weights_the_kl(digits):
+    X_train = digits[0]
+    params = {**FAST, "max_iter": 20}
+    loose = VariationalAutoEncoder(beta=0.1, **params).fit(X_train)
+    tight = VariationalAutoEncoder(beta=4.0, **params).fit(X_train)
+
+    def kl(model):
+        mean, log_var = posterior(model, X_train)
+        return gaussian_kl(torch.as_tensor(mean), torch.as_tensor(log_var)).mean()
+
+    assert kl(tight) < kl(loose)
+
+
+def test_gaussian_decoder_samples_and_scores(digits):
+    X_train, X_test, _, _ = digits
+    model = VariationalAutoEncoder(**{**FAST, "loss": "mse", "max_iter": 5})
+    model.fit(X_train)
+    assert model.sample(4, random_state=0).shape == (4, 64)
+    assert np.isfinite(model.score_samples(X_test)).all()
+
+
+@pytest.mark.parametrize("n_samples", [0, -1, 2.5])
+def test_bad_n_samples_raise(vae, n_samples):
+    with pytest.raises(ValueError, match="n_samples"):
+        vae.sample(n_samples)
+
+
+@pytest.mark.parametrize("n_importance", [0, 1.5])
+def test_bad_n_importance_raise(digits, vae, n_importance):
+    with pytest.raises(ValueError, match="n_importance"):
+        vae.log_likelihood(digits[1], n_importance=n_importance)
+
+
+def test_negative_beta_raises():
+    X = np.random.RandomState(0).uniform(size=(20, 4))
+    with pytest.raises(ValueError, match="beta"):
+        VariationalAutoEncoder(beta=-1.0, max_iter=1).fit(X)
+
+
+def test_sample_before_fit_raises():
+    from sklearn.exceptions import NotFittedError
+
+    with pytest.raises(NotFittedError):
+        VariationalAutoEncoder().sample(2)
