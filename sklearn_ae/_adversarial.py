@@ -460,19 +460,14 @@ default="relu"
                     f"shape {draws.shape}."
                 )
 
-    def _build_module(self, n_features, offset, scale):
-        hidden, activation, loss = self._architecture()
-        return AdversarialModule(
-            n_features,
-            self.n_components,
-            hidden,
-            activation,
-            loss,
-            offset,
-            scale,
-            discriminator_layer_sizes=tuple(self.discriminator_layer_sizes),
-            n_label_inputs=self.n_prior_components + 1 if len(self.classes_) else 0,
-        )
+    _module_class = AdversarialModule
+
+    def _module_options(self):
+        return {
+            "discriminator_layer_sizes": tuple(self.discriminator_layer_sizes),
+            # One-hot labels plus an "unlabelled" slot, when fitted with labels.
+            "n_label_inputs": self.n_prior_components + 1 if len(self.classes_) else 0,
+        }
 
     def _make_net(self, module, device, X):
         # The net's numpy prior stream is seeded from torch's seeded stream.

@@ -68,9 +68,16 @@ class _BaseAutoEncoder(
         """Return ``(hidden_layer_sizes, activation, loss)``."""
         return tuple(self.hidden_layer_sizes), self.activation, self.loss
 
+    # The torch module a variant trains; see ``_module_options`` for extras.
+    _module_class = AutoEncoderModule
+
+    def _module_options(self):
+        """Keyword arguments of ``_module_class`` beyond the architecture."""
+        return {}
+
     def _build_module(self, n_features, offset, scale):
         hidden, activation, loss = self._architecture()
-        return AutoEncoderModule(
+        return self._module_class(
             n_features,
             self.n_components,
             hidden,
@@ -78,6 +85,7 @@ class _BaseAutoEncoder(
             loss,
             offset,
             scale,
+            **self._module_options(),
         )
 
     def _make_criterion(self):

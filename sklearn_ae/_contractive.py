@@ -10,7 +10,6 @@ from ._autoencoder import AutoEncoder
 from ._compat import Interval, StrOptions
 from ._docstrings import fill_doc
 from ._losses import ReconstructionLoss
-from ._modules import AutoEncoderModule
 
 CODE_ACTIVATIONS = ("identity", "logistic", "tanh")
 
@@ -314,18 +313,8 @@ default="relu"
         self.n_projections = n_projections
         self.code_activation = code_activation
 
-    def _build_module(self, n_features, offset, scale):
-        hidden, activation, loss = self._architecture()
-        return AutoEncoderModule(
-            n_features,
-            self.n_components,
-            hidden,
-            activation,
-            loss,
-            offset,
-            scale,
-            code_activation=self.code_activation,
-        )
+    def _module_options(self):
+        return {"code_activation": self.code_activation}
 
     def _make_criterion(self):
         return ContractiveLoss(

@@ -6,7 +6,6 @@ from ._autoencoder import AutoEncoder
 from ._compat import Interval, StrOptions
 from ._docstrings import fill_doc
 from ._losses import ReconstructionLoss, bernoulli_kl
-from ._modules import AutoEncoderModule
 
 
 class SparsityLoss(ReconstructionLoss):
@@ -175,18 +174,9 @@ default="relu"
         self.sparsity_weight = sparsity_weight
         self.sparsity = sparsity
 
-    def _build_module(self, n_features, offset, scale):
-        hidden, activation, loss = self._architecture()
-        return AutoEncoderModule(
-            n_features,
-            self.n_components,
-            hidden,
-            activation,
-            loss,
-            offset,
-            scale,
-            code_activation="logistic",
-        )
+    def _module_options(self):
+        # KL sparsity needs activations in (0, 1): sigmoid code units.
+        return {"code_activation": "logistic"}
 
     def _make_criterion(self):
         return SparsityLoss(

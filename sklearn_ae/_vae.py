@@ -218,11 +218,7 @@ default="relu"
         )
         self.beta = beta
 
-    def _build_module(self, n_features, offset, scale):
-        hidden, activation, loss = self._architecture()
-        return VariationalModule(
-            n_features, self.n_components, hidden, activation, loss, offset, scale
-        )
+    _module_class = VariationalModule
 
     def _make_criterion(self):
         return VariationalLoss(self._architecture()[2], float(self.beta))
