@@ -1,0 +1,161 @@
+"""The benchmark's methods: every sklearn_ae estimator and the classical ones.
+
+The autoencoders are discovered from ``sklearn_ae.__all__`` (every class
+there with a ``transform``), so an estimator joins the benchmark as soon as
+it is exported. Every parameter that differs from a method's default is in
+:data:`PARAMS`, the one table the results page reproduces.
+"""
+
+import inspect
+from dataclasses import dataclass, field
+
+import sklearn_ae
+
+SEED = 0
+
+# Parameters that differ from each method's defaults, by method name. Every
+# entry needs a reason in a comment: the results page prints this table, and
+# a number measured with a hidden setting is not a benchmark.
+PARAMS = {
+    # Without fit_inverse_transform KernelPCA cannot reconstruct.
+    "KernelPCA": {"kernel": "rbf", "fit_inverse_transform": True},
+    # Barnes-Hut t-SNE, PCA initialisation (scikit-learn's default since 1.2,
+    # spelled out so that older versions agree).
+    "TSNE": {"init": "pca"},
+}
+
+# Extra overrides in --quick mode: a smoke run, not a measurement.
+QUICK_PARAMS = {"autoencoder": {"max_iter": 5}}
+
+# Methods whose inverse_transform is not measured: UMAP's is an interpolation
+# between training points in the embedding, slow and not a decoder.
+NO_RECONSTRUCTION = {"UMAP"}
+
+CLASSICAL = ("PCA", "KernelPCA", "Isomap", "LocallyLinearEmbedding", "TSNE", "UMAP")
+
+
+@dataclass
+class Method:
+    """One benchmarked method.
+
+    Attributes
+    ----------
+    name : str
+        The class name, as given to ``--methods``.
+    cls : type
+        The estimator class.
+    params : dict
+        Parameters passed to ``cls`` besides ``n_components`` (and, when it
+        takes them, ``random_state`` and ``device``).
+    transductive : bool
+        True for methods with no ``transform`` (t-SNE): they embed train and
+        held-out points together.
+    autoencoder : bool
+        True for the sklearn_ae estimators.
+    reconstructs : bool
+        Whether the held-out reconstruction error is measured.
+    max_components : int or None
+        Largest ``n_components`` the method supports (Barnes-Hut t-SNE: 3).
+    """
+
+    name: str
+    cls: type
+    params: dict = field(default_factory=dict)
+    transductive: bool = False
+    autoencoder: bool = False
+    reconstructs: bool = False
+    max_components: int | None = None
+
+    def make(self, n_components, *, device="auto", random_state=SEED):
+        """A fresh estimator with ``n_components`` and the table's parameters."""
+        accepted = inspect.signature(self.cls).parameters
+        params = {"n_components": n_components, **self.params}
+        if "random_state" in accepted:
+            params["random_state"] = random_state
+        if "device" in accepted:
+            params["device"] = device
+        return self.cls(**params)
+
+    def supports(self, n_components, n_features):
+        """Whether the method can embed ``n_features`` into ``n_components``."""
+        if self.max_components is not None and n_components > self.max_components:
+            return False
+        return n_components < n_features
+
+
+def autoencoder_classes():
+    """``{name: class}`` of every estimator in ``sklearn_ae.__all__``.
+
+    An estimator is a class with ``fit`` and ``transform``: the estimators
+    merged later on other branches join without a change here.
+    """
+    classes = {}
+    for name in sklearn_ae.__all__:
+        obj = getattr(sklearn_ae, name, None)
+        if inspect.isclass(obj) and hasattr(obj, "fit") and hasattr(obj, "transform"):
+            classes[name] = obj
+    return classes
+
+
+def _umap_class():
+    # umap-learn is optional and slow to import (numba): only looked up here.
+    try:
+        from umap import UMAP
+    except ImportError:
+        return None
+    return UMAP
+
+
+def available_methods(*, quick=False, include_umap=True):
+    """``{name: Method}`` of every method that can run here, in table order.
+
+    Parameters
+    ----------
+    quick : bool, default=False
+        Add :data:`QUICK_PARAMS` (few epochs) to the autoencoders.
+    include_umap : bool, default=True
+        Look up umap-learn; False skips its import (numba) entirely.
+
+    Returns
+    -------
+    methods : dict of str to Method
+    """
+    from sklearn.decomposition import PCA, KernelPCA
+    from sklearn.manifold import TSNE, Isomap, LocallyLinearEmbedding
+
+    classical = {
+        "PCA": PCA,
+        "KernelPCA": KernelPCA,
+        "Isomap": Isomap,
+        "LocallyLinearEmbedding": LocallyLinearEmbedding,
+        "TSNE": TSNE,
+    }
+    if include_umap and (umap_cls := _umap_class()) is not None:
+        classical["UMAP"] = umap_cls
+    methods = {}
+    for name, cls in classical.items():
+        transductive = not hasattr(cls, "transform")
+        methods[name] = Method(
+            name,
+            cls,
+            params=dict(PARAMS.get(name, {})),
+            transductive=transductive,
+            reconstructs=(
+                hasattr(cls, "inverse_transform")
+                and not transductive
+                and name not in NO_RECONSTRUCTION
+            ),
+            max_components=3 if name == "TSNE" else None,
+        )
+    for name, cls in autoencoder_classes().items():
+        params = dict(PARAMS.get(name, {}))
+        if quick:
+            params.update(QUICK_PARAMS["autoencoder"])
+        methods[name] = Method(
+            name,
+            cls,
+            params=params,
+            autoencoder=True,
+            reconstructs=hasattr(cls, "inverse_transform"),
+        )
+    return methods
