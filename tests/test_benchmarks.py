@@ -1,11 +1,19 @@
-"""Smoke test of the benchmark's main job (python -m benchmarks --quick)."""
+"""The benchmark scripts: smoke runs, the targets' verdicts, measurement."""
 
 import csv
+import math
 
-from benchmarks.__main__ import main
+import numpy as np
+import pytest
+
+from benchmarks.__main__ import COMPRESSION, main, plan, targets
+from benchmarks._measure import PeakMemory, repeat_timing
+from benchmarks._methods import available_methods
+from benchmarks.scaling import loglog_slope, predicted
+from benchmarks.scaling import main as scaling_main
 
 
-def test_quick_run_writes_table_csv_and_figure(tmp_path):
+def test_quick_run_writes_tables_figures_and_report(tmp_path):
     main(
         [
             "--quick",
@@ -14,6 +22,7 @@ def test_quick_run_writes_table_csv_and_figure(tmp_path):
             "digits",
             "--methods",
             "PCA",
+            "KernelPCA",
             "AutoEncoder",
             "--n-samples",
             "200",
@@ -25,17 +34,147 @@ def test_quick_run_writes_table_csv_and_figure(tmp_path):
     )
     with open(tmp_path / "results.csv") as f:
         rows = list(csv.DictReader(f))
-    assert [(r["dataset"], r["method"]) for r in rows] == [
-        ("swiss_roll", "PCA"),
-        ("swiss_roll", "AutoEncoder"),
-        ("digits", "PCA"),
-        ("digits", "AutoEncoder"),
+    k = str(COMPRESSION["digits"])
+    assert [(r["dataset"], r["method"], r["n_components"]) for r in rows] == [
+        ("swiss_roll", "PCA", "2"),
+        ("swiss_roll", "KernelPCA", "2"),
+        ("swiss_roll", "AutoEncoder", "2"),
+        ("digits", "PCA", "2"),
+        ("digits", "KernelPCA", "2"),
+        ("digits", "AutoEncoder", "2"),
+        ("digits", "PCA", k),
+        ("digits", "KernelPCA", k),
+        ("digits", "AutoEncoder", k),
     ]
     for row in rows:
         assert 0 < float(row["trustworthiness"]) <= 1
         assert float(row["fit_seconds"]) >= 0
-    assert rows[2]["knn_accuracy"] and not rows[0]["knn_accuracy"]
-    assert rows[0]["coordinate_correlation"] and not rows[2]["coordinate_correlation"]
-    assert "| swiss_roll | AutoEncoder |" in (tmp_path / "results.md").read_text()
-    assert (tmp_path / "embeddings.png").stat().st_size > 1000
-    assert (tmp_path / "run.json").exists()
+        assert float(row["reconstruction_error"]) > 0
+        assert float(row["transform_seconds"]) > 0
+    swiss, digits = rows[0], rows[3]
+    assert digits["knn_accuracy"] and not swiss["knn_accuracy"]
+    assert swiss["coordinate_correlation"] and not digits["coordinate_correlation"]
+    # More components reconstruct better (PCA exactly, as a sanity check).
+    assert float(rows[6]["reconstruction_error"]) < float(
+        rows[3]["reconstruction_error"]
+    )
+    report = (tmp_path / "results.md").read_text()
+    assert "## digits, 2-D embedding" in report and f"## digits, {k}-D" in report
+    assert "| AutoEncoder |" in report
+    assert "--n-samples 200" in report  # the command that reproduces it
+    for figure in (
+        "embeddings.png",
+        "latent_traversal_AutoEncoder.png",
+        "loss_curves.png",
+        "reconstructions.png",
+    ):
+        assert (tmp_path / figure).stat().st_size > 1000
+        assert f"]({figure})" in report
+
+
+def test_unknown_method_is_refused(tmp_path):
+    with pytest.raises(SystemExit):
+        main(["--quick", "--methods", "NoSuchMethod", "--output", str(tmp_path)])
+
+
+def test_plan_compresses_only_with_methods_that_reconstruct():
+    methods = available_methods(include_umap=False)
+    tasks = plan(["swiss_roll", "mnist"], methods, {"swiss_roll": 3, "mnist": 784})
+    assert [(d, k) for d, k, _ in tasks] == [
+        ("swiss_roll", 2),
+        ("mnist", 2),
+        ("mnist", COMPRESSION["mnist"]),
+    ]
+    compression = tasks[-1][2]
+    assert "PCA" in compression and "AutoEncoder" in compression
+    assert "Isomap" not in compression and "TSNE" not in compression
+    assert "TSNE" in tasks[0][2]
+
+
+def _row(method, k=2, **figures):
+    return {"dataset": "mnist", "method": method, "n_components": k, **figures}
+
+
+def test_targets_report_met_and_missed():
+    methods = available_methods(include_umap=False)
+    rows = [
+        _row("PCA", 30, reconstruction_error=10.0),
+        _row("AutoEncoder", 30, reconstruction_error=7.0),
+        _row("PCA", knn_accuracy=0.4, trustworthiness=0.7),
+        _row("Isomap", knn_accuracy=0.6, trustworthiness=0.8),
+        _row("AutoEncoder", knn_accuracy=0.5, trustworthiness=0.9),
+        _row("VariationalAutoEncoder", knn_accuracy=0.3, trustworthiness=0.95),
+    ]
+
+    verdicts = [met for *_, met in targets(rows, methods)]
+    # 7 / 10 misses 0.65; the best AE by kNN beats PCA but not Isomap.
+    assert verdicts == [False, True, False]
+    rows[1]["reconstruction_error"] = 6.0
+    assert targets(rows, methods)[0][3] is True
+
+
+def test_peak_memory_sees_numpy_and_torch_allocations():
+    torch = pytest.importorskip("torch")
+    with PeakMemory() as idle:
+        pass
+    with PeakMemory() as numpy_block:
+        block = np.ones(25_000_000)  # 200 MB
+        del block
+    with PeakMemory() as torch_block:
+        tensor = torch.ones(25_000_000, dtype=torch.float64)
+        del tensor
+    if math.isnan(numpy_block.peak_mb):
+        pytest.skip("no /proc/self/clear_refs: peak memory is not measured here")
+    assert idle.peak_mb < 50
+    assert 150 < numpy_block.peak_mb < 400
+    assert 150 < torch_block.peak_mb < 400
+
+
+def test_repeat_timing_repeats_fast_calls_and_returns_the_result():
+    calls = []
+    seconds, result = repeat_timing(lambda: calls.append(1) or len(calls))
+    assert len(calls) == 5 and result == 5 and seconds >= 0
+
+
+def test_scaling_slopes_and_prediction():
+    records = [
+        {"method": "m", "n_samples": n, "fit_seconds": 1e-6 * n**2}
+        for n in (1_000, 5_000, 10_000, 20_000)
+    ]
+    assert loglog_slope(records, "fit_seconds") == pytest.approx(2.0)
+    assert predicted(records, 40_000, "fit_seconds") == pytest.approx(1600.0)
+    # A flat trend is still extrapolated at least linearly.
+    flat = [{"n_samples": n, "fit_seconds": 1.0} for n in (1_000, 2_000)]
+    assert predicted(flat, 4_000, "fit_seconds") == pytest.approx(2.0)
+
+
+def test_scaling_smoke_run_stops_methods_past_the_time_cap(tmp_path):
+    scaling_main(
+        [
+            "--sizes",
+            "100",
+            "200",
+            "400",
+            "--methods",
+            "PCA",
+            "AutoEncoder",
+            "--max-iter",
+            "2",
+            "--time-cap",
+            "0.000001",
+            "--output",
+            str(tmp_path),
+            "--device",
+            "cpu",
+        ]
+    )
+    with open(tmp_path / "scaling.csv") as f:
+        rows = list(csv.DictReader(f))
+    # Every fit passes a one-microsecond cap: each method stops after n=100.
+    assert [(r["method"], r["n_samples"]) for r in rows] == [
+        ("PCA", "100"),
+        ("AutoEncoder", "100"),
+    ]
+    page = (tmp_path / "scaling.md").read_text()
+    assert "took more than" in page
+    assert (tmp_path / "scaling.png").stat().st_size > 1000

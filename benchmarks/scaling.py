@@ -1,0 +1,318 @@
+"""Scaling study: fit and transform cost against n on the swiss roll.
+
+Each method is fitted on swiss rolls of growing size (1,000 to 100,000
+points) and transforms the same 1,000 held-out points; fit seconds,
+transform seconds and peak memory are recorded. A method stops growing once
+a fit takes longer than ``--time-cap`` seconds, or when the trend of its
+last two sizes predicts that the next fit would pass twice the cap or use
+more than half of the available memory (Isomap, LLE and KernelPCA hold
+n x n matrices). The log-log slope of each cost against n is fitted on the
+sizes from :data:`SLOPE_FROM` on, where fixed costs no longer dominate.
+
+Run: ``python -m benchmarks.scaling`` (writes ``scaling.csv``,
+``scaling.md`` and ``scaling.png`` into ``--output``; the committed page is
+``python -m benchmarks.scaling --output docs/benchmarks``).
+"""
+
+import argparse
+import json
+import math
+import os
+import platform
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+import sklearn
+import torch
+from tqdm.auto import tqdm
+
+import sklearn_ae
+from sklearn_ae.datasets import make_swiss_roll
+
+from ._measure import PeakMemory, repeat_timing
+from ._methods import SEED, available_methods
+
+SIZES = (1_000, 2_000, 5_000, 10_000, 20_000, 50_000, 100_000)
+METHODS = (
+    "PCA",
+    "KernelPCA",
+    "Isomap",
+    "LocallyLinearEmbedding",
+    "TSNE",
+    "UMAP",
+    "AutoEncoder",
+    "VariationalAutoEncoder",
+)
+N_TEST = 1_000
+SLOPE_FROM = 5_000
+METRICS = ("fit_seconds", "transform_seconds", "peak_memory_mb")
+COLUMNS = ("method", "n_samples", *METRICS)
+
+
+def parse_args(argv):
+    parser = argparse.ArgumentParser(
+        prog="python -m benchmarks.scaling", description=__doc__.splitlines()[0]
+    )
+    parser.add_argument("--sizes", nargs="+", type=int, default=list(SIZES))
+    parser.add_argument("--methods", nargs="+", default=list(METHODS))
+    parser.add_argument(
+        "--time-cap",
+        type=float,
+        default=60.0,
+        help="seconds: a method whose fit takes longer is not grown further",
+    )
+    parser.add_argument("--output", default="benchmark_results")
+    parser.add_argument("--device", default="auto")
+    parser.add_argument(
+        "--max-iter",
+        type=int,
+        default=None,
+        help="epochs of the autoencoders (default: their own default)",
+    )
+    args = parser.parse_args(argv)
+    if min(args.sizes) < 20:
+        parser.error("--sizes: pass at least 20 points per size.")
+    return parser, args
+
+
+def available_memory_mb():
+    """``MemAvailable`` of ``/proc/meminfo`` in MB, or infinity off Linux."""
+    try:
+        with open("/proc/meminfo") as f:
+            for line in f:
+                if line.startswith("MemAvailable:"):
+                    return int(line.split()[1]) / 1024
+    except OSError:
+        pass
+    return math.inf
+
+
+def predicted(records, n, metric):
+    """The metric at ``n`` extrapolated from the last two records' slope."""
+    points = [
+        (r["n_samples"], r[metric])
+        for r in records
+        if np.isfinite(r[metric]) and r[metric] > 0
+    ][-2:]
+    if len(points) < 2:
+        return np.nan
+    (n0, v0), (n1, v1) = points
+    slope = max(math.log(v1 / v0) / math.log(n1 / n0), 1.0)
+    return v1 * (n / n1) ** slope
+
+
+def loglog_slope(records, metric):
+    """Least-squares slope of log(metric) on log(n) over the large sizes."""
+    points = [
+        (r["n_samples"], r[metric])
+        for r in records
+        if np.isfinite(r[metric]) and r[metric] > 0
+    ]
+    large = [p for p in points if p[0] >= SLOPE_FROM]
+    points = large if len(large) >= 2 else points
+    if len(points) < 2:
+        return np.nan
+    n, value = np.log(np.array(points, dtype=float)).T
+    return float(np.polyfit(n, value, 1)[0])
+
+
+def measure(method, n_components, X_train, X_test, device):
+    """Fit on ``X_train``, transform ``X_test``: one record of costs."""
+    estimator = method.make(n_components, device=device)
+    with PeakMemory() as memory:
+        start = time.perf_counter()
+        if method.transductive:
+            estimator.fit_transform(np.vstack([X_train, X_test]))
+        else:
+            estimator.fit(X_train)
+        fit_seconds = time.perf_counter() - start
+    transform_seconds = np.nan
+    if not method.transductive:
+        estimator.transform(X_test[:10])  # warm-up: numba, torch first call
+        transform_seconds, _ = repeat_timing(lambda: estimator.transform(X_test))
+    return {
+        "fit_seconds": fit_seconds,
+        "transform_seconds": transform_seconds,
+        "peak_memory_mb": memory.peak_mb,
+    }
+
+
+def run(methods, sizes, *, time_cap, device):
+    """Grow each method through ``sizes``; returns records and stop reasons."""
+    X_all, _ = make_swiss_roll(max(sizes) + N_TEST, random_state=SEED)
+    X_test = X_all[-N_TEST:]
+    records, stopped = [], {}
+    progress = tqdm(total=len(methods) * len(sizes), desc="scaling")
+    for name, method in methods.items():
+        own = []
+        for n in sorted(sizes):
+            progress.set_postfix_str(f"{name} n={n}")
+            reason = None
+            if own and own[-1]["fit_seconds"] > time_cap:
+                last = own[-1]["n_samples"]
+                reason = f"fit of n={last} took more than {time_cap:g} s"
+            elif predicted(own, n, "fit_seconds") > 2 * time_cap:
+                reason = f"n={n} predicted past {2 * time_cap:g} s"
+            elif predicted(own, n, "peak_memory_mb") > available_memory_mb() / 2:
+                reason = f"n={n} predicted past half the free memory"
+            if reason is not None:
+                stopped[name] = reason
+                progress.update(len(sizes) - len(own))
+                break
+            record = {"method": name, "n_samples": n}
+            record.update(measure(method, 2, X_all[:n], X_test, device))
+            own.append(record)
+            progress.update(1)
+        records.extend(own)
+    progress.close()
+    return records, stopped
+
+
+def write_outputs(output, records, stopped, info):
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    from sklearn_ae.plotting import plot_scaling
+
+    methods = list(dict.fromkeys(r["method"] for r in records))
+    slopes = {}
+    for m in methods:
+        own = [r for r in records if r["method"] == m]
+        slopes[m] = {k: loglog_slope(own, k) for k in METRICS}
+    with open(output / "scaling.csv", "w") as f:
+        f.write(",".join(COLUMNS) + "\n")
+        for r in records:
+            f.write(",".join("" if _nan(r[c]) else str(r[c]) for c in COLUMNS) + "\n")
+    figure = plot_scaling(records, metrics=METRICS, slopes=slopes)
+    figure.savefig(output / "scaling.png", dpi=80)
+    plt.close(figure)
+
+    lines = [
+        "# Scaling with the number of samples",
+        "",
+        f"Measured {info['date']} on {info['machine']} ({info['cpu_count']} CPUs, "
+        f"device {info['device']}), sklearn-ae {info['versions']['sklearn_ae']}, "
+        f"torch {info['versions']['torch']}, scikit-learn "
+        f"{info['versions']['scikit-learn']}. Reproduce with `{info['command']}` "
+        f"({info['total_seconds'] / 60:.1f} minutes).",
+        "",
+        f"Swiss roll of n points (seed {SEED}); every method embeds it in 2-D "
+        f"with its default parameters and transforms the same {N_TEST:,} "
+        "held-out points (t-SNE, transductive, embeds them with the rest). A "
+        f"method stops growing once a fit takes longer than {info['time_cap']:g} s, "
+        "or when its trend predicts the next size past twice that or past half "
+        "the free memory. Slopes are least-squares fits of log(cost) on log(n) "
+        f"over n >= {SLOPE_FROM:,} (all sizes when fewer than two are that "
+        "large): 1 is linear, 2 quadratic. The autoencoders train a fixed "
+        "number of epochs, so their fit grows linearly with n by construction.",
+        "",
+        "| method | largest n | fit s at largest n | fit slope | transform "
+        "slope | memory slope | stopped because |",
+        "| --- | --- | --- | --- | --- | --- | --- |",
+    ]
+    for m in methods:
+        own = [r for r in records if r["method"] == m]
+        last = own[-1]
+        cells = [
+            m,
+            f"{last['n_samples']:,}",
+            f"{last['fit_seconds']:.2f}",
+            *(_slope(slopes[m][k]) for k in METRICS),
+            stopped.get(m, ""),
+        ]
+        lines.append("| " + " | ".join(cells) + " |")
+    lines += [
+        "",
+        "![Fit time, transform time and peak memory against n, log-log](scaling.png)",
+        "",
+        "## All measurements",
+        "",
+        "| method | n | fit s | transform s | peak MB |",
+        "| --- | --- | --- | --- | --- |",
+    ]
+    for r in records:
+        cells = [r["method"], f"{r['n_samples']:,}"] + [
+            "" if _nan(r[k]) else f"{r[k]:.4g}" for k in METRICS
+        ]
+        lines.append("| " + " | ".join(cells) + " |")
+    (output / "scaling.md").write_text("\n".join(lines) + "\n")
+    (output / "scaling.json").write_text(
+        json.dumps({**info, "slopes": slopes, "stopped": stopped}, indent=2)
+    )
+    return slopes
+
+
+def _nan(value):
+    return isinstance(value, float) and not np.isfinite(value)
+
+
+def _slope(value):
+    return "" if _nan(value) else f"{value:.2f}"
+
+
+def main(argv=None):
+    parser, args = parse_args(argv)
+    start = time.perf_counter()
+    available = available_methods(include_umap="UMAP" in args.methods)
+    unknown = [m for m in args.methods if m not in available]
+    if unknown:
+        missing = [m for m in unknown if m == "UMAP"]
+        if missing and len(missing) == len(unknown):
+            print("umap-learn is not installed: UMAP left out.")
+        else:
+            parser.error(f"unknown methods {unknown}; choose from {list(available)}")
+    methods = {m: available[m] for m in args.methods if m in available}
+    if args.max_iter is not None:
+        for method in methods.values():
+            if method.autoencoder:
+                method.params["max_iter"] = args.max_iter
+    if "UMAP" in methods:
+        # numba compiles UMAP on first use (~30 s): pay it outside the figures.
+        warm = np.random.RandomState(SEED).uniform(size=(300, 3))
+        compile_start = time.perf_counter()
+        methods["UMAP"].make(2).fit(warm).transform(warm[:10])
+        umap_compile = time.perf_counter() - compile_start
+    else:
+        umap_compile = None
+    if any(m.autoencoder for m in methods.values()):
+        sklearn_ae.AutoEncoder(max_iter=1, device=args.device).fit(
+            np.random.RandomState(SEED).uniform(size=(100, 3))
+        )
+
+    output = Path(args.output)
+    output.mkdir(parents=True, exist_ok=True)
+    records, stopped = run(
+        methods, args.sizes, time_cap=args.time_cap, device=args.device
+    )
+    given = sys.argv[1:] if argv is None else list(argv)
+    info = {
+        "command": " ".join(["python -m benchmarks.scaling", *given]),
+        "date": time.strftime("%Y-%m-%d"),
+        "machine": platform.platform(),
+        "cpu_count": os.cpu_count(),
+        "device": args.device,
+        "time_cap": args.time_cap,
+        "sizes": sorted(args.sizes),
+        "umap_compile_seconds": umap_compile,
+        "versions": {
+            "sklearn_ae": sklearn_ae.__version__,
+            "torch": torch.__version__,
+            "scikit-learn": sklearn.__version__,
+        },
+        "total_seconds": time.perf_counter() - start,
+    }
+    slopes = write_outputs(output, records, stopped, info)
+    for m, by_metric in slopes.items():
+        figures = ", ".join(f"{k} {_slope(v) or '-'}" for k, v in by_metric.items())
+        largest = max(r["n_samples"] for r in records if r["method"] == m)
+        print(f"{m}: slopes {figures}; largest n {largest:,} {stopped.get(m, '')}")
+    print(f"Written to {output}/ in {info['total_seconds'] / 60:.1f} minutes")
+    return records
+
+
+if __name__ == "__main__":
+    main()
