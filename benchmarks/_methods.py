@@ -7,6 +7,7 @@ it is exported. Every parameter that differs from a method's default is in
 """
 
 import inspect
+import warnings
 from dataclasses import dataclass, field
 
 import sklearn_ae
@@ -103,6 +104,9 @@ def _umap_class():
         from umap import UMAP
     except ImportError:
         return None
+    # A seeded UMAP runs on one thread, as it says at every fit; the seed is
+    # what the benchmark wants, so the warning is noise in its output.
+    warnings.filterwarnings("ignore", message="n_jobs value", module="umap")
     return UMAP
 
 
