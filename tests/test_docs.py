@@ -101,6 +101,56 @@ def test_every_estimator_has_a_user_guide_page(name):
     assert ".. math::" in text, f"{pages[0].name} gives no formula"
 
 
+def _page_of(name):
+    (page,) = (
+        page
+        for page in USER_GUIDE.glob("*.rst")
+        if f":class:`~sklearn_ae.{name}`)" in _title(page)
+    )
+    return page
+
+
+@pytest.mark.parametrize("name", _estimators())
+def test_user_guide_names_only_real_parameters(name):
+    # A renamed parameter must not live on in its page's advice.
+    text = _page_of(name).read_text()
+    section = text.split("\nParameters that matter\n", 1)[1].split("\nPitfalls\n")[0]
+    params = getattr(sklearn_ae, name)().get_params()
+    named = [
+        literal
+        for line in section.splitlines()
+        if line.startswith("* ``")
+        for literal in re.findall(r"``(\w+)``", line.split(":", 1)[0])
+    ]
+    assert named, f"{_page_of(name).name} names no parameter"
+    for literal in named:
+        assert literal in params, (
+            f"{_page_of(name).name} advises on ``{literal}``, which is not a "
+            f"parameter of {name}"
+        )
+
+
+@pytest.mark.parametrize("name", _estimators())
+def test_reference_documents_each_parameter_with_its_default(name):
+    # The reference is generated from the docstrings; numpydoc reads them as
+    # here. Shared parameter text must not show another class's default.
+    from numpydoc.docscrape import ClassDoc
+
+    cls = getattr(sklearn_ae, name)
+    signature = inspect.signature(cls.__init__).parameters
+    documented = {p.name: p.type for p in ClassDoc(cls)["Parameters"]}
+    assert list(documented) == [n for n in signature if n != "self"], (
+        f"{name}'s Parameters section does not list its parameters in order"
+    )
+    for parameter, kind in documented.items():
+        written = re.search(r"default=(.*)$", kind)
+        assert written, f"{name}.{parameter} documents no default"
+        assert ast.literal_eval(written[1]) == signature[parameter].default, (
+            f"{name}.{parameter}: documented default={written[1]}, "
+            f"actual {signature[parameter].default!r}"
+        )
+
+
 def test_user_guide_pages_are_in_its_toctree():
     index = (USER_GUIDE / "index.rst").read_text()
     for page in USER_GUIDE.glob("*.rst"):

@@ -4,7 +4,7 @@ Denoising MNIST with a denoising autoencoder
 ============================================
 
 A denoising autoencoder is trained to rebuild clean images from corrupted
-ones. Here a third of each training image's pixels are blanked at random
+ones. Here 35% of each training image's pixels are blanked at random
 (masking noise); on held-out images corrupted the same way, it fills the
 holes in from what it learned about digits. A plain autoencoder and PCA,
 with codes of the same size, are shown for comparison.
@@ -29,7 +29,14 @@ X_noisy = np.where(rng.random(X_test.shape) < 0.35, 0.0, X_test).astype(np.float
 
 # %%
 # The same network, trained on clean images (AE) or on masked ones (DAE).
-settings = {"n_components": 32, "loss": "bce", "max_iter": 30, "random_state": 0}
+# One hidden layer and 20 epochs keep the example within seconds on a CPU.
+settings = {
+    "n_components": 32,
+    "hidden_layer_sizes": (256,),
+    "loss": "bce",
+    "max_iter": 20,
+    "random_state": 0,
+}
 dae = DenoisingAutoEncoder(noise="masking", noise_level=0.35, **settings)
 ae = AutoEncoder(**settings)
 pca = PCA(n_components=32, random_state=0)
@@ -68,5 +75,4 @@ plt.show()
 # %%
 # The plain autoencoder has only seen clean digits: holes are new to it and
 # it keeps part of them. The denoising one learned that strokes continue,
-# and closes them. Its codes are also the better features: the denoising
-# criterion made them describe the digit, not the pixels.
+# and closes them. PCA, linear, can only blur the holes.

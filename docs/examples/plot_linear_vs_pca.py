@@ -69,7 +69,9 @@ for size in sizes:
     for name, model in {
         "PCA": PCA(n_components=size),
         "LinearAutoEncoder": LinearAutoEncoder(size, max_iter=100, random_state=0),
-        "AutoEncoder": AutoEncoder(size, max_iter=60, random_state=0),
+        "AutoEncoder": AutoEncoder(
+            size, hidden_layer_sizes=(128,), max_iter=50, random_state=0
+        ),
     }.items():
         model.fit(X)
         errors[name].append(

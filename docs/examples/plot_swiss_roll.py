@@ -36,7 +36,7 @@ X_train, X_test, t_train, t_test = train_test_split(
 # %%
 # The same small network for every autoencoder; ``max_iter`` is an upper
 # bound, training stops when the loss stops improving.
-network = {"hidden_layer_sizes": (64, 64), "max_iter": 150, "random_state": 0}
+network = {"hidden_layer_sizes": (64, 64), "max_iter": 100, "random_state": 0}
 methods = {
     "PCA": PCA(n_components=2),
     "Isomap": Isomap(n_components=2, n_neighbors=10),
