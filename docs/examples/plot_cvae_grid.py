@@ -25,8 +25,11 @@ X_train, X_test, y_train, y_test = train_test_split(
     mnist.data, mnist.target, test_size=0.2, random_state=0, stratify=mnist.target
 )
 # One hidden layer and 30 epochs keep the example within seconds on a CPU.
+# Two code units leave no room to store the class in the code, so the
+# decoder must take it from the label (with 4 units and these few epochs,
+# some labels were ignored).
 cvae = ConditionalVariationalAutoEncoder(
-    n_components=4,
+    n_components=2,
     hidden_layer_sizes=(256,),
     loss="bce",
     max_iter=30,
