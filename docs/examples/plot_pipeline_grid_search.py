@@ -29,7 +29,7 @@ X, y = load_digits(return_X_y=True)
 X_train, X_test, y_train, y_test = train_test_split(X, y, random_state=0)
 
 # %%
-# Unsupervised: which code size and which depth explain held-out digits
+# Unsupervised: which code size and which width explain held-out digits
 # best? The pipeline's ``score`` is the autoencoder's log-likelihood, in
 # nats per image (a Bernoulli likelihood on pixels scaled to [0, 1]).
 # 20 epochs per fit keep the 25 fits of this search within seconds.
@@ -40,7 +40,7 @@ search = GridSearchCV(
     pipe,
     {
         "autoencoder__n_components": [2, 4, 8, 16],
-        "autoencoder__hidden_layer_sizes": [(32,), (128, 64)],
+        "autoencoder__hidden_layer_sizes": [(32,), (128,)],
     },
     cv=3,
 )
@@ -70,11 +70,9 @@ fig.tight_layout()
 plt.show()
 
 # %%
-# With enough training a bigger code keeps more of each image, so the
-# likelihood tends to favour the largest ``n_components`` (here 8 and 16
-# units tie within their spread across folds: 20 epochs are too few for the
-# larger code to pay off). For a 2-D map, fix the code size and tune the
-# rest.
+# A bigger code keeps more of each image, so the likelihood favours the
+# largest ``n_components`` (here with diminishing returns past 8). For a
+# 2-D map, fix the code size and tune the rest.
 #
 # Supervised: the code as features for a classifier. The grid now searches
 # the code size for accuracy.
