@@ -131,47 +131,47 @@ default="relu"
 class LinearAutoEncoder(_BaseAutoEncoder):
     """Linear autoencoder: one linear encoder layer, one linear decoder layer.
 
-        The code is ``h = W (x - mu)`` and the reconstruction ``g(h) = V h + b``,
-        trained on the squared error (a unit-variance Gaussian likelihood). At its
-        optimum the codes span the same subspace as PCA's first ``n_components``
-        principal components (Baldi & Hornik, 1989): the codes are PCA's scores up
-        to an invertible linear map, though not orthogonal or ordered by variance.
-        It is the baseline that shows what the nonlinear models add.
+    The code is ``h = W (x - mu)`` and the reconstruction ``g(h) = V h + b``,
+    trained on the squared error (a unit-variance Gaussian likelihood). At its
+    optimum the codes span the same subspace as PCA's first ``n_components``
+    principal components (Baldi & Hornik, 1989): the codes are PCA's scores up
+    to an invertible linear map, though not orthogonal or ordered by variance.
+    It is the baseline that shows what the nonlinear models add.
 
     Its default ``learning_rate_init`` is 3e-3 rather than 1e-3: the linear
     problem has no spurious local minima, and the larger step reaches PCA's
     subspace within the default epochs.
 
-        Parameters
-        ----------
-        n_components : int, default=2
-            Size of the code.
+    Parameters
+    ----------
+    n_components : int, default=2
+        Size of the code.
 
     {training_parameters}
 
-        Attributes
-        ----------
+    Attributes
+    ----------
     {training_attributes}
 
-        See Also
-        --------
-        AutoEncoder : The deep, nonlinear autoencoder.
-        sklearn.decomposition.PCA : The closed-form solution of the same problem.
+    See Also
+    --------
+    AutoEncoder : The deep, nonlinear autoencoder.
+    sklearn.decomposition.PCA : The closed-form solution of the same problem.
 
-        References
-        ----------
-        Baldi, P., & Hornik, K. (1989). Neural networks and principal component
-        analysis: Learning from examples without local minima. Neural Networks,
-        2(1), 53-58.
+    References
+    ----------
+    Baldi, P., & Hornik, K. (1989). Neural networks and principal component
+    analysis: Learning from examples without local minima. Neural Networks,
+    2(1), 53-58.
 
-        Examples
-        --------
-        >>> from sklearn.datasets import load_digits
-        >>> from sklearn_ae import LinearAutoEncoder
-        >>> X, _ = load_digits(return_X_y=True)
-        >>> lae = LinearAutoEncoder(n_components=5, max_iter=5, random_state=0)
-        >>> lae.fit_transform(X).shape
-        (1797, 5)
+    Examples
+    --------
+    >>> from sklearn.datasets import load_digits
+    >>> from sklearn_ae import LinearAutoEncoder
+    >>> X, _ = load_digits(return_X_y=True)
+    >>> lae = LinearAutoEncoder(n_components=5, max_iter=5, random_state=0)
+    >>> lae.fit_transform(X).shape
+    (1797, 5)
     """
 
     def __init__(

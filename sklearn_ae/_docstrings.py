@@ -4,6 +4,10 @@ The training parameters are the same for all autoencoders; writing them once
 keeps the variants' docstrings in step.
 """
 
+import ast
+import inspect
+import re
+
 TRAINING_PARAMETERS = """\
     batch_size : int, default=128
         Samples per gradient step. An epoch of n samples makes
@@ -74,10 +78,52 @@ TRAINING_ATTRIBUTES = """\
         ``net_.history`` the full training history."""
 
 
+def _with_defaults_of(cls, parameters):
+    """The shared parameter text with ``cls``'s own defaults.
+
+    A variant may change a shared default (the linear autoencoder's
+    learning rate, the adversarial one's ``n_iter_no_change``); its
+    reference must then show that default, not the common one.
+    """
+    signature = inspect.signature(cls.__init__).parameters
+
+    def own_default(match):
+        parameter = signature.get(match["name"])
+        if parameter is None or parameter.default is inspect.Parameter.empty:
+            return match[0]
+        default = parameter.default
+        if ast.literal_eval(match["default"]) == default:
+            return match[0]  # keeps the written form, "1e-4" not "0.0001"
+        text = f'"{default}"' if isinstance(default, str) else repr(default)
+        return f"{match['head']}default={text}"
+
+    return re.sub(
+        r"^(?P<head>    (?P<name>\w+) : .*?, )default=(?P<default>.*)$",
+        own_default,
+        parameters,
+        flags=re.M,
+    )
+
+
 def fill_doc(cls):
-    """Fill ``{training_parameters}`` and ``{training_attributes}`` in a docstring."""
-    # str.replace, not str.format: docstrings hold literal braces.
-    cls.__doc__ = cls.__doc__.replace(
-        "{training_parameters}", TRAINING_PARAMETERS
-    ).replace("{training_attributes}", TRAINING_ATTRIBUTES)
+    """Fill ``{training_parameters}`` and ``{training_attributes}`` in a docstring.
+
+    A placeholder may be indented like the rest of the docstring or sit at
+    column 0. Indented is the safe form: ``ruff format`` re-indents a
+    docstring whose placeholder sits at column 0 (unless a backslash
+    continuation stops it), which breaks its numpydoc sections.
+    """
+    # re.sub with a function, not str.format: docstrings hold literal braces.
+    doc = re.sub(
+        r"^[ \t]*\{training_parameters\}",
+        lambda _: _with_defaults_of(cls, TRAINING_PARAMETERS),
+        cls.__doc__,
+        flags=re.M,
+    )
+    cls.__doc__ = re.sub(
+        r"^[ \t]*\{training_attributes\}",
+        lambda _: TRAINING_ATTRIBUTES,
+        doc,
+        flags=re.M,
+    )
     return cls

@@ -1,0 +1,223 @@
+"""Checks of the documentation that need neither Sphinx nor a build.
+
+The docs build itself (``python -m sphinx -W --keep-going -b html docs
+docs/_build/html``, run by CI after the tests) executes every gallery
+example and fails on any warning; these tests check what a build would not:
+that the API reference covers every public name with its true defaults,
+that every estimator has its user-guide page and that the page advises on
+real parameters, that the gallery scripts are well formed, and, when a build
+has run (CI runs the budget tests again after it), that the examples stayed
+within their time budget.
+"""
+
+import ast
+import importlib.util
+import inspect
+import re
+from pathlib import Path
+
+import pytest
+
+import sklearn_ae
+
+DOCS = Path(__file__).resolve().parents[1] / "docs"
+EXAMPLES = sorted((DOCS / "examples").glob("plot_*.py"))
+USER_GUIDE = DOCS / "user_guide"
+
+# Each gallery example must run in under a minute on two CPU cores, and the
+# whole gallery in about four, to keep CI (install, tests, docs) short.
+EXAMPLE_SECONDS = 60
+GALLERY_SECONDS = 240
+
+
+def _docs_api():
+    """docs/_api.py, the module that lists the API reference's names."""
+    spec = importlib.util.spec_from_file_location("_docs_api", DOCS / "_api.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def _estimators():
+    return [
+        name
+        for name in sklearn_ae.__all__
+        if inspect.isclass(getattr(sklearn_ae, name))
+    ]
+
+
+def test_api_reference_lists_every_public_class_and_function():
+    api = _docs_api()
+    listed = {name for _, entries in api.public_api() for _, name in entries}
+    for module in api.public_modules():
+        for name in module.__all__:
+            obj = getattr(module, name)
+            if inspect.isclass(obj) or inspect.isfunction(obj):
+                assert f"{module.__name__}.{name}" in listed, (
+                    f"{module.__name__}.{name} is missing from the API reference"
+                )
+    text = "\n".join(api.reference_lines())
+    for qualified in listed:
+        assert re.search(rf"^   {qualified.rpartition('.')[2]}$", text, re.M), (
+            f"{qualified} has no row in the API reference's tables"
+        )
+
+
+def test_public_modules_export_every_public_definition():
+    # The reference lists __all__; a public function or class left out of
+    # __all__ would be missing from it.
+    for module in _docs_api().public_modules():
+        for name, obj in vars(module).items():
+            defined_here = getattr(obj, "__module__", None) == module.__name__
+            if (
+                defined_here
+                and not name.startswith("_")
+                and (inspect.isclass(obj) or inspect.isfunction(obj))
+            ):
+                assert name in module.__all__, (
+                    f"{module.__name__}.{name} is public but not in __all__; "
+                    "add it to __all__ (it then appears in the API reference) "
+                    "or rename it with a leading underscore."
+                )
+
+
+def _title(page):
+    """The title of a reST page: the line under its first line of '='."""
+    lines = page.read_text().splitlines()
+    first = next(i for i, line in enumerate(lines) if line and set(line) == {"="})
+    return lines[first + 1]
+
+
+@pytest.mark.parametrize("name", _estimators())
+def test_every_estimator_has_a_user_guide_page(name):
+    pages = [
+        page
+        for page in USER_GUIDE.glob("*.rst")
+        if f":class:`~sklearn_ae.{name}`)" in _title(page)
+    ]
+    assert len(pages) == 1, (
+        f"{name} needs exactly one user-guide page whose title names it, "
+        f"found {[p.name for p in pages]}"
+    )
+    text = pages[0].read_text()
+    for section in ("The loss", "The intuition", "Parameters that matter", "Pitfalls"):
+        assert f"\n{section}\n" in text, f"{pages[0].name} lacks '{section}'"
+    assert ".. math::" in text, f"{pages[0].name} gives no formula"
+
+
+def _page_of(name):
+    (page,) = (
+        page
+        for page in USER_GUIDE.glob("*.rst")
+        if f":class:`~sklearn_ae.{name}`)" in _title(page)
+    )
+    return page
+
+
+@pytest.mark.parametrize("name", _estimators())
+def test_user_guide_names_only_real_parameters(name):
+    # A renamed parameter must not live on in its page's advice.
+    text = _page_of(name).read_text()
+    section = text.split("\nParameters that matter\n", 1)[1].split("\nPitfalls\n")[0]
+    params = getattr(sklearn_ae, name)().get_params()
+    named = [
+        literal
+        for line in section.splitlines()
+        if line.startswith("* ``")
+        for literal in re.findall(r"``(\w+)``", line.split(":", 1)[0])
+    ]
+    assert named, f"{_page_of(name).name} names no parameter"
+    for literal in named:
+        assert literal in params, (
+            f"{_page_of(name).name} advises on ``{literal}``, which is not a "
+            f"parameter of {name}"
+        )
+
+
+@pytest.mark.parametrize("name", _estimators())
+def test_reference_documents_each_parameter_with_its_default(name):
+    # The reference is generated from the docstrings; numpydoc reads them as
+    # here. Shared parameter text must not show another class's default.
+    # numpydoc comes with the docs extra; CI reruns this file after
+    # installing it.
+    docscrape = pytest.importorskip("numpydoc.docscrape")
+
+    cls = getattr(sklearn_ae, name)
+    signature = inspect.signature(cls.__init__).parameters
+    documented = {p.name: p.type for p in docscrape.ClassDoc(cls)["Parameters"]}
+    assert list(documented) == [n for n in signature if n != "self"], (
+        f"{name}'s Parameters section does not list its parameters in order"
+    )
+    for parameter, kind in documented.items():
+        written = re.search(r"default=(.*)$", kind)
+        assert written, f"{name}.{parameter} documents no default"
+        assert ast.literal_eval(written[1]) == signature[parameter].default, (
+            f"{name}.{parameter}: documented default={written[1]}, "
+            f"actual {signature[parameter].default!r}"
+        )
+
+
+def test_user_guide_pages_are_in_its_toctree():
+    index = (USER_GUIDE / "index.rst").read_text()
+    for page in USER_GUIDE.glob("*.rst"):
+        if page.stem != "index":
+            assert re.search(rf"^   {page.stem}$", index, re.M), (
+                f"user_guide/{page.name} is not in user_guide/index.rst"
+            )
+
+
+def test_gallery_exists():
+    assert len(EXAMPLES) >= 8
+
+
+@pytest.mark.parametrize("path", EXAMPLES, ids=lambda p: p.stem)
+def test_gallery_example_is_well_formed(path):
+    source = path.read_text()
+    tree = ast.parse(source, filename=str(path))
+    docstring = ast.get_docstring(tree, clean=False)
+    assert docstring, f"{path.name} needs a docstring: its title and summary"
+    over, title, under = docstring.strip("\n").split("\n")[:3]
+    assert set(over) == set(under) == {"="} and len(over) == len(title) == len(under), (
+        f"{path.name}: the title must sit between two lines of '=' of its length"
+    )
+    # Fitted models must be reproducible, and examples must run on a CPU.
+    assert "random_state" in source, f"{path.name} sets no random_state"
+    assert "cuda" not in source, f"{path.name} must not need a GPU"
+
+
+def _seconds(built_rst):
+    match = re.search(
+        r"Total running time of the script:\*\* \((\d+) minutes ([\d.]+) seconds\)",
+        built_rst.read_text(),
+    )
+    return None if match is None else 60 * int(match[1]) + float(match[2])
+
+
+@pytest.mark.parametrize("path", EXAMPLES, ids=lambda p: p.stem)
+def test_gallery_example_ran_within_budget(path):
+    built = DOCS / "auto_examples" / f"{path.stem}.rst"
+    if not built.exists() or built.stat().st_mtime < path.stat().st_mtime:
+        pytest.skip("no docs build of this example's current version")
+    seconds = _seconds(built)
+    if seconds is None:
+        pytest.skip("the last docs build did not execute this example")
+    assert seconds < EXAMPLE_SECONDS, (
+        f"{path.name} ran {seconds:.1f} s in the docs build; the budget is "
+        f"{EXAMPLE_SECONDS} s (smaller data or fewer epochs)"
+    )
+
+
+def test_gallery_ran_within_budget():
+    built = [DOCS / "auto_examples" / f"{path.stem}.rst" for path in EXAMPLES]
+    fresh = [
+        page
+        for page, path in zip(built, EXAMPLES, strict=True)
+        if page.exists() and page.stat().st_mtime >= path.stat().st_mtime
+    ]
+    seconds = [_seconds(page) for page in fresh]
+    if len(fresh) < len(EXAMPLES) or None in seconds:
+        pytest.skip("no docs build that executed every current example")
+    assert sum(seconds) < GALLERY_SECONDS, (
+        f"the gallery ran {sum(seconds):.0f} s in the docs build; the budget is "
+        f"{GALLERY_SECONDS} s"
+    )
