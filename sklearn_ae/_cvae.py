@@ -13,6 +13,7 @@ from ._docstrings import fill_doc
 from ._labels import SemiSupervisedMixin, label_indices, numpy_generator
 from ._losses import decoder_mean, gaussian_kl, reconstruction_nll
 from ._modules import ModuleOutput, make_mlp
+from ._training import make_net
 from ._vae import ELBO_SAMPLES, VariationalAutoEncoder
 
 
@@ -273,6 +274,18 @@ default="relu"
 
     def _make_criterion(self):
         return M2Loss(float(self.beta), float(self.alpha))
+
+    _labelled_share = 0.25
+
+    def _make_net(self, module, device, X):
+        return make_net(
+            module,
+            self._make_criterion(),
+            estimator=self,
+            device=device,
+            corrupt=None,
+            labelled_share=self._labelled_share,
+        )
 
     @_fit_context(prefer_skip_nested_validation=True)
     def fit(self, X, y=None):

@@ -251,9 +251,7 @@ def plot_latent_traversal(
             )
         axis_values = np.quantile(codes, probabilities, axis=0)
     # Rows run from the top of the plane down, as in a scatter plot.
-    grid = np.array(
-        [[u, v] for v in axis_values[::-1, 1] for u in axis_values[:, 0]]
-    )
+    grid = np.array([[u, v] for v in axis_values[::-1, 1] for u in axis_values[:, 0]])
     try:
         decoded = np.asarray(model.inverse_transform(grid))
     except ValueError as exc:
@@ -435,8 +433,7 @@ def plot_loss_curves(curves, *, ax=None, log_scale=True, title=None):
 
     if not isinstance(curves, Mapping) or not curves:
         raise ValueError(
-            "curves must be a non-empty dict of {label: fitted model or loss "
-            "values}."
+            "curves must be a non-empty dict of {label: fitted model or loss values}."
         )
     if ax is None:
         _, ax = plt.subplots(figsize=(6, 4))
