@@ -8,7 +8,7 @@ import torch.nn.functional as F
 from sklearn.utils.validation import check_array, check_is_fitted
 from torch import nn
 
-from ._compat import Interval, _fit_context
+from ._compat import Interval, StrOptions, _fit_context
 from ._docstrings import fill_doc
 from ._labels import SemiSupervisedMixin, label_indices, numpy_generator
 from ._losses import decoder_mean, gaussian_kl, reconstruction_nll
@@ -161,9 +161,14 @@ class ConditionalVariationalAutoEncoder(SemiSupervisedMixin, VariationalAutoEnco
     beta : float, default=1.0
         Weight of the KL term.
 
-    alpha : float, default=50.0
-        Weight of the classification loss of labelled samples (Kingma et
-        al. use ``0.1 * n_samples`` on a summed objective).
+    alpha : float or "auto", default="auto"
+        Weight of the classification loss ``-log q(y | x)`` of each labelled
+        sample, relative to its ``-ELBO(x, y)``. ``"auto"`` is
+        ``n_features_in_``: the ELBO is a sum over features, and so are the
+        differences between the ELBOs of two labels that train the
+        classifier on unlabelled samples, so the classification term keeps
+        its share whatever the input's size. (Kingma et al. weight it by
+        ``0.1 * n_samples`` over the mean of the labelled samples.)
 
     hidden_layer_sizes : tuple of int, default=(256, 128)
         Hidden widths of the encoder and the classifier; the decoder mirrors
@@ -192,6 +197,14 @@ default="relu"
 
     Notes
     -----
+    When labelled samples are fewer than half of the training set, each
+    training batch is half labelled: an epoch is one pass over the
+    unlabelled samples, and the labelled ones fill the other half of every
+    batch, cycled in a new random order on each pass. With plain shuffling
+    a few labels would be a few rows per batch, and the classifier would
+    hardly train (on MNIST-5k with 100 labels, 66-69% held-out accuracy
+    against 76% for a logistic regression on the 100 labels).
+
     :meth:`transform` is the posterior mean of ``q(z | x, y)`` with the
     given labels, or with the classifier's labels when none are given.
     :meth:`score_samples` is the M2 bound on ``log p(x)`` (uniform
@@ -224,7 +237,7 @@ default="relu"
 
     _parameter_constraints: dict = {
         **VariationalAutoEncoder._parameter_constraints,
-        "alpha": [Interval(Real, 0, None, closed="left")],
+        "alpha": [Interval(Real, 0, None, closed="left"), StrOptions({"auto"})],
     }
 
     def __init__(
@@ -232,7 +245,7 @@ default="relu"
         n_components=2,
         *,
         beta=1.0,
-        alpha=50.0,
+        alpha="auto",
         hidden_layer_sizes=(256, 128),
         activation="relu",
         loss="mse",
@@ -282,7 +295,8 @@ default="relu"
         )
 
     def _make_criterion(self):
-        return M2Loss(float(self.beta), float(self.alpha))
+        alpha = self.n_features_in_ if isinstance(self.alpha, str) else self.alpha
+        return M2Loss(float(self.beta), float(alpha))
 
     def _make_net(self, module, device, X):
         return make_net(
