@@ -26,7 +26,7 @@ def test_quick_run_writes_figures_and_numbers_in_range(tmp_path):
     for name in names:
         assert (tmp_path / name).stat().st_size > 5000, name
     assert results["data"] == "digits"
-    assert results["cvae_n_labels"] == 100
+    assert results["cvae_n_labels"] == 50
     for key in (
         "cvae_sample_accuracy",
         "cvae_judge_accuracy",
