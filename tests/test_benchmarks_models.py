@@ -40,6 +40,8 @@ def test_quick_run_writes_figures_and_numbers_in_range(tmp_path):
     for key in (
         "aae_gaussian_mixture_mmd_ratio",
         "aae_swiss_roll_mmd_ratio",
+        "aae_gaussian_mixture_mmd_ratio_rescaled_ae",
+        "aae_swiss_roll_mmd_ratio_rescaled_ae",
         "sae_error_pretrained",
         "sae_error_random_init",
         "sae_pretraining_gain",
