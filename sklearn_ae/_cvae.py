@@ -206,7 +206,8 @@ default="relu"
     hardly train: on MNIST-5k with 100 labels, held-out accuracy was 66%
     against 76% for a logistic regression on the 100 labels; with
     half-labelled batches and the default ``alpha`` it is 83% (median of
-    three seeds, 20 epochs; the regression's 75%).
+    three seeds, 20 epochs; the regression's 75%), and it held at 84-85%
+    from 20 to 100 epochs (seed 0), with ``loss="mse"`` too (82% at 20).
 
     :meth:`transform` is the posterior mean of ``q(z | x, y)`` with the
     given labels, or with the classifier's labels when none are given.
