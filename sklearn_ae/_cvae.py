@@ -8,12 +8,23 @@ import torch.nn.functional as F
 from sklearn.utils.validation import check_array, check_is_fitted
 from torch import nn
 
-from ._compat import Interval, _fit_context
+from ._compat import Interval, StrOptions, _fit_context
 from ._docstrings import fill_doc
 from ._labels import SemiSupervisedMixin, label_indices, numpy_generator
 from ._losses import decoder_mean, gaussian_kl, reconstruction_nll
 from ._modules import ModuleOutput, make_mlp
-from ._vae import ELBO_SAMPLES, VariationalAutoEncoder
+from ._training import make_net
+from ._vae import ELBO_SAMPLES, VariationalAutoEncoder, row_noise
+
+# Share of each training batch filled with labelled rows when labels are
+# rarer than that (Kingma et al. likewise cycle the labelled set beside the
+# unlabelled one). With 100 labels in MNIST-5k's 4,000 training rows, plain
+# shuffling puts about three labelled rows in a batch of 128 and the
+# classifier q(y | x) learns little: 66% held-out accuracy after 20 epochs,
+# against 76% for a logistic regression on the 100 labels. Half-labelled
+# batches: 79% (median of 3 seeds, alpha=50) and 83% with alpha="auto",
+# against 75% for the logistic regression.
+LABELLED_SHARE = 0.5
 
 
 class ConditionalVariationalModule(nn.Module):
@@ -151,9 +162,14 @@ class ConditionalVariationalAutoEncoder(SemiSupervisedMixin, VariationalAutoEnco
     beta : float, default=1.0
         Weight of the KL term.
 
-    alpha : float, default=50.0
-        Weight of the classification loss of labelled samples (Kingma et
-        al. use ``0.1 * n_samples`` on a summed objective).
+    alpha : float or "auto", default="auto"
+        Weight of the classification loss ``-log q(y | x)`` of each labelled
+        sample, relative to its ``-ELBO(x, y)``. ``"auto"`` is
+        ``n_features_in_``: the ELBO is a sum over features, and so are the
+        differences between the ELBOs of two labels that train the
+        classifier on unlabelled samples, so the classification term keeps
+        its share whatever the input's size. (Kingma et al. weight it by
+        ``0.1 * n_samples`` over the mean of the labelled samples.)
 
     hidden_layer_sizes : tuple of int, default=(256, 128)
         Hidden widths of the encoder and the classifier; the decoder mirrors
@@ -182,6 +198,17 @@ default="relu"
 
     Notes
     -----
+    When labelled samples are fewer than half of the training set, each
+    training batch is half labelled: an epoch is one pass over the
+    unlabelled samples, and the labelled ones fill the other half of every
+    batch, cycled in a new random order on each pass. With plain shuffling
+    a few labels would be a few rows per batch, and the classifier would
+    hardly train: on MNIST-5k with 100 labels, held-out accuracy was 66%
+    against 76% for a logistic regression on the 100 labels; with
+    half-labelled batches and the default ``alpha`` it is 83% (median of
+    three seeds, 20 epochs; the regression's 75%), and it held at 84-85%
+    from 20 to 100 epochs (seed 0), with ``loss="mse"`` too (82% at 20).
+
     :meth:`transform` is the posterior mean of ``q(z | x, y)`` with the
     given labels, or with the classifier's labels when none are given.
     :meth:`score_samples` is the M2 bound on ``log p(x)`` (uniform
@@ -214,7 +241,7 @@ default="relu"
 
     _parameter_constraints: dict = {
         **VariationalAutoEncoder._parameter_constraints,
-        "alpha": [Interval(Real, 0, None, closed="left")],
+        "alpha": [Interval(Real, 0, None, closed="left"), StrOptions({"auto"})],
     }
 
     def __init__(
@@ -222,7 +249,7 @@ default="relu"
         n_components=2,
         *,
         beta=1.0,
-        alpha=50.0,
+        alpha="auto",
         hidden_layer_sizes=(256, 128),
         activation="relu",
         loss="mse",
@@ -272,7 +299,18 @@ default="relu"
         )
 
     def _make_criterion(self):
-        return M2Loss(float(self.beta), float(self.alpha))
+        alpha = self.n_features_in_ if isinstance(self.alpha, str) else self.alpha
+        return M2Loss(float(self.beta), float(alpha))
+
+    def _make_net(self, module, device, X):
+        return make_net(
+            module,
+            self._make_criterion(),
+            estimator=self,
+            device=device,
+            corrupt=None,
+            labelled_share=LABELLED_SHARE,
+        )
 
     @_fit_context(prefer_skip_nested_validation=True)
     def fit(self, X, y=None):
@@ -441,11 +479,11 @@ default="relu"
         bound : ndarray of shape (n_samples,)
         """
         X = self._validate_input(X)
-        noise = self._noise(ELBO_SAMPLES)
+        seed = self._noise_seed()
         loss = self.loss
 
         def bound(module, batch):
-            eps = noise.to(batch.device, batch.dtype)
+            eps = row_noise(batch, ELBO_SAMPLES, self.n_components, seed)
             log_q = F.log_softmax(module.classify(batch), dim=1)
             k = module.n_classes
             elbos = []

@@ -1,5 +1,6 @@
 """The variational autoencoder: a generative model with a Gaussian latent."""
 
+import hashlib
 import math
 from functools import partial
 from numbers import Integral, Real
@@ -37,46 +38,59 @@ class VariationalLoss(ReconstructionLoss):
         return self.beta * kl
 
 
-def _posterior_draws(module, batch, noise):
-    """Posterior moments and codes ``z_l = mean + sigma * noise_l``.
+def row_noise(batch, n_draws, n_components, seed):
+    """Standard normal draws of shape (n_draws, n_rows, n_components).
 
-    ``noise`` is an (n_draws, n_components) tensor shared by every row, so a
-    sample's estimate depends on that sample alone, not on its batch.
+    Each row's draws come from a generator seeded by ``seed`` and a hash of
+    the row's values (rounded to float32): independent between rows, so
+    Monte Carlo errors average out over a data set, yet a row's draws do
+    not depend on the other rows, their order or the input's dtype.
     """
-    noise = noise.to(batch.device, batch.dtype)
+    rows = np.ascontiguousarray(batch.detach().cpu().numpy(), dtype=np.float32)
+    draws = np.empty((n_draws, len(rows), n_components))
+    for i, row in enumerate(rows):
+        digest = hashlib.blake2b(row.tobytes(), digest_size=8).digest()
+        rng = np.random.default_rng([seed, int.from_bytes(digest, "little")])
+        draws[:, i] = rng.standard_normal((n_draws, n_components))
+    return torch.as_tensor(draws, dtype=batch.dtype, device=batch.device)
+
+
+def _posterior_draws(module, batch, n_draws, seed):
+    """Posterior moments, codes ``z_l = mean + sigma * eps_l`` and ``eps``."""
     mean, log_var = module.encode_distribution(batch)
+    noise = row_noise(batch, n_draws, mean.shape[1], seed)
     std = torch.exp(0.5 * log_var)
-    return mean, log_var, (mean + std * eps for eps in noise)
+    return mean, log_var, [mean + std * eps for eps in noise], noise
 
 
-def _elbo(module, batch, *, noise, loss):
-    """Per-sample ELBO, reconstruction term by Monte Carlo over ``noise``."""
-    mean, log_var, codes = _posterior_draws(module, batch, noise)
+def _elbo(module, batch, *, n_draws, seed, loss):
+    """Per-sample ELBO, reconstruction term by Monte Carlo over ``n_draws``."""
+    mean, log_var, codes, _ = _posterior_draws(module, batch, n_draws, seed)
     log_lik = sum(
         -reconstruction_nll(module.decode(z), batch, loss, constants=True)
         for z in codes
     )
-    return log_lik / len(noise) - gaussian_kl(mean, log_var)
+    return log_lik / n_draws - gaussian_kl(mean, log_var)
 
 
-def _importance_weighted(module, batch, *, noise, loss):
+def _importance_weighted(module, batch, *, n_draws, seed, loss):
     """Per-sample importance-weighted bound ``log mean_k w_k`` (Burda et al.).
 
     ``w_k = p(x | z_k) p(z_k) / q(z_k | x)`` with ``z_k ~ q(z | x)``; the
     ``log(2 pi)`` terms of prior and posterior cancel.
     """
-    _, log_var, codes = _posterior_draws(module, batch, noise)
+    _, log_var, codes, noise = _posterior_draws(module, batch, n_draws, seed)
     half_log_det = 0.5 * log_var.sum(dim=1)
     log_weights = torch.stack(
         [
             -reconstruction_nll(module.decode(z), batch, loss, constants=True)
             - 0.5 * z.pow(2).sum(dim=1)
-            + 0.5 * eps.pow(2).sum()
+            + 0.5 * eps.pow(2).sum(dim=1)
             + half_log_det
-            for z, eps in zip(codes, noise.to(batch.device, batch.dtype), strict=True)
+            for z, eps in zip(codes, noise, strict=True)
         ]
     )
-    return torch.logsumexp(log_weights, dim=0) - math.log(len(noise))
+    return torch.logsumexp(log_weights, dim=0) - math.log(n_draws)
 
 
 @fill_doc
@@ -140,8 +154,10 @@ default="relu"
     :meth:`score_samples` is the ELBO of each sample in nats, the
     reconstruction term estimated with 16 draws of ``z``;
     :meth:`log_likelihood` is the tighter importance-weighted estimate of
-    ``log p(x)``. Both draw their noise from ``random_state``, shared by
-    all rows, so the result for a row does not depend on the other rows.
+    ``log p(x)``. Both draw each row's noise from a generator seeded by
+    ``random_state`` and the row's values: rows get independent draws, so
+    averages over rows converge, while a row's result depends neither on
+    the other rows nor on their order.
 
     With ``loss="mse"`` the decoder's variance is fixed to 1 in data units,
     so the balance between reconstruction and KL, and thus how many latent
@@ -223,13 +239,13 @@ default="relu"
     def _make_criterion(self):
         return VariationalLoss(self._architecture()[2], float(self.beta))
 
-    def _noise(self, n_draws):
-        """Standard normal draws (n_draws, n_components) from ``random_state``.
+    def _noise_seed(self):
+        """Seed of the Monte Carlo draws of ``score_samples`` and friends.
 
-        A private generator: torch's global random state is left alone.
+        Drawn from ``random_state``; torch's global random state is left
+        alone (see :func:`row_noise`).
         """
-        generator = torch.Generator().manual_seed(torch_seed(self.random_state))
-        return torch.randn(n_draws, self.n_components, generator=generator)
+        return torch_seed(self.random_state)
 
     def score_samples(self, X):
         """Evidence lower bound (ELBO) of each sample, in nats.
@@ -249,8 +265,10 @@ default="relu"
         """
         X = self._validate_input(X)
         loss = self._architecture()[2]
-        noise = self._noise(ELBO_SAMPLES)
-        return self._map_batches(X, partial(_elbo, noise=noise, loss=loss))
+        seed = self._noise_seed()
+        return self._map_batches(
+            X, partial(_elbo, n_draws=ELBO_SAMPLES, seed=seed, loss=loss)
+        )
 
     def log_likelihood(self, X, n_importance=100):
         """Importance-weighted estimate of ``log p(x)`` for each sample, in nats.
@@ -280,7 +298,12 @@ default="relu"
             )
         X = self._validate_input(X)
         loss = self._architecture()[2]
-        noise = self._noise(int(n_importance))
         return self._map_batches(
-            X, partial(_importance_weighted, noise=noise, loss=loss)
+            X,
+            partial(
+                _importance_weighted,
+                n_draws=int(n_importance),
+                seed=self._noise_seed(),
+                loss=loss,
+            ),
         )

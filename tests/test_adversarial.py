@@ -60,7 +60,6 @@ def test_codes_match_the_prior_better_than_an_autoencoders(digits):
     aae = AdversarialAutoEncoder(
         **settings,
         discriminator_layer_sizes=(64, 64),
-        discriminator_learning_rate=1e-3,
         **FAST,
     ).fit(X_train)
     ae = AutoEncoder(**settings, n_iter_no_change=None, **FAST).fit(X_train)

@@ -55,21 +55,31 @@ def test_fixed_code_changing_label_changes_class(model, judge):
     assert accuracy > 0.8, f"{accuracy:.3f} of (z, y) decoded as class y"
 
 
-def test_hundred_labels(digits):
+def test_few_labels_beat_a_classifier_of_the_labels_alone(digits):
+    """M2 with 5 labels a class (50 in all) against logistic regression on them.
+
+    The unlabelled rows must add what the labelled ones alone cannot: the
+    held-out accuracy has to beat the logistic regression's clearly.
+    """
     X_train, X_test, y_train, y_test = digits
     rng = np.random.default_rng(0)
     labelled = np.concatenate(
-        [rng.choice(np.flatnonzero(y_train == k), 10, replace=False) for k in range(10)]
+        [rng.choice(np.flatnonzero(y_train == k), 5, replace=False) for k in range(10)]
     )
     y = np.full_like(y_train, -1)
     y[labelled] = y_train[labelled]
-    model = ConditionalVariationalAutoEncoder(**SETTINGS).fit(X_train, y)
+    # The default network and code size, which the unlabelled rows need.
+    params = {**SETTINGS, "n_components": 2, "hidden_layer_sizes": (256, 128)}
+    model = ConditionalVariationalAutoEncoder(
+        **{**params, "batch_size": 128, "max_iter": 30}
+    )
+    model.fit(X_train, y)
     accuracy = np.mean(model.predict(X_test) == y_test)
     baseline = LogisticRegression(max_iter=2000).fit(X_train[labelled], y[labelled])
     baseline_accuracy = np.mean(baseline.predict(X_test) == y_test)
-    assert accuracy > 0.85, (
-        f"M2 accuracy from 100 labels {accuracy:.3f} (logistic regression on "
-        f"the 100 labels alone: {baseline_accuracy:.3f})"
+    assert accuracy > baseline_accuracy + 0.02, (
+        f"M2 accuracy from 50 labels {accuracy:.3f}, logistic regression on "
+        f"the 50 labels alone {baseline_accuracy:.3f}"
     )
 
 
