@@ -26,6 +26,9 @@ printed and returned by :func:`main`.
 """
 
 import argparse
+import os
+import platform
+import sys
 import time
 from pathlib import Path
 
@@ -322,7 +325,36 @@ def main(argv=None):
             print(f"{key}: {shown}")
     for path in results["figures"]:
         print(f"wrote {path}")
+    given = sys.argv[1:] if argv is None else list(argv)
+    write_page(
+        output / "models.md", results, " ".join(["python -m benchmarks.models", *given])
+    )
     return results
+
+
+def write_page(path, results, command):
+    """A markdown page of the figures and the numbers, for the docs."""
+    lines = [
+        "# The lecture models: CVAE, AAE, stacked AE",
+        "",
+        f"Measured {time.strftime('%Y-%m-%d')} on {platform.platform()} "
+        f"({os.cpu_count()} CPUs) on {results['data']}, held-out split "
+        f"`train_test_split(test_size={TEST_SIZE}, random_state={SEED})`. "
+        f"Reproduce with `{command}`.",
+        "",
+        "| figure | value |",
+        "| --- | --- |",
+    ]
+    for key, value in results.items():
+        if key in ("data", "figures"):
+            continue
+        shown = f"{value:.4f}" if isinstance(value, float) else value
+        lines.append(f"| {key.replace('_', ' ')} | {shown} |")
+    lines.append("")
+    for figure in results["figures"]:
+        name = Path(figure).name
+        lines += [f"![{Path(name).stem.replace('_', ' ')}]({name})", ""]
+    path.write_text("\n".join(lines))
 
 
 if __name__ == "__main__":

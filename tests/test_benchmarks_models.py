@@ -51,3 +51,8 @@ def test_quick_run_writes_figures_and_numbers_in_range(tmp_path):
     assert results["sae_pretraining_gain"] == pytest.approx(
         results["sae_error_random_init"] / results["sae_error_pretrained"]
     )
+    page = (tmp_path / "models.md").read_text()
+    assert "python -m benchmarks.models --quick" in page
+    for name in names:
+        assert f"]({name})" in page
+    assert "| cvae few label accuracy |" in page
