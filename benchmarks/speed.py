@@ -17,9 +17,9 @@ import time
 import numpy as np
 import torch
 from sklearn.datasets import make_swiss_roll
-from sklearn_ae.datasets import load_mnist
 
 from sklearn_ae import AutoEncoder
+from sklearn_ae.datasets import load_mnist
 
 
 def bare_torch_fit(module, criterion, X, *, epochs, batch_size, lr):

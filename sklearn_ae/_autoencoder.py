@@ -100,6 +100,8 @@ default="relu"
         loss="mse",
         batch_size=128,
         learning_rate_init=1e-3,
+        learning_rate="cosine",
+        weight_decay=0.1,
         max_iter=200,
         early_stopping=False,
         validation_fraction=0.1,
@@ -116,6 +118,8 @@ default="relu"
         self.loss = loss
         self.batch_size = batch_size
         self.learning_rate_init = learning_rate_init
+        self.learning_rate = learning_rate
+        self.weight_decay = weight_decay
         self.max_iter = max_iter
         self.early_stopping = early_stopping
         self.validation_fraction = validation_fraction
@@ -180,6 +184,8 @@ class LinearAutoEncoder(_BaseAutoEncoder):
         *,
         batch_size=128,
         learning_rate_init=3e-3,
+        learning_rate="cosine",
+        weight_decay=0.0,
         max_iter=200,
         early_stopping=False,
         validation_fraction=0.1,
@@ -193,6 +199,8 @@ class LinearAutoEncoder(_BaseAutoEncoder):
         self.n_components = n_components
         self.batch_size = batch_size
         self.learning_rate_init = learning_rate_init
+        self.learning_rate = learning_rate
+        self.weight_decay = weight_decay
         self.max_iter = max_iter
         self.early_stopping = early_stopping
         self.validation_fraction = validation_fraction

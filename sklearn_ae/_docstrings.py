@@ -4,6 +4,8 @@ The training parameters are the same for all autoencoders; writing them once
 keeps the variants' docstrings in step.
 """
 
+import inspect
+
 TRAINING_PARAMETERS = """\
     batch_size : int, default=128
         Samples per gradient step. An epoch of n samples makes
@@ -12,6 +14,20 @@ TRAINING_PARAMETERS = """\
     learning_rate_init : float, default=1e-3
         Adam's learning rate. If training stops with a "loss became nan"
         error, divide it by 10.
+
+    learning_rate : {"constant", "cosine"}, default="cosine"
+        Learning-rate schedule. ``"constant"`` trains at
+        ``learning_rate_init`` throughout; ``"cosine"`` anneals it, batch by
+        batch, to zero at the end of ``max_iter`` epochs along a half cosine,
+        which settles the weights into a lower loss than a constant rate's
+        noisy end. A warm-started fit anneals again from
+        ``learning_rate_init``.
+
+    weight_decay : float, default={default:weight_decay}
+        Decoupled weight decay (AdamW): every update also shrinks each weight
+        by the current learning rate times ``weight_decay`` of itself. It
+        regularises: the larger it is, the smaller the weights, trading fit
+        to the training data for fit to new data. 0 is plain Adam.
 
     max_iter : int, default=200
         Maximum number of epochs (passes over the training data).
@@ -75,9 +91,18 @@ TRAINING_ATTRIBUTES = """\
 
 
 def fill_doc(cls):
-    """Fill ``{training_parameters}`` and ``{training_attributes}`` in a docstring."""
+    """Fill ``{training_parameters}`` and ``{training_attributes}`` in a docstring.
+
+    ``{default:name}`` in the pieces becomes the class's own default of the
+    ``__init__`` parameter ``name``, for defaults that differ between classes.
+    """
     # str.replace, not str.format: docstrings hold literal braces.
-    cls.__doc__ = cls.__doc__.replace(
-        "{training_parameters}", TRAINING_PARAMETERS
-    ).replace("{training_attributes}", TRAINING_ATTRIBUTES)
+    doc = cls.__doc__.replace("{training_parameters}", TRAINING_PARAMETERS).replace(
+        "{training_attributes}", TRAINING_ATTRIBUTES
+    )
+    for name, parameter in inspect.signature(cls.__init__).parameters.items():
+        default = parameter.default
+        text = f'"{default}"' if isinstance(default, str) else repr(default)
+        doc = doc.replace("{default:" + name + "}", text)
+    cls.__doc__ = doc
     return cls
