@@ -144,7 +144,9 @@ class LinearAutoEncoder(_BaseAutoEncoder):
 
     Its default ``learning_rate_init`` is 3e-3 rather than 1e-3: the linear
     problem has no spurious local minima, and the larger step reaches PCA's
-    subspace within the default epochs.
+    subspace within the default epochs. It trains at that constant rate
+    (``learning_rate="constant"``), with no weight decay, which would shrink
+    the solution away from PCA's.
 
         Parameters
         ----------
@@ -184,7 +186,7 @@ class LinearAutoEncoder(_BaseAutoEncoder):
         *,
         batch_size=128,
         learning_rate_init=3e-3,
-        learning_rate="cosine",
+        learning_rate="constant",
         weight_decay=0.0,
         max_iter=200,
         early_stopping=False,

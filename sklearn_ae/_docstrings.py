@@ -12,10 +12,10 @@ TRAINING_PARAMETERS = """\
         ``ceil(n / batch_size)`` Adam updates.
 
     learning_rate_init : float, default=1e-3
-        Adam's learning rate. If training stops with a "loss became nan"
-        error, divide it by 10.
+        Adam's learning rate (the first batch's, under a schedule). If
+        training stops with a "loss became nan" error, divide it by 10.
 
-    learning_rate : {"constant", "cosine"}, default="cosine"
+    learning_rate : {"constant", "cosine"}, default={default:learning_rate}
         Learning-rate schedule. ``"constant"`` trains at
         ``learning_rate_init`` throughout; ``"cosine"`` anneals it, batch by
         batch, to zero at the end of ``max_iter`` epochs along a half cosine,

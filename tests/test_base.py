@@ -219,10 +219,12 @@ def test_adversarial_weight_decay_acts_in_the_reconstruction_step_only(small_dat
 
 
 @pytest.mark.parametrize("estimator_class", [AutoEncoder, LinearAutoEncoder])
-def test_docstring_states_the_class_weight_decay_default(estimator_class):
-    default = estimator_class().weight_decay
-    assert f"weight_decay : float, default={default!r}\n" in estimator_class.__doc__
-    assert "{default:" not in estimator_class.__doc__
+def test_docstring_states_the_class_defaults(estimator_class):
+    doc, est = estimator_class.__doc__, estimator_class()
+    assert f"weight_decay : float, default={est.weight_decay!r}\n" in doc
+    schedules = '{"constant", "cosine"}'
+    assert f'learning_rate : {schedules}, default="{est.learning_rate}"\n' in doc
+    assert "{default:" not in doc
 
 
 def test_warm_start_refuses_other_columns(small_data):
