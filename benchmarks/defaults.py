@@ -15,8 +15,9 @@ The checks then compare the old and the new defaults on small data: digits
 held-out reconstruction error.
 
 Run: ``python -m benchmarks.defaults`` (about an hour on one busy CPU core);
-``--configs old new --seeds 1`` for a subset, ``--no-checks`` to skip the
-small-data checks.
+``--configs old new --seeds 1`` for a subset, ``--check-configs`` for the
+configurations of the small-data checks (old and new defaults), ``--no-checks``
+to skip them.
 """
 
 import argparse
@@ -46,30 +47,21 @@ CONFIGS = {
     "old, no scaling": (OLD, "none"),
     "cosine": ({**OLD, "learning_rate": "cosine"}, "floored"),
     "wd 0.1": ({**OLD, "weight_decay": 0.1}, "floored"),
+    "wd 1": ({**OLD, "weight_decay": 1.0}, "floored"),
+    "wd 0.1, no scaling": ({**OLD, "weight_decay": 0.1}, "none"),
+    "wd 0.1, (512, 256)": (
+        {**OLD, "weight_decay": 0.1, "hidden_layer_sizes": (512, 256)},
+        "floored",
+    ),
+    "wd 0.1, batch 64": ({**OLD, "weight_decay": 0.1, "batch_size": 64}, "floored"),
+    "wd 0.1, early stopping": (
+        {**OLD, "weight_decay": 0.1, "early_stopping": True},
+        "floored",
+    ),
     "cosine, wd 0.1": ({"learning_rate": "cosine", "weight_decay": 0.1}, "floored"),
     "cosine, wd 0.3": ({"learning_rate": "cosine", "weight_decay": 0.3}, "floored"),
     "cosine, wd 1": ({"learning_rate": "cosine", "weight_decay": 1.0}, "floored"),
     "cosine, wd 3": ({"learning_rate": "cosine", "weight_decay": 3.0}, "floored"),
-    "cosine, wd 0.1, no scaling": (
-        {"learning_rate": "cosine", "weight_decay": 0.1},
-        "none",
-    ),
-    "cosine, wd 0.1, (512, 256)": (
-        {
-            "learning_rate": "cosine",
-            "weight_decay": 0.1,
-            "hidden_layer_sizes": (512, 256),
-        },
-        "floored",
-    ),
-    "cosine, wd 0.1, batch 64": (
-        {"learning_rate": "cosine", "weight_decay": 0.1, "batch_size": 64},
-        "floored",
-    ),
-    "cosine, wd 0.1, early stopping": (
-        {"learning_rate": "cosine", "weight_decay": 0.1, "early_stopping": True},
-        "floored",
-    ),
     "new": ({}, "floored"),
 }
 
@@ -137,8 +129,8 @@ def study(names, seeds):
         )
 
 
-def small_data_checks(seeds):
-    """Old against new defaults on digits and the swiss roll."""
+def small_data_checks(names, seeds):
+    """Configurations (old and new defaults) on digits and the swiss roll."""
     print(
         "\n| data | defaults | 2-d k-NN acc. | 2-d trust. | 2-d coord. corr. | "
         "2-d error | 10-d error | fit s (2-d) |"
@@ -149,12 +141,14 @@ def small_data_checks(seeds):
         rows = np.arange(len(data.data))
         train, test = train_test_split(rows, test_size=0.2, random_state=0)
         X_train, X_test = data.data[train], data.data[test]
-        for label, params in (("old", OLD), ("new", {})):
+        for label in names:
+            params, scaling = CONFIGS[label]
             scores = {key: [] for key in ("knn", "trust", "corr", "e2", "e10", "s")}
             for seed in seeds:
                 model = AutoEncoder(2, random_state=seed, device="cpu", **params)
                 start = time.perf_counter()
-                model.fit(X_train)
+                with input_scaling(scaling):
+                    model.fit(X_train)
                 scores["s"].append(time.perf_counter() - start)
                 Z_train, Z_test = model.transform(X_train), model.transform(X_test)
                 scores["trust"].append(trustworthiness(X_test, Z_test))
@@ -166,7 +160,9 @@ def small_data_checks(seeds):
                         )
                     )
                     wide = AutoEncoder(10, random_state=seed, device="cpu", **params)
-                    scores["e10"].append(held_out_error(wide.fit(X_train), X_test))
+                    with input_scaling(scaling):
+                        wide.fit(X_train)
+                    scores["e10"].append(held_out_error(wide, X_test))
                 if data.coordinate is not None:
                     scores["corr"].append(
                         coordinate_correlation(Z_test, data.coordinate[test])
@@ -186,6 +182,9 @@ def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--configs", nargs="*", choices=list(CONFIGS))
     parser.add_argument("--seeds", type=int, default=3)
+    parser.add_argument(
+        "--check-configs", nargs="*", choices=list(CONFIGS), default=["old", "new"]
+    )
     parser.add_argument("--no-checks", action="store_true")
     parser.add_argument("--checks-only", action="store_true")
     args = parser.parse_args(argv)
@@ -194,7 +193,7 @@ def main(argv=None):
     if not args.checks_only:
         study(args.configs or list(CONFIGS), seeds)
     if not args.no_checks:
-        small_data_checks(seeds)
+        small_data_checks(args.check_configs, seeds)
 
 
 if __name__ == "__main__":

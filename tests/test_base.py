@@ -164,6 +164,7 @@ def test_warm_start_continues_training(small_data):
 
 def test_cosine_schedule_anneals_to_zero_and_restarts_on_warm_start(small_data):
     est = AutoEncoder(
+        learning_rate="cosine",
         max_iter=4,
         batch_size=20,
         learning_rate_init=0.01,
