@@ -7,7 +7,7 @@ keeps the variants' docstrings in step.
 import inspect
 
 TRAINING_PARAMETERS = """\
-    batch_size : int, default=128
+    batch_size : int, default=64
         Samples per gradient step. An epoch of n samples makes
         ``ceil(n / batch_size)`` Adam updates.
 
@@ -18,10 +18,10 @@ TRAINING_PARAMETERS = """\
     learning_rate : {"constant", "cosine"}, default={default:learning_rate}
         Learning-rate schedule. ``"constant"`` trains at
         ``learning_rate_init`` throughout; ``"cosine"`` anneals it, batch by
-        batch, to zero at the end of ``max_iter`` epochs along a half cosine,
-        which settles the weights into a lower loss than a constant rate's
-        noisy end. A warm-started fit anneals again from
-        ``learning_rate_init``.
+        batch, to zero at the end of ``max_iter`` epochs along a half cosine.
+        Annealing settles the weights when ``max_iter`` is ample, but it
+        halves the mean rate, so a short run learns less. A warm-started fit
+        anneals again from ``learning_rate_init``.
 
     weight_decay : float, default={default:weight_decay}
         Decoupled weight decay (AdamW): every update also shrinks each weight
