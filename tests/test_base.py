@@ -16,7 +16,12 @@ from sklearn.model_selection import GridSearchCV
 from sklearn.pipeline import Pipeline
 from sklearn.preprocessing import MinMaxScaler
 
-from sklearn_ae import AdversarialAutoEncoder, AutoEncoder, LinearAutoEncoder
+from sklearn_ae import (
+    AdversarialAutoEncoder,
+    AutoEncoder,
+    LinearAutoEncoder,
+    VariationalAutoEncoder,
+)
 from tests._support import small_estimators
 
 ESTIMATORS = small_estimators()
@@ -219,7 +224,9 @@ def test_adversarial_weight_decay_acts_in_the_reconstruction_step_only(small_dat
         assert optimizer.param_groups[0]["weight_decay"] == 0.0
 
 
-@pytest.mark.parametrize("estimator_class", [AutoEncoder, LinearAutoEncoder])
+@pytest.mark.parametrize(
+    "estimator_class", [AutoEncoder, LinearAutoEncoder, VariationalAutoEncoder]
+)
 def test_docstring_states_the_class_defaults(estimator_class):
     doc, est = estimator_class.__doc__, estimator_class()
     assert f"weight_decay : float, default={est.weight_decay!r}\n" in doc
