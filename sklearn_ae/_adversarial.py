@@ -175,11 +175,14 @@ class AdversarialNet(AutoEncoderNet):
         )
         args, kwargs = self.get_params_for_optimizer("optimizer", autoencoder)
         self.optimizer_ = self.optimizer(*args, **kwargs)
+        # weight_decay acts once per batch, in the reconstruction step.
         self.discriminator_optimizer_ = self.optimizer(
-            module.discriminator.parameters(), lr=self.discriminator_lr
+            module.discriminator.parameters(),
+            lr=self.discriminator_lr,
+            weight_decay=0.0,
         )
         self.generator_optimizer_ = self.optimizer(
-            module.encoder.parameters(), lr=self.generator_lr
+            module.encoder.parameters(), lr=self.generator_lr, weight_decay=0.0
         )
         return self
 
@@ -404,8 +407,10 @@ default="relu"
         loss="mse",
         discriminator_learning_rate=1e-3,
         generator_learning_rate=1e-3,
-        batch_size=128,
+        batch_size=64,
         learning_rate_init=1e-3,
+        learning_rate="constant",
+        weight_decay=0.3,
         max_iter=200,
         early_stopping=False,
         validation_fraction=0.1,
@@ -428,6 +433,8 @@ default="relu"
         self.generator_learning_rate = generator_learning_rate
         self.batch_size = batch_size
         self.learning_rate_init = learning_rate_init
+        self.learning_rate = learning_rate
+        self.weight_decay = weight_decay
         self.max_iter = max_iter
         self.early_stopping = early_stopping
         self.validation_fraction = validation_fraction

@@ -20,7 +20,7 @@ from sklearn.model_selection import train_test_split
 from sklearn.utils.validation import check_array, check_is_fitted
 from skorch.helper import predefined_split
 
-from ._compat import Interval, _fit_context, validate_data
+from ._compat import Interval, StrOptions, _fit_context, validate_data
 from ._losses import ReconstructionLoss, decoder_mean, reconstruction_nll
 from ._modules import AutoEncoderModule
 from ._training import TensorDataset, make_net, resolve_device, seeded, torch_seed
@@ -32,6 +32,8 @@ INFERENCE_BATCH_SIZE = 4096
 TRAINING_CONSTRAINTS = {
     "batch_size": [Interval(Integral, 1, None, closed="left")],
     "learning_rate_init": [Interval(Real, 0, None, closed="neither")],
+    "learning_rate": [StrOptions({"constant", "cosine"})],
+    "weight_decay": [Interval(Real, 0, None, closed="left")],
     "max_iter": [Interval(Integral, 1, None, closed="left")],
     "early_stopping": ["boolean"],
     "validation_fraction": [Interval(Real, 0, 1, closed="neither")],

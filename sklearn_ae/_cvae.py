@@ -214,6 +214,9 @@ default="relu"
     :meth:`score_samples` is the M2 bound on ``log p(x)`` (uniform
     ``p(y)``): ``sum_y q(y | x) (ELBO(x, y) - log K) + H(q(y | x))``.
 
+    ``weight_decay`` defaults to 0, as for :class:`VariationalAutoEncoder`:
+    decay would bias the posterior's variance towards 1.
+
     References
     ----------
     Kingma, D. P., Rezende, D. J., Mohamed, S., & Welling, M. (2014).
@@ -253,8 +256,10 @@ default="relu"
         hidden_layer_sizes=(256, 128),
         activation="relu",
         loss="mse",
-        batch_size=128,
+        batch_size=64,
         learning_rate_init=1e-3,
+        learning_rate="constant",
+        weight_decay=0.0,
         max_iter=200,
         early_stopping=False,
         validation_fraction=0.1,
@@ -273,6 +278,8 @@ default="relu"
             loss=loss,
             batch_size=batch_size,
             learning_rate_init=learning_rate_init,
+            learning_rate=learning_rate,
+            weight_decay=weight_decay,
             max_iter=max_iter,
             early_stopping=early_stopping,
             validation_fraction=validation_fraction,

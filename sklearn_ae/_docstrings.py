@@ -9,13 +9,27 @@ import inspect
 import re
 
 TRAINING_PARAMETERS = """\
-    batch_size : int, default=128
+    batch_size : int, default=64
         Samples per gradient step. An epoch of n samples makes
         ``ceil(n / batch_size)`` Adam updates.
 
     learning_rate_init : float, default=1e-3
-        Adam's learning rate. If training stops with a "loss became nan"
-        error, divide it by 10.
+        Adam's learning rate (the first batch's, under a schedule). If
+        training stops with a "loss became nan" error, divide it by 10.
+
+    learning_rate : {"constant", "cosine"}, default="constant"
+        Learning-rate schedule. ``"constant"`` trains at
+        ``learning_rate_init`` throughout; ``"cosine"`` anneals it, batch by
+        batch, to zero at the end of ``max_iter`` epochs along a half cosine.
+        Annealing settles the weights when ``max_iter`` is ample, but it
+        halves the mean rate, so a short run learns less. A warm-started fit
+        anneals again from ``learning_rate_init``.
+
+    weight_decay : float, default=0.3
+        Decoupled weight decay (AdamW): every update also shrinks each weight
+        by the current learning rate times ``weight_decay`` of itself. It
+        regularises: the larger it is, the smaller the weights, trading fit
+        to the training data for fit to new data. 0 is plain Adam.
 
     max_iter : int, default=200
         Maximum number of epochs (passes over the training data).

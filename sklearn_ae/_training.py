@@ -298,6 +298,55 @@ class EpochProgressBar(Callback):
         self.bar_.close()
 
 
+class CosineSchedule(Callback):
+    """Anneal every optimizer's learning rate to zero along a half cosine.
+
+    Batch ``t`` of ``T = max_epochs * batches_per_epoch`` trains at
+    ``lr * (1 + cos(pi * t / T)) / 2`` (Loshchilov & Hutter's SGDR, one
+    cycle), where ``lr`` is the rate the optimizer was built with. A warm
+    started fit anneals again from ``lr`` over its own ``max_epochs``: each
+    fit is one cycle, a warm restart. ``lr`` is kept in each parameter
+    group's ``"initial_lr"``, as torch's schedulers do.
+
+    Unlike skorch's ``LRScheduler``, this steps every batch (so a handful of
+    epochs still anneals smoothly), survives warm starts, and also drives the
+    extra optimizers of a net (the adversarial autoencoder's), found as the
+    net's attributes named ``*optimizer_``. The rate of each epoch's first
+    batch goes into the history as ``"lr"``.
+    """
+
+    def on_train_begin(self, net, X=None, **kwargs):
+        batches = math.ceil(len(X) / net.batch_size) if X is not None else 1
+        self.total_steps_ = max(1, net.max_epochs * batches)
+        self.step_ = 0
+        self.groups_ = [
+            group
+            for name, optimizer in vars(net).items()
+            if name.endswith("optimizer_")
+            and isinstance(optimizer, torch.optim.Optimizer)
+            for group in optimizer.param_groups
+        ]
+        for group in self.groups_:
+            group.setdefault("initial_lr", group["lr"])
+
+    def _factor(self):
+        progress = min(self.step_ / self.total_steps_, 1.0)
+        return 0.5 * (1.0 + math.cos(math.pi * progress))
+
+    def on_epoch_begin(self, net, **kwargs):
+        # The rate of the epoch's first batch, as history column "lr".
+        if self.groups_:
+            net.history.record("lr", self.groups_[0]["initial_lr"] * self._factor())
+
+    def on_batch_begin(self, net, training=False, **kwargs):
+        if not training:
+            return
+        factor = self._factor()
+        for group in self.groups_:
+            group["lr"] = group["initial_lr"] * factor
+        self.step_ += 1
+
+
 def _silent(*args, **kwargs):
     pass
 
@@ -320,6 +369,8 @@ def make_callbacks(estimator, name):
                 ),
             )
         )
+    if estimator.learning_rate == "cosine":
+        callbacks.append(("lr_schedule", CosineSchedule()))
     if estimator.verbose:
         callbacks.append(("progress", EpochProgressBar(estimator.max_iter, name)))
     return callbacks
@@ -338,7 +389,9 @@ def make_net(
     settings = {
         "module": module,
         "criterion": criterion,
-        "optimizer": torch.optim.Adam,
+        # AdamW is Adam when weight_decay is 0.
+        "optimizer": torch.optim.AdamW,
+        "optimizer__weight_decay": estimator.weight_decay,
         "lr": estimator.learning_rate_init,
         "max_epochs": estimator.max_iter,
         "batch_size": estimator.batch_size,

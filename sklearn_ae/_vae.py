@@ -165,6 +165,12 @@ default="relu"
     small range (such as [0, 1]) make the KL term dominate. Standardise the
     features, use ``loss="bce"`` for data in [0, 1], or lower ``beta``.
 
+    ``weight_decay`` defaults to 0 here, unlike the deterministic
+    autoencoders: the KL term already regularises, and decay pulls the
+    encoder's log-variance output towards 0 (unit posterior variance), which
+    biases the posterior (with 0.3, the aggregate posterior's variance on
+    digits reached 1.18, against the prior's 1).
+
     References
     ----------
     Kingma, D. P., & Welling, M. (2014). Auto-encoding variational Bayes.
@@ -203,8 +209,10 @@ default="relu"
         hidden_layer_sizes=(256, 128),
         activation="relu",
         loss="mse",
-        batch_size=128,
+        batch_size=64,
         learning_rate_init=1e-3,
+        learning_rate="constant",
+        weight_decay=0.0,
         max_iter=200,
         early_stopping=False,
         validation_fraction=0.1,
@@ -222,6 +230,8 @@ default="relu"
             loss=loss,
             batch_size=batch_size,
             learning_rate_init=learning_rate_init,
+            learning_rate=learning_rate,
+            weight_decay=weight_decay,
             max_iter=max_iter,
             early_stopping=early_stopping,
             validation_fraction=validation_fraction,

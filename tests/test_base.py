@@ -16,7 +16,12 @@ from sklearn.model_selection import GridSearchCV
 from sklearn.pipeline import Pipeline
 from sklearn.preprocessing import MinMaxScaler
 
-from sklearn_ae import AutoEncoder
+from sklearn_ae import (
+    AdversarialAutoEncoder,
+    AutoEncoder,
+    LinearAutoEncoder,
+    VariationalAutoEncoder,
+)
 from tests._support import small_estimators
 
 ESTIMATORS = small_estimators()
@@ -162,6 +167,74 @@ def test_warm_start_continues_training(small_data):
     assert est.loss_curve_[-1] < first_loss
 
 
+def test_cosine_schedule_anneals_to_zero_and_restarts_on_warm_start(small_data):
+    est = AutoEncoder(
+        learning_rate="cosine",
+        max_iter=4,
+        batch_size=20,
+        learning_rate_init=0.01,
+        n_iter_no_change=None,
+        warm_start=True,
+        random_state=0,
+        device="cpu",
+    ).fit(small_data)
+    # 60 samples in batches of 20: 12 steps, epoch e starts at step 3 e.
+    expected = 0.005 * (1 + np.cos(np.pi * np.arange(4) / 4))
+    np.testing.assert_allclose(est.net_.history[:, "lr"], expected, rtol=1e-6)
+    last = 0.005 * (1 + np.cos(np.pi * 11 / 12))
+    assert est.net_.optimizer_.param_groups[0]["lr"] == pytest.approx(last)
+    est.fit(small_data)
+    np.testing.assert_allclose(est.net_.history[4:, "lr"], expected, rtol=1e-6)
+
+
+def test_constant_learning_rate_is_not_scheduled(small_data):
+    est = AutoEncoder(
+        max_iter=3, learning_rate="constant", random_state=0, device="cpu"
+    ).fit(small_data)
+    assert est.net_.optimizer_.param_groups[0]["lr"] == est.learning_rate_init
+    assert "lr" not in est.net_.history[-1]
+
+
+def _squared_weight_norm(estimator):
+    return sum(
+        float((param.detach() ** 2).sum())
+        for name, param in estimator.net_.module_.named_parameters()
+        if name.endswith("weight")
+    )
+
+
+def test_weight_decay_shrinks_the_weights(digits):
+    params = {"max_iter": 20, "n_iter_no_change": None, "random_state": 0}
+    norms = [
+        _squared_weight_norm(
+            AutoEncoder(8, weight_decay=decay, device="cpu", **params).fit(digits[0])
+        )
+        for decay in (0.0, 0.1, 1.0)
+    ]
+    assert norms[0] > norms[1] > norms[2], norms
+
+
+def test_adversarial_weight_decay_acts_in_the_reconstruction_step_only(small_data):
+    est = AdversarialAutoEncoder(
+        weight_decay=0.5, max_iter=1, random_state=0, device="cpu"
+    ).fit(small_data)
+    net = est.net_
+    assert net.optimizer_.param_groups[0]["weight_decay"] == 0.5
+    for optimizer in (net.discriminator_optimizer_, net.generator_optimizer_):
+        assert optimizer.param_groups[0]["weight_decay"] == 0.0
+
+
+@pytest.mark.parametrize(
+    "estimator_class", [AutoEncoder, LinearAutoEncoder, VariationalAutoEncoder]
+)
+def test_docstring_states_the_class_defaults(estimator_class):
+    doc, est = estimator_class.__doc__, estimator_class()
+    assert f"weight_decay : float, default={est.weight_decay!r}\n" in doc
+    schedules = '{"constant", "cosine"}'
+    assert f'learning_rate : {schedules}, default="{est.learning_rate}"\n' in doc
+    assert "{default:" not in doc
+
+
 def test_warm_start_refuses_other_columns(small_data):
     est = AutoEncoder(max_iter=1, warm_start=True, random_state=0, device="cpu")
     est.fit(small_data)
@@ -221,6 +294,9 @@ def test_not_fitted(estimator, small_data):
         ({"hidden_layer_sizes": (8, 0)}, "hidden_layer_sizes"),
         ({"batch_size": 0}, "batch_size"),
         ({"learning_rate_init": -1.0}, "learning_rate_init"),
+        ({"learning_rate": "step"}, "learning_rate"),
+        ({"learning_rate": 0.01}, "learning_rate"),
+        ({"weight_decay": -0.1}, "weight_decay"),
         ({"validation_fraction": 1.0}, "validation_fraction"),
         ({"device": "tpu"}, "device"),
         ({"device": "not a device"}, "device"),
