@@ -162,7 +162,15 @@ def run(methods, sizes, *, time_cap, device):
                 progress.update(len(sizes) - len(own))
                 break
             record = {"method": name, "n_samples": n}
-            record.update(measure(method, 2, X_all[:n], X_test, device))
+            try:
+                record.update(measure(method, 2, X_all[:n], X_test, device))
+            except (ValueError, ArithmeticError, MemoryError, RuntimeError) as exc:
+                # A method that fails at some size (LLE's ARPACK on a
+                # singular weight matrix) is a finding, not a crash.
+                message = str(exc).split(". ")[0][:120]
+                stopped[name] = f"n={n} failed: {type(exc).__name__}: {message}"
+                progress.update(len(sizes) - len(own))
+                break
             own.append(record)
             progress.update(1)
         records.extend(own)

@@ -36,7 +36,7 @@ extensions = [
     "sphinx.ext.viewcode",
     "numpydoc",
     "sphinx_gallery.gen_gallery",
-    "myst_parser",  # docs/benchmarks.md
+    "myst_parser",  # docs/benchmarks/*.md, written by the benchmark scripts
 ]
 source_suffix = {".rst": "restructuredtext", ".md": "markdown"}
 root_doc = "index"

@@ -54,7 +54,7 @@ class _BaseAutoEncoder(
     Subclasses define ``__init__`` with their public parameters and may
     override ``_architecture``, ``_build_module``, ``_pretrain``,
     ``_make_criterion``, ``_make_net``, ``_corruption``,
-    ``_check_params_vs_data`` and ``_score_samples_batch``.
+    ``_check_params_vs_data``, ``_check_fitted`` and ``_score_samples_batch``.
     """
 
     _parameter_constraints: dict = {
@@ -216,7 +216,15 @@ class _BaseAutoEncoder(
             )
         elif hasattr(self, "validation_loss_curve_"):
             del self.validation_loss_curve_
+        self._check_fitted(X)
         return self
+
+    def _check_fitted(self, X):
+        """Warn when training ran but left a model that is wrong in a known way.
+
+        ``X`` is the training data. A no-op here; variants whose training can
+        fail silently (a VAE's posterior collapse) check for it.
+        """
 
     def _split(self, X, labels, seed):
         """``((X_train, labels_train), (X_valid, labels_valid) or None)``."""

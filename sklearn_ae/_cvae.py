@@ -383,6 +383,11 @@ default="relu"
         check_is_fitted(self)
         return self.classes_[np.argmax(self.predict_proba(X), axis=1)]
 
+    def _posterior(self, module, batch):
+        # Conditioned on the classifier head's label, as transform does.
+        labels = module.classify(batch).argmax(dim=1)
+        return module.encode_distribution(batch, module.one_hot(labels, batch))
+
     def transform(self, X, y=None):
         """Posterior mean of ``q(z | x, y)``; y inferred when not given.
 

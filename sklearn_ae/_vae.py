@@ -2,6 +2,7 @@
 
 import hashlib
 import math
+import warnings
 from functools import partial
 from numbers import Integral, Real
 
@@ -15,6 +16,12 @@ from ._generative import GenerativeMixin
 from ._losses import ReconstructionLoss, gaussian_kl, reconstruction_nll
 from ._modules import VariationalModule
 from ._training import torch_seed
+
+# Below this mean KL (nats per sample, summed over the code's dimensions) the
+# codes carry almost no information about X: the posterior has collapsed.
+COLLAPSED_KL = 0.05
+# Rows of the training data that the collapse check encodes.
+COLLAPSE_CHECK_ROWS = 2000
 
 # Monte Carlo draws of z per sample in score_samples' ELBO estimate.
 ELBO_SAMPLES = 16
@@ -248,6 +255,34 @@ default="relu"
 
     def _make_criterion(self):
         return VariationalLoss(self._architecture()[2], float(self.beta))
+
+    def _posterior(self, module, batch):
+        """``(mean, log_var)`` of ``q(z | x)`` for a batch of rows."""
+        return module.encode_distribution(batch)
+
+    def _check_fitted(self, X):
+        # With a unit-variance Gaussian decoder (loss="mse"), data of small
+        # variance, such as pixels in [0, 1] with few features, gains less
+        # from reconstruction than the KL costs, so the ELBO's optimum is a
+        # posterior equal to the prior: every code is the same. Say so.
+        rows = X[:COLLAPSE_CHECK_ROWS]
+
+        def kl(module, batch):
+            return gaussian_kl(*self._posterior(module, batch))[:, None]
+
+        mean_kl = float(self._map_batches(rows, kl).mean())
+        if mean_kl < COLLAPSED_KL:
+            warnings.warn(
+                f"{type(self).__name__}'s posterior collapsed: its codes carry "
+                f"{mean_kl:.3g} nats about X (mean KL to the prior), so "
+                "transform gives almost the same code for every sample. With "
+                'loss="mse" the decoder is a unit-variance Gaussian: data of '
+                "small variance gain less from reconstruction than the codes "
+                'cost. For data in [0, 1] use loss="bce"; otherwise standardise '
+                "X (e.g. StandardScaler) or lower beta.",
+                UserWarning,
+                stacklevel=2,
+            )
 
     def _noise_seed(self):
         """Seed of the Monte Carlo draws of ``score_samples`` and friends.

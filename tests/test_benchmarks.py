@@ -178,3 +178,32 @@ def test_scaling_smoke_run_stops_methods_past_the_time_cap(tmp_path):
     page = (tmp_path / "scaling.md").read_text()
     assert "took more than" in page
     assert (tmp_path / "scaling.png").stat().st_size > 1000
+
+
+class _FailsPastTwoHundred:
+    """A reducer whose fit fails on more than 200 points."""
+
+    def __init__(self, n_components=2):
+        self.n_components = n_components
+
+    def fit(self, X):
+        if len(X) > 200:
+            raise ValueError("Factor is exactly singular. More text")
+        return self
+
+    def transform(self, X):
+        return X[:, : self.n_components]
+
+
+def test_scaling_records_a_failure_as_the_reason_to_stop():
+    from benchmarks._methods import Method
+    from benchmarks.scaling import run
+
+    method = Method("Fragile", _FailsPastTwoHundred)
+    records, stopped = run(
+        {"Fragile": method}, [100, 200, 400, 800], time_cap=60, device="cpu"
+    )
+    assert [r["n_samples"] for r in records] == [100, 200]
+    assert stopped == {
+        "Fragile": "n=400 failed: ValueError: Factor is exactly singular"
+    }

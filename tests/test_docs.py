@@ -221,3 +221,17 @@ def test_gallery_ran_within_budget():
         f"the gallery ran {sum(seconds):.0f} s in the docs build; the budget is "
         f"{GALLERY_SECONDS} s"
     )
+
+
+def test_benchmark_pages_are_committed_with_their_figures():
+    pages = {p.name: p for p in (DOCS / "benchmarks").glob("*.md")}
+    assert set(pages) == {"results.md", "scaling.md", "models.md"}
+    index = (DOCS / "benchmarks.rst").read_text()
+    for name, page in pages.items():
+        assert f"benchmarks/{page.stem}" in index
+        text = page.read_text()
+        assert "Reproduce with `python -m benchmarks" in text, name
+        figures = re.findall(r"!\[[^\]]*\]\(([^)]+)\)", text)
+        assert figures, name
+        for figure in figures:
+            assert (page.parent / figure).is_file(), (name, figure)

@@ -1,5 +1,7 @@
 """Tests of VariationalAutoEncoder."""
 
+import warnings
+
 import numpy as np
 import pytest
 import torch
@@ -226,3 +228,19 @@ def test_noise_differs_between_rows_but_not_between_calls(digits, vae):
     np.testing.assert_allclose(
         vae.log_likelihood(X[2:3], n_importance=50), estimate[2:3], rtol=1e-6
     )
+
+
+def test_posterior_collapse_is_reported_not_silent(digits):
+    # A unit-variance Gaussian decoder on pixels in [0, 1]: reconstruction
+    # gains less than the codes cost, and the posterior becomes the prior.
+    params = {**FAST, "loss": "mse", "max_iter": 20}
+    with pytest.warns(UserWarning, match='posterior collapsed.*loss="bce"'):
+        collapsed = VariationalAutoEncoder(**params).fit(digits[0])
+    assert collapsed.transform(digits[1]).std(axis=0).max() < 0.05
+
+
+def test_an_informative_posterior_raises_no_collapse_warning(digits, vae):
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        vae._check_fitted(digits[0])
+    assert vae.transform(digits[1]).std(axis=0).min() > 0.3
