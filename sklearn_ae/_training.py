@@ -316,7 +316,9 @@ class CosineSchedule(Callback):
     """
 
     def on_train_begin(self, net, X=None, **kwargs):
-        batches = math.ceil(len(X) / net.batch_size) if X is not None else 1
+        # The iterator knows how many batches an epoch has (semi-supervised
+        # batches that carry a labelled share make fewer than len(X) / size).
+        batches = len(net.get_iterator(X, training=True)) if X is not None else 1
         self.total_steps_ = max(1, net.max_epochs * batches)
         self.step_ = 0
         self.groups_ = [

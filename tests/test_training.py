@@ -44,3 +44,27 @@ def test_plain_batches_when_no_balancing_is_needed(n_labelled, shuffle, share):
     rows = np.concatenate([batch[0][:, 0].numpy() for batch in iterator])
     assert len(iterator) == 13
     np.testing.assert_array_equal(np.sort(rows), np.arange(200))
+
+
+def test_cosine_schedule_counts_the_batches_of_labelled_share_epochs():
+    from sklearn_ae import ConditionalVariationalAutoEncoder
+
+    rng = np.random.RandomState(0)
+    X = rng.uniform(size=(200, 6))
+    y = np.full(200, -1)
+    y[:10] = np.arange(10) % 2
+    model = ConditionalVariationalAutoEncoder(
+        hidden_layer_sizes=(8,),
+        batch_size=20,
+        max_iter=3,
+        n_iter_no_change=None,
+        learning_rate="cosine",
+        learning_rate_init=0.01,
+        random_state=0,
+        device="cpu",
+    ).fit(X, y)
+    # Half of each batch is labelled, so an epoch is 190 / 10 = 19 batches,
+    # not 200 / 20 = 10: the last of the 57 steps ends the half cosine.
+    last = 0.005 * (1 + np.cos(np.pi * 56 / 57))
+    group = model.net_.optimizer_.param_groups[0]
+    assert group["lr"] == pytest.approx(last)
