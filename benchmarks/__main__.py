@@ -18,15 +18,10 @@ results page is ``python -m benchmarks --output docs/benchmarks``), or
 
 import argparse
 import json
-import os
-import platform
-import sys
 import time
 from pathlib import Path
 
 import numpy as np
-import sklearn
-import torch
 from sklearn.model_selection import train_test_split
 from tqdm.auto import tqdm
 
@@ -42,6 +37,7 @@ from sklearn_ae.metrics import (
 
 from ._measure import PeakMemory, repeat_timing
 from ._methods import SEED, available_methods
+from ._provenance import command_line, measured_sentence, provenance
 
 TEST_SIZE = 0.2
 DEFAULT_DATASETS = ("swiss_roll", "s_curve", "digits", "mnist")
@@ -317,16 +313,10 @@ def task_table(rows, dataset, n_components):
     subset = [
         r for r in rows if r["dataset"] == dataset and r["n_components"] == n_components
     ]
-    columns = ["method"] + [
-        c
-        for c in COLUMNS[3:]
-        if any(
-            _cell(r.get(c, ""), c) not in ("", "yes") or c == "transductive"
-            for r in subset
-        )
-    ]
-    if not any(r["transductive"] for r in subset):
-        columns.remove("transductive")
+    columns = ["method"]
+    if any(r["transductive"] for r in subset):
+        columns.append("transductive")
+    columns += [c for c in COLUMNS[4:] if any(_cell(r.get(c, ""), c) for r in subset)]
     return markdown_table(subset, columns)
 
 
@@ -442,11 +432,7 @@ def write_report(path, rows, tasks, checks, run, figures):
     lines = [
         "# Benchmark results",
         "",
-        f"Measured {run['date']} on {run['machine']} ({run['cpu_count']} CPUs, "
-        f"device {run['device']}), with sklearn-ae {run['versions']['sklearn_ae']}, "
-        f"torch {run['versions']['torch']}, scikit-learn "
-        f"{run['versions']['scikit-learn']}. Reproduce with "
-        f"`{run['command']}` ({run['total_seconds'] / 60:.1f} minutes).",
+        measured_sentence(run),
         "",
         f"Protocol: each method is fitted on {100 - run['test_size_percent']}% "
         f"of the points (`train_test_split(test_size={run['test_size']}, "
@@ -559,10 +545,8 @@ def main(argv=None):
 
     checks = targets(rows, methods)
     figures = draw_figures(output, results, datasets)
-    given = sys.argv[1:] if argv is None else list(argv)
-    command = " ".join(["python -m benchmarks", *given])
     run = {
-        "command": command,
+        **provenance(command_line("python -m benchmarks", argv), args.device),
         "seed": SEED,
         "test_size": TEST_SIZE,
         "test_size_percent": round(TEST_SIZE * 100),
@@ -573,19 +557,7 @@ def main(argv=None):
             name: method.params for name, method in methods.items() if method.params
         },
         "quick": args.quick,
-        "device": args.device,
         "one_time_seconds": one_time,
-        "versions": {
-            "sklearn_ae": sklearn_ae.__version__,
-            "torch": torch.__version__,
-            "scikit-learn": sklearn.__version__,
-            "numpy": np.__version__,
-        },
-        "machine": platform.platform(),
-        "processor": platform.processor() or platform.machine(),
-        "cpu_count": os.cpu_count(),
-        "torch_threads": torch.get_num_threads(),
-        "date": time.strftime("%Y-%m-%d"),
         "total_seconds": time.perf_counter() - start_all,
     }
     write_csv(output / "results.csv", rows)

@@ -26,9 +26,6 @@ printed and returned by :func:`main`.
 """
 
 import argparse
-import os
-import platform
-import sys
 import time
 from pathlib import Path
 
@@ -45,6 +42,8 @@ from sklearn_ae import (
 )
 from sklearn_ae._adversarial import mixture_means
 from sklearn_ae.datasets import load_dataset
+
+from ._provenance import command_line, measured_sentence, provenance
 
 SEED = 0
 TEST_SIZE = 0.2
@@ -325,22 +324,20 @@ def main(argv=None):
             print(f"{key}: {shown}")
     for path in results["figures"]:
         print(f"wrote {path}")
-    given = sys.argv[1:] if argv is None else list(argv)
-    write_page(
-        output / "models.md", results, " ".join(["python -m benchmarks.models", *given])
-    )
+    info = provenance(command_line("python -m benchmarks.models", argv), args.device)
+    write_page(output / "models.md", results, info)
     return results
 
 
-def write_page(path, results, command):
+def write_page(path, results, info):
     """A markdown page of the figures and the numbers, for the docs."""
     lines = [
         "# The lecture models: CVAE, AAE, stacked AE",
         "",
-        f"Measured {time.strftime('%Y-%m-%d')} on {platform.platform()} "
-        f"({os.cpu_count()} CPUs) on {results['data']}, held-out split "
-        f"`train_test_split(test_size={TEST_SIZE}, random_state={SEED})`. "
-        f"Reproduce with `{command}`.",
+        measured_sentence(info),
+        "",
+        f"Data: {results['data']}, held-out split "
+        f"`train_test_split(test_size={TEST_SIZE}, random_state={SEED})`.",
         "",
         "| figure | value |",
         "| --- | --- |",

@@ -17,15 +17,10 @@ Run: ``python -m benchmarks.scaling`` (writes ``scaling.csv``,
 import argparse
 import json
 import math
-import os
-import platform
-import sys
 import time
 from pathlib import Path
 
 import numpy as np
-import sklearn
-import torch
 from tqdm.auto import tqdm
 
 import sklearn_ae
@@ -33,6 +28,7 @@ from sklearn_ae.datasets import make_swiss_roll
 
 from ._measure import PeakMemory, repeat_timing
 from ._methods import SEED, available_methods
+from ._provenance import command_line, measured_sentence, provenance
 
 SIZES = (1_000, 2_000, 5_000, 10_000, 20_000, 50_000, 100_000)
 METHODS = (
@@ -202,11 +198,7 @@ def write_outputs(output, records, stopped, info):
     lines = [
         "# Scaling with the number of samples",
         "",
-        f"Measured {info['date']} on {info['machine']} ({info['cpu_count']} CPUs, "
-        f"device {info['device']}), sklearn-ae {info['versions']['sklearn_ae']}, "
-        f"torch {info['versions']['torch']}, scikit-learn "
-        f"{info['versions']['scikit-learn']}. Reproduce with `{info['command']}` "
-        f"({info['total_seconds'] / 60:.1f} minutes).",
+        measured_sentence(info),
         "",
         f"Swiss roll of n points (seed {SEED}); every method embeds it in 2-D "
         f"with its default parameters and transforms the same {N_TEST:,} "
@@ -299,21 +291,11 @@ def main(argv=None):
     records, stopped = run(
         methods, args.sizes, time_cap=args.time_cap, device=args.device
     )
-    given = sys.argv[1:] if argv is None else list(argv)
     info = {
-        "command": " ".join(["python -m benchmarks.scaling", *given]),
-        "date": time.strftime("%Y-%m-%d"),
-        "machine": platform.platform(),
-        "cpu_count": os.cpu_count(),
-        "device": args.device,
+        **provenance(command_line("python -m benchmarks.scaling", argv), args.device),
         "time_cap": args.time_cap,
         "sizes": sorted(args.sizes),
         "umap_compile_seconds": umap_compile,
-        "versions": {
-            "sklearn_ae": sklearn_ae.__version__,
-            "torch": torch.__version__,
-            "scikit-learn": sklearn.__version__,
-        },
         "total_seconds": time.perf_counter() - start,
     }
     slopes = write_outputs(output, records, stopped, info)
