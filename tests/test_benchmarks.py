@@ -8,9 +8,10 @@ import pytest
 
 from benchmarks.__main__ import COMPRESSION, main, plan, targets
 from benchmarks._measure import PeakMemory, repeat_timing
-from benchmarks._methods import available_methods
+from benchmarks._methods import VARIANTS, available_methods
 from benchmarks.scaling import loglog_slope, predicted
 from benchmarks.scaling import main as scaling_main
+from benchmarks.seeds import main as seeds_main
 
 
 def test_quick_run_writes_tables_figures_and_report(tmp_path):
@@ -89,6 +90,19 @@ def test_plan_compresses_only_with_methods_that_reconstruct():
     assert "PCA" in compression and "AutoEncoder" in compression
     assert "Isomap" not in compression and "TSNE" not in compression
     assert "TSNE" in tasks[0][2]
+    # The variant tuned for 2-D codes runs on the 2-D tasks only.
+    assert "DenoisingAutoEncoder-wide" in tasks[1][2]
+    assert "DenoisingAutoEncoder-wide" not in compression
+
+
+def test_variants_build_their_class_with_their_parameters():
+    methods = available_methods(include_umap=False, quick=True)
+    for name, (class_name, params, _) in VARIANTS.items():
+        estimator = methods[name].make(2, device="cpu")
+        assert type(estimator).__name__ == class_name
+        assert {k: estimator.get_params()[k] for k in params} == params
+        # --quick shortens every autoencoder, variants included.
+        assert estimator.max_iter == 5
 
 
 def _row(method, k=2, **figures):
@@ -111,6 +125,54 @@ def test_targets_report_met_and_missed():
     assert verdicts == [False, True, False]
     rows[1]["reconstruction_error"] = 6.0
     assert targets(rows, methods)[0][3] is True
+    # A tuned variant competes as an autoencoder, under its own name.
+    rows.append(
+        _row("DenoisingAutoEncoder-wide", knn_accuracy=0.7, trustworthiness=0.9)
+    )
+    vs_isomap = targets(rows, methods)[2]
+    assert "DenoisingAutoEncoder-wide" in vs_isomap[0] and vs_isomap[3] is True
+
+
+def test_seed_spread_reports_median_and_range(tmp_path):
+    summary = seeds_main(
+        [
+            "--quick",
+            "--dataset",
+            "digits",
+            "--n-samples",
+            "200",
+            "--methods",
+            "PCA",
+            "AutoEncoder",
+            "--seeds",
+            "0",
+            "1",
+            "--output",
+            str(tmp_path),
+            "--device",
+            "cpu",
+        ]
+    )
+    assert [line["method"] for line in summary] == ["PCA", "AutoEncoder"]
+    assert all(line["seeds"] == 2 for line in summary)
+    # "median (min-max)", and the median lies in its range.
+    median, low, high = (
+        float(v)
+        for v in summary[1]["knn_accuracy"]
+        .replace("(", "")
+        .replace(")", "")
+        .replace("-", " ")
+        .split()
+    )
+    assert low <= median <= high
+    page = (tmp_path / "seeds.md").read_text()
+    assert "--seeds 0 1" in page and "| AutoEncoder | 1 |" in page
+    assert "](seeds.png)" in page and (tmp_path / "seeds.png").stat().st_size > 1000
+
+
+def test_seed_spread_needs_two_seeds(tmp_path):
+    with pytest.raises(SystemExit):
+        seeds_main(["--seeds", "3", "--output", str(tmp_path)])
 
 
 def test_peak_memory_sees_numpy_and_torch_allocations():
