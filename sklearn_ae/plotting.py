@@ -371,10 +371,13 @@ def plot_reconstructions(
         rows[label] = value[:n_images]
 
     height, width = image_shape
+    # Room for the row labels left of the images: about 0.075 inch a
+    # character at font size 9, so that long class names are not cut.
+    label_inches = 0.3 + 0.075 * max(len(str(label)) for label in rows)
     figure, axes = plt.subplots(
         len(rows),
         1,
-        figsize=(size * n_images + 1.5, size * len(rows) * height / width),
+        figsize=(size * n_images + label_inches, size * len(rows) * height / width),
         squeeze=False,
     )
     # One colour scale for every row, so that faint reconstructions look faint.
@@ -435,8 +438,10 @@ def plot_loss_curves(curves, *, ax=None, log_scale=True, title=None):
         raise ValueError(
             "curves must be a non-empty dict of {label: fitted model or loss values}."
         )
+    # Past a few curves the legend would hide them: it goes beside the axes.
+    legend_outside = len(curves) > 4
     if ax is None:
-        _, ax = plt.subplots(figsize=(6, 4))
+        _, ax = plt.subplots(figsize=(9 if legend_outside else 6, 4))
     positive = True
     for label, value in curves.items():
         validation = None
@@ -468,7 +473,11 @@ def plot_loss_curves(curves, *, ax=None, log_scale=True, title=None):
     ax.set_ylabel("training loss")
     if title is not None:
         ax.set_title(title, fontsize=10)
-    ax.legend(fontsize=7)
+    if legend_outside:
+        ax.legend(fontsize=7, loc="upper left", bbox_to_anchor=(1.02, 1.0))
+        ax.figure.tight_layout()
+    else:
+        ax.legend(fontsize=7)
     return ax.figure
 
 

@@ -82,6 +82,40 @@ def test_reconstructions_one_row_per_model_or_array(digits_ae):
         plot_reconstructions(X, [X], image_shape=(8, 8))
 
 
+def test_reconstructions_leave_room_for_long_row_labels(digits_ae):
+    from sklearn_ae.plotting import plot_reconstructions
+
+    _, X, _ = digits_ae
+    long_name = "ConditionalVariationalAutoEncoder"
+    figure = plot_reconstructions(
+        X, {long_name: X, "PCA": X}, image_shape=(8, 8), n_images=10
+    )
+    figure.canvas.draw()
+    renderer = figure.canvas.get_renderer()
+    label = figure.axes[1].yaxis.label
+    assert label.get_text() == long_name
+    # The whole label lies inside the figure: none of it is cut off.
+    assert label.get_window_extent(renderer).x0 >= 0
+
+
+def test_loss_curves_put_a_long_legend_beside_the_axes():
+    from sklearn_ae.plotting import plot_loss_curves
+
+    curves = {f"model {i}": [3.0 - 0.1 * i, 2.0, 1.0] for i in range(8)}
+    figure = plot_loss_curves(curves)
+    figure.canvas.draw()
+    renderer = figure.canvas.get_renderer()
+    ax = figure.axes[0]
+    legend = ax.get_legend().get_window_extent(renderer)
+    # Beside the axes, not over the curves, and inside the figure.
+    assert legend.x0 >= ax.get_window_extent(renderer).x1
+    assert legend.x1 <= figure.bbox.x1
+    few = plot_loss_curves({"a": [2.0, 1.0]}).axes[0]
+    few.figure.canvas.draw()
+    inside = few.get_legend().get_window_extent(few.figure.canvas.get_renderer())
+    assert inside.x1 <= few.get_window_extent().x1
+
+
 def test_loss_curves_draw_training_and_validation(digits_ae):
     from sklearn_ae import AutoEncoder
     from sklearn_ae.plotting import plot_loss_curves
