@@ -25,7 +25,6 @@ import numpy as np
 from sklearn.model_selection import train_test_split
 from tqdm.auto import tqdm
 
-import sklearn_ae
 from sklearn_ae.datasets import DATASETS, load_dataset
 from sklearn_ae.metrics import (
     continuity,
@@ -35,8 +34,8 @@ from sklearn_ae.metrics import (
     trustworthiness,
 )
 
-from ._measure import PeakMemory, repeat_timing
-from ._methods import SEED, available_methods
+from ._measure import fit_and_time
+from ._methods import SEED, available_methods, warm_up
 from ._provenance import command_line, measured_sentence, provenance
 
 TEST_SIZE = 0.2
@@ -141,26 +140,11 @@ def evaluate(method, estimator, data, split):
     """
     train_rows, test_rows = split
     X_train, X_test = data.data[train_rows], data.data[test_rows]
-    row = {}
-    with PeakMemory() as memory:
-        start = time.perf_counter()
-        if method.transductive:
-            Z_all = estimator.fit_transform(np.vstack([X_train, X_test]))
-        else:
-            estimator.fit(X_train)
-        row["fit_seconds"] = time.perf_counter() - start
-    row["peak_memory_mb"] = memory.peak_mb
-    if method.transductive:
-        Z_train, Z_test = Z_all[: len(X_train)], Z_all[len(X_train) :]
-        row["transform_seconds"] = np.nan
-    else:
+    row, Z_test, Z_train = fit_and_time(
+        estimator, X_train, X_test, transductive=method.transductive
+    )
+    if Z_train is None:
         Z_train = estimator.transform(X_train)
-        # Warm-up on a few rows first: a method's one-time costs (numba
-        # compilation, torch's first call) are not the cost of a transform.
-        estimator.transform(X_test[:10])
-        row["transform_seconds"], Z_test = repeat_timing(
-            lambda: estimator.transform(X_test)
-        )
     row["trustworthiness"] = trustworthiness(X_test, Z_test)
     row["continuity"] = continuity(X_test, Z_test)
     if data.target is not None:
@@ -176,30 +160,6 @@ def evaluate(method, estimator, data, split):
             X_test, estimator.inverse_transform(Z_test)
         )
     return row, Z_test, estimator
-
-
-def warm_up(methods, device):
-    """Pay each library's one-time costs before anything is timed.
-
-    Returns ``{what: seconds}``, reported apart from the table: torch's first
-    optimiser step (about 1.4 s) and UMAP's numba compilation (about 30 s).
-    """
-    rng = np.random.RandomState(SEED)
-    X = rng.uniform(size=(300, 8))
-    costs = {}
-    for name, method in methods.items():
-        if not method.autoencoder and name != "UMAP":
-            continue
-        key = "torch" if method.autoencoder else name
-        if key in costs:
-            continue
-        start = time.perf_counter()
-        if method.autoencoder:
-            sklearn_ae.AutoEncoder(max_iter=1, device=device).fit(X)
-        else:
-            method.make(2).fit(X).transform(X[:10])
-        costs[key] = time.perf_counter() - start
-    return costs
 
 
 def _get(rows, dataset, method, n_components):

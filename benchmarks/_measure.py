@@ -19,10 +19,14 @@ import ctypes
 import ctypes.util
 import gc
 import math
+import statistics
 import time
 from pathlib import Path
 
+import numpy as np
+
 _STATUS = Path("/proc/self/status")
+_MEMINFO = Path("/proc/meminfo")
 _CLEAR_REFS = Path("/proc/self/clear_refs")
 
 
@@ -38,10 +42,10 @@ def _libc():
 _LIBC = _libc()
 
 
-def _status_kib(key):
-    """A ``/proc/self/status`` field in KiB, or None where unreadable."""
+def _proc_kib(key, path=_STATUS):
+    """A ``/proc`` field in KiB (``VmRSS: 123 kB``), or None where unreadable."""
     try:
-        with _STATUS.open() as f:
+        with path.open() as f:
             for line in f:
                 if line.startswith(key + ":"):
                     return int(line.split()[1])
@@ -52,8 +56,14 @@ def _status_kib(key):
 
 def rss_mb():
     """Current resident set size in MB, or NaN where unavailable."""
-    kib = _status_kib("VmRSS")
+    kib = _proc_kib("VmRSS")
     return math.nan if kib is None else kib / 1024
+
+
+def available_memory_mb():
+    """``MemAvailable`` of ``/proc/meminfo`` in MB, or infinity off Linux."""
+    kib = _proc_kib("MemAvailable", _MEMINFO)
+    return math.inf if kib is None else kib / 1024
 
 
 def release_memory():
@@ -86,12 +96,12 @@ class PeakMemory:
     def __enter__(self):
         release_memory()
         self._resettable = _reset_peak()
-        self._start = _status_kib("VmRSS")
+        self._start = _proc_kib("VmRSS")
         self.peak_mb = math.nan
         return self
 
     def __exit__(self, *exc_info):
-        peak = _status_kib("VmHWM")
+        peak = _proc_kib("VmHWM")
         if self._resettable and peak is not None and self._start is not None:
             self.peak_mb = max(peak - self._start, 0) / 1024
         return False
@@ -116,9 +126,42 @@ def repeat_timing(function, *, max_repeats=5, budget_seconds=2.0):
         start = time.perf_counter()
         result = function()
         times.append(time.perf_counter() - start)
-    times.sort()
-    middle = len(times) // 2
-    median = (
-        times[middle] if len(times) % 2 else (times[middle - 1] + times[middle]) / 2
+    return statistics.median(times), result
+
+
+def fit_and_time(estimator, X_train, X_test, *, transductive=False):
+    """Fit ``estimator`` and time its fit, peak memory and held-out transform.
+
+    A transductive method (no ``transform``: t-SNE) embeds train and test
+    points together, and has no transform time. The transform is timed
+    after a warm-up call on a few rows: a method's one-time costs (numba
+    compilation, torch's first call) are not the cost of a transform.
+
+    Returns
+    -------
+    costs : dict
+        ``fit_seconds``, ``transform_seconds`` (NaN when transductive) and
+        ``peak_memory_mb``.
+    Z_test : ndarray
+        The held-out points' codes.
+    Z_train : ndarray or None
+        The training points' codes when the fit made them (transductive),
+        else None: transforming a large training set is left to callers
+        that need it.
+    """
+    with PeakMemory() as memory:
+        start = time.perf_counter()
+        if transductive:
+            Z_all = estimator.fit_transform(np.vstack([X_train, X_test]))
+        else:
+            estimator.fit(X_train)
+        fit_seconds = time.perf_counter() - start
+    costs = {"fit_seconds": fit_seconds, "peak_memory_mb": memory.peak_mb}
+    if transductive:
+        costs["transform_seconds"] = math.nan
+        return costs, Z_all[len(X_train) :], Z_all[: len(X_train)]
+    estimator.transform(X_test[:10])
+    costs["transform_seconds"], Z_test = repeat_timing(
+        lambda: estimator.transform(X_test)
     )
-    return median, result
+    return costs, Z_test, None

@@ -7,8 +7,11 @@ it is exported. Every parameter that differs from a method's default is in
 """
 
 import inspect
+import time
 import warnings
 from dataclasses import dataclass, field
+
+import numpy as np
 
 import sklearn_ae
 
@@ -195,3 +198,28 @@ def available_methods(*, quick=False, include_umap=True):
             max_components=max_components,
         )
     return methods
+
+
+def warm_up(methods, device, *, n_points=300):
+    """Pay each library's one-time costs before anything is timed.
+
+    Returns ``{what: seconds}``, to report apart from the figures: torch's
+    first optimiser step (about 1.4 s) and UMAP's numba compilation (about
+    30 s). UMAP compiles another path (NN-descent) above 4,096 points: pass
+    ``n_points`` beyond that when larger data will be timed.
+    """
+    X = np.random.RandomState(SEED).uniform(size=(n_points, 8))
+    costs = {}
+    for name, method in methods.items():
+        if not method.autoencoder and name != "UMAP":
+            continue
+        key = "torch" if method.autoencoder else name
+        if key in costs:
+            continue
+        start = time.perf_counter()
+        if method.autoencoder:
+            sklearn_ae.AutoEncoder(max_iter=1, device=device).fit(X)
+        else:
+            method.make(2).fit(X).transform(X[:10])
+        costs[key] = time.perf_counter() - start
+    return costs

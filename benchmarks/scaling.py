@@ -23,11 +23,10 @@ from pathlib import Path
 import numpy as np
 from tqdm.auto import tqdm
 
-import sklearn_ae
 from sklearn_ae.datasets import make_swiss_roll
 
-from ._measure import PeakMemory, repeat_timing
-from ._methods import SEED, available_methods
+from ._measure import available_memory_mb, fit_and_time
+from ._methods import SEED, available_methods, warm_up
 from ._provenance import command_line, measured_sentence, provenance
 
 SIZES = (1_000, 2_000, 5_000, 10_000, 20_000, 50_000, 100_000)
@@ -73,18 +72,6 @@ def parse_args(argv):
     return parser, args
 
 
-def available_memory_mb():
-    """``MemAvailable`` of ``/proc/meminfo`` in MB, or infinity off Linux."""
-    try:
-        with open("/proc/meminfo") as f:
-            for line in f:
-                if line.startswith("MemAvailable:"):
-                    return int(line.split()[1]) / 1024
-    except OSError:
-        pass
-    return math.inf
-
-
 def predicted(records, n, metric):
     """The metric at ``n`` extrapolated from the last two records' slope."""
     points = [
@@ -117,22 +104,10 @@ def loglog_slope(records, metric):
 def measure(method, n_components, X_train, X_test, device):
     """Fit on ``X_train``, transform ``X_test``: one record of costs."""
     estimator = method.make(n_components, device=device)
-    with PeakMemory() as memory:
-        start = time.perf_counter()
-        if method.transductive:
-            estimator.fit_transform(np.vstack([X_train, X_test]))
-        else:
-            estimator.fit(X_train)
-        fit_seconds = time.perf_counter() - start
-    transform_seconds = np.nan
-    if not method.transductive:
-        estimator.transform(X_test[:10])  # warm-up: numba, torch first call
-        transform_seconds, _ = repeat_timing(lambda: estimator.transform(X_test))
-    return {
-        "fit_seconds": fit_seconds,
-        "transform_seconds": transform_seconds,
-        "peak_memory_mb": memory.peak_mb,
-    }
+    costs, *_ = fit_and_time(
+        estimator, X_train, X_test, transductive=method.transductive
+    )
+    return costs
 
 
 def run(methods, sizes, *, time_cap, device):
@@ -272,19 +247,8 @@ def main(argv=None):
         for method in methods.values():
             if method.autoencoder:
                 method.params["max_iter"] = args.max_iter
-    if "UMAP" in methods:
-        # numba compiles UMAP on first use (~30 s): pay it outside the figures.
-        # Above 4,096 points UMAP switches to NN-descent, another compilation.
-        warm = np.random.RandomState(SEED).uniform(size=(5_000, 3))
-        compile_start = time.perf_counter()
-        methods["UMAP"].make(2).fit(warm).transform(warm[:10])
-        umap_compile = time.perf_counter() - compile_start
-    else:
-        umap_compile = None
-    if any(m.autoencoder for m in methods.values()):
-        sklearn_ae.AutoEncoder(max_iter=1, device=args.device).fit(
-            np.random.RandomState(SEED).uniform(size=(100, 3))
-        )
+    # Above 4,096 points UMAP compiles its NN-descent path too: warm both.
+    one_time = warm_up(methods, args.device, n_points=5_000)
 
     output = Path(args.output)
     output.mkdir(parents=True, exist_ok=True)
@@ -295,7 +259,7 @@ def main(argv=None):
         **provenance(command_line("python -m benchmarks.scaling", argv), args.device),
         "time_cap": args.time_cap,
         "sizes": sorted(args.sizes),
-        "umap_compile_seconds": umap_compile,
+        "umap_compile_seconds": one_time.get("UMAP"),
         "total_seconds": time.perf_counter() - start,
     }
     slopes = write_outputs(output, records, stopped, info)

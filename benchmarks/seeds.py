@@ -23,8 +23,8 @@ from tqdm.auto import tqdm
 
 from sklearn_ae.datasets import DATASETS, load_dataset
 
-from .__main__ import TEST_SIZE, evaluate, markdown_table, warm_up
-from ._methods import SEED, available_methods
+from .__main__ import TEST_SIZE, TITLES, evaluate, markdown_table
+from ._methods import SEED, available_methods, warm_up
 from ._provenance import command_line, measured_sentence, provenance
 
 DEFAULT_METHODS = (
@@ -80,8 +80,6 @@ def draw_figure(path, rows, methods, dataset):
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
-
-    from .__main__ import TITLES
 
     columns = ("knn_accuracy", "trustworthiness")
     figure, axes = plt.subplots(

@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 
 from benchmarks.__main__ import COMPRESSION, main, plan, targets
-from benchmarks._measure import PeakMemory, repeat_timing
+from benchmarks._measure import PeakMemory, fit_and_time, repeat_timing
 from benchmarks._methods import VARIANTS, available_methods
 from benchmarks.scaling import loglog_slope, predicted
 from benchmarks.scaling import main as scaling_main
@@ -196,6 +196,23 @@ def test_repeat_timing_repeats_fast_calls_and_returns_the_result():
     calls = []
     seconds, result = repeat_timing(lambda: calls.append(1) or len(calls))
     assert len(calls) == 5 and result == 5 and seconds >= 0
+
+
+def test_fit_and_time_embeds_transductive_methods_with_the_test_points():
+    from sklearn.decomposition import PCA
+    from sklearn.manifold import TSNE
+
+    rng = np.random.RandomState(0)
+    X_train, X_test = rng.normal(size=(60, 5)), rng.normal(size=(20, 5))
+    costs, Z_test, Z_train = fit_and_time(PCA(2), X_train, X_test)
+    assert Z_train is None and Z_test.shape == (20, 2)
+    assert costs["transform_seconds"] > 0 and costs["fit_seconds"] > 0
+    tsne = TSNE(2, perplexity=10, init="pca", random_state=0)
+    costs, Z_test, Z_train = fit_and_time(tsne, X_train, X_test, transductive=True)
+    assert Z_train.shape == (60, 2) and Z_test.shape == (20, 2)
+    # The test codes are the last rows of the joint embedding.
+    np.testing.assert_array_equal(Z_test, tsne.embedding_[60:])
+    assert math.isnan(costs["transform_seconds"])
 
 
 def test_scaling_slopes_and_prediction():
