@@ -10,6 +10,7 @@ from ._autoencoder import AutoEncoder, LinearAutoEncoder
 from ._contractive import ContractiveAutoEncoder
 from ._cvae import ConditionalVariationalAutoEncoder
 from ._denoising import DenoisingAutoEncoder
+from ._manifold import ManifoldAutoEncoder
 from ._sparse import SparseAutoEncoder
 from ._stacked import StackedAutoEncoder
 from ._vae import VariationalAutoEncoder
@@ -23,6 +24,7 @@ __all__ = [
     "ContractiveAutoEncoder",
     "DenoisingAutoEncoder",
     "LinearAutoEncoder",
+    "ManifoldAutoEncoder",
     "SparseAutoEncoder",
     "StackedAutoEncoder",
     "VariationalAutoEncoder",
