@@ -6,9 +6,11 @@ import math
 import numpy as np
 import pytest
 
-from benchmarks.__main__ import COMPRESSION, main, plan, targets
+from benchmarks.__main__ import main
+from benchmarks._evaluate import COMPRESSION, plan
 from benchmarks._measure import PeakMemory, fit_and_time, repeat_timing
 from benchmarks._methods import VARIANTS, available_methods
+from benchmarks._report import targets
 from benchmarks.scaling import loglog_slope, predicted
 from benchmarks.scaling import main as scaling_main
 from benchmarks.seeds import main as seeds_main
