@@ -47,6 +47,7 @@ DEFAULT_DATASETS = ("swiss_roll", "s_curve", "digits", "mnist")
 QUICK_DATASETS = ("swiss_roll", "digits")
 QUICK_METHODS = ("PCA", "KernelPCA", "Isomap", "AutoEncoder", "LinearAutoEncoder")
 QUICK_SAMPLES = 400
+MIN_SAMPLES = 110
 # No "n/total" counter: the bar advances by seconds of expected work.
 BAR_FORMAT = "{desc}: {percentage:3.0f}%|{bar}| [{elapsed}<{remaining}{postfix}]"
 
@@ -85,8 +86,13 @@ def parse_args(argv):
         "results.csv are kept, not measured again",
     )
     args = parser.parse_args(argv)
-    if args.n_samples is not None and args.n_samples < 50:
-        parser.error(f"--n-samples {args.n_samples}: pass at least 50 points.")
+    # Trustworthiness and continuity use 10 neighbours, which needs more than
+    # 20 held-out points.
+    if args.n_samples is not None and args.n_samples < MIN_SAMPLES:
+        parser.error(
+            f"--n-samples {args.n_samples}: pass at least {MIN_SAMPLES} points, "
+            "so that more than 20 are held out."
+        )
     return parser, args
 
 

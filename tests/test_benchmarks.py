@@ -2,6 +2,7 @@
 
 import csv
 import math
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -14,6 +15,8 @@ from benchmarks._report import targets
 from benchmarks.scaling import loglog_slope, predicted
 from benchmarks.scaling import main as scaling_main
 from benchmarks.seeds import main as seeds_main
+
+ROOT = Path(__file__).resolve().parent.parent
 
 
 def test_quick_run_writes_tables_figures_and_report(tmp_path):
@@ -288,3 +291,223 @@ def test_scaling_records_a_failure_as_the_reason_to_stop():
     assert stopped == {
         "Fragile": "n=400 failed: ValueError: Factor is exactly singular"
     }
+
+
+RESUMABLE = [
+    "--quick",
+    "--datasets",
+    "swiss_roll",
+    "digits",
+    "--methods",
+    "PCA",
+    "KernelPCA",
+    "--n-samples",
+    "200",
+    "--device",
+    "cpu",
+]
+
+
+def _steady_costs(monkeypatch, *, interrupt_at=None):
+    """Patch the row timing to fixed costs; count rows, interrupt at one."""
+    import benchmarks._evaluate as evaluate_module
+
+    real = evaluate_module.fit_and_time
+    calls = []
+
+    def fit_and_time(*args, **kwargs):
+        calls.append(1)
+        if len(calls) == interrupt_at:
+            raise KeyboardInterrupt
+        costs, Z_test, Z_train = real(*args, **kwargs)
+        costs.update(fit_seconds=1.0, transform_seconds=0.01, peak_memory_mb=5.0)
+        return costs, Z_test, Z_train
+
+    monkeypatch.setattr(evaluate_module, "fit_and_time", fit_and_time)
+    return calls
+
+
+def _tables(report):
+    """The task tables and known failures of a results page."""
+    return report[report.index("## swiss_roll") : report.index("## Figures")]
+
+
+def test_interrupted_run_keeps_its_rows_and_resumes_with_the_rest(
+    tmp_path, monkeypatch
+):
+    full, broken = tmp_path / "full", tmp_path / "broken"
+    calls = _steady_costs(monkeypatch)
+    main([*RESUMABLE, "--output", str(full)])
+    n_rows = len(calls)
+    assert n_rows == 6  # 2 methods x (2 embeddings + 1 compression)
+
+    calls = _steady_costs(monkeypatch, interrupt_at=4)
+    with pytest.raises(KeyboardInterrupt):
+        main([*RESUMABLE, "--output", str(broken)])
+    saved = (broken / "results.csv").read_text().splitlines()
+    # The header and the three rows finished before the interruption.
+    assert saved == (full / "results.csv").read_text().splitlines()[:4]
+
+    calls = _steady_costs(monkeypatch)
+    main([*RESUMABLE, "--output", str(broken), "--resume"])
+    assert len(calls) == n_rows - 3, "only the missing rows are measured"
+    assert (broken / "results.csv").read_text() == (full / "results.csv").read_text()
+    resumed = (broken / "results.md").read_text()
+    assert _tables(resumed) == _tables((full / "results.md").read_text())
+    assert "Resumed run: 3 rows" in resumed
+    # The embedding figure has every row: the resumed rows' codes were saved.
+    assert (broken / "embeddings.png").stat().st_size > 1000
+
+
+def test_resume_refuses_a_run_with_other_settings(tmp_path, monkeypatch, capsys):
+    with pytest.raises(SystemExit):
+        main([*RESUMABLE, "--output", str(tmp_path), "--resume"])
+    assert "holds no run to resume" in capsys.readouterr().err
+
+    _steady_costs(monkeypatch, interrupt_at=2)
+    with pytest.raises(KeyboardInterrupt):
+        main([*RESUMABLE, "--output", str(tmp_path)])
+    other = [*RESUMABLE[:-4], "--n-samples", "300", "--device", "cpu"]
+    with pytest.raises(SystemExit):
+        main([*other, "--output", str(tmp_path), "--resume"])
+    error = capsys.readouterr().err
+    assert "other settings" in error and "n_samples" in error
+
+
+class _Warns:
+    """PCA that warns in its fit, the way Isomap warns of a split graph."""
+
+    def __init__(self, n_components=2):
+        self.n_components = n_components
+
+    def fit(self, X):
+        import warnings
+
+        from sklearn.decomposition import PCA
+
+        for _ in range(2):
+            warnings.warn("the graph is not fully connected", UserWarning, stacklevel=2)
+        warnings.warn("Changing the sparsity structure", RuntimeWarning, stacklevel=2)
+        self.pca_ = PCA(self.n_components).fit(X)
+        return self
+
+    def transform(self, X):
+        return self.pca_.transform(X)
+
+
+def test_warnings_are_recorded_per_row_and_listed_in_the_report(
+    tmp_path, monkeypatch, capsys
+):
+    import benchmarks.__main__ as script
+    from benchmarks._methods import Method
+
+    real = script.available_methods
+
+    def with_warner(**kwargs):
+        return {**real(**kwargs), "Warner": Method("Warner", _Warns)}
+
+    monkeypatch.setattr(script, "available_methods", with_warner)
+    main(
+        [
+            "--quick",
+            "--datasets",
+            "swiss_roll",
+            "--methods",
+            "PCA",
+            "Warner",
+            "--n-samples",
+            "200",
+            "--output",
+            str(tmp_path),
+            "--device",
+            "cpu",
+        ]
+    )
+    assert "not fully connected" not in capsys.readouterr().err
+    with open(tmp_path / "warnings.csv") as f:
+        caught = list(csv.DictReader(f))
+    assert {(w["method"], w["category"], w["count"]) for w in caught} == {
+        ("Warner", "UserWarning", "2"),
+        ("Warner", "RuntimeWarning", "1"),
+    }
+    report = (tmp_path / "results.md").read_text()
+    section = report[report.index("## Warnings") :]
+    assert (
+        "| Warner | swiss_roll 2-D | UserWarning: the graph is not fully "
+        "connected | 2 |" in section
+    )
+    assert "PCA |" not in section
+
+
+def _task(dataset, k, **rows):
+    return [
+        {"dataset": dataset, "method": m, "n_components": k, "transductive": False}
+        | figures
+        for m, figures in rows.items()
+    ]
+
+
+def test_rows_worse_than_pca_are_flagged_with_a_reason():
+    from benchmarks._report import (
+        FAILURE_MARK,
+        GENERIC_REASON,
+        known_failures,
+        task_report,
+    )
+
+    digits = _task(
+        "digits",
+        2,
+        PCA={"trustworthiness": 0.82, "knn_accuracy": 0.62},
+        VariationalAutoEncoder={"trustworthiness": 0.56, "knn_accuracy": 0.21},
+        # Better on one figure of two: not a failure.
+        AutoEncoder={"trustworthiness": 0.94, "knn_accuracy": 0.60},
+        Mystery={"trustworthiness": 0.70, "knn_accuracy": 0.50},
+    )
+    compression = _task(
+        "digits",
+        10,
+        PCA={"trustworthiness": 0.99, "reconstruction_error": 1.29},
+        # Worse trust but better reconstruction: compression judges the latter.
+        AutoEncoder={"trustworthiness": 0.9, "reconstruction_error": 0.60},
+        KernelPCA={"trustworthiness": 0.99, "reconstruction_error": 2.85},
+    )
+    roll = _task(
+        "swiss_roll",
+        2,
+        PCA={"trustworthiness": 0.915},
+        KernelPCA={"trustworthiness": 0.589},
+    )
+    rows = digits + compression + roll
+    flagged = {
+        (d, k): [(m, reason) for m, _, reason in known_failures(rows, d, k)]
+        for d, k in [("digits", 2), ("digits", 10), ("swiss_roll", 2)]
+    }
+    assert [m for m, _ in flagged["digits", 2]] == ["VariationalAutoEncoder", "Mystery"]
+    assert "posterior collapse" in flagged["digits", 2][0][1]
+    assert flagged["digits", 2][1][1] == GENERIC_REASON
+    assert flagged["digits", 10] == [("KernelPCA", GENERIC_REASON)]
+    assert "gamma" in flagged["swiss_roll", 2][0][1]
+
+    page = task_report(rows, "digits", 2)
+    assert f"| VariationalAutoEncoder {FAILURE_MARK} |" in page
+    assert "| AutoEncoder |" in page
+    assert "Known failures" in page
+    assert "- Mystery: trust 0.700 vs PCA 0.820, 5-NN acc. 0.500 vs PCA 0.620." in (
+        page
+    )
+    # Without a PCA row there is nothing to compare with.
+    assert known_failures(digits[1:], "digits", 2) == []
+
+
+def test_row_weights_follow_the_committed_times_then_the_table():
+    from benchmarks._evaluate import ROW_OVERHEAD_SECONDS, row_weights
+
+    methods = available_methods(include_umap=False)
+    tasks = [("digits", 2, ["PCA", "TSNE", "AutoEncoder"])]
+    weights = row_weights(tasks, methods, quick=False)
+    assert weights["digits", "PCA", 2] < weights["digits", "TSNE", 2]
+    assert weights["digits", "TSNE", 2] < weights["digits", "AutoEncoder", 2]
+    measured = {("digits", "AutoEncoder", 2): 40.0}
+    weights = row_weights(tasks, methods, quick=False, reference=measured)
+    assert weights["digits", "AutoEncoder", 2] == 40.0 + ROW_OVERHEAD_SECONDS
