@@ -40,7 +40,7 @@ from sklearn_ae import (
     ConditionalVariationalAutoEncoder,
     StackedAutoEncoder,
 )
-from sklearn_ae._adversarial import mixture_means
+from sklearn_ae.priors import mixture_means
 
 from ._protocol import SEED, TEST_SIZE, load, split
 from ._provenance import command_line, measured_sentence, provenance
@@ -196,7 +196,7 @@ def adversarial(data, epochs, device, output, labels_per_class=None):
         # The mixture takes the labels (class k in component k); the roll not.
         model.fit(X_train, y_train if prior == "gaussian_mixture" else None)
         codes = model.transform(X_test)
-        draws = model.net_.prior_sampler(4 * len(codes), rng, components=None)
+        draws = model.sample_prior(4 * len(codes), random_state=rng)
         # One kernel width per prior, the median distance between its draws.
         bandwidth = float(np.median(pairwise_distances(draws[:1000])))
         ratio = mmd(codes, draws, bandwidth) / mmd(plain_codes, draws, bandwidth)

@@ -1,5 +1,6 @@
 """The benchmark scripts: smoke runs, the targets' verdicts, measurement."""
 
+import ast
 import csv
 import math
 from pathlib import Path
@@ -291,6 +292,122 @@ def test_scaling_records_a_failure_as_the_reason_to_stop():
     assert stopped == {
         "Fragile": "n=400 failed: ValueError: Factor is exactly singular"
     }
+
+
+# Public API only: the benchmarks and the gallery show what a user can do.
+SCANNED = [
+    *sorted((ROOT / "benchmarks").glob("*.py")),
+    *sorted((ROOT / "docs" / "examples").glob("*.py")),
+]
+
+
+def _is_private(name):
+    return name.startswith("_") and not (name.startswith("__") and name.endswith("__"))
+
+
+def _root(node):
+    """The name an expression such as ``a.b().c[0].d`` starts from, or None."""
+    while isinstance(node, ast.Attribute | ast.Call | ast.Subscript):
+        node = node.func if isinstance(node, ast.Call) else node.value
+    return node.id if isinstance(node, ast.Name) else None
+
+
+def private_uses(source):
+    """Uses of private sklearn_ae names in ``source``: ``[(line, text)]``.
+
+    Flags imports of private sklearn_ae modules or names, ``._name``
+    attributes (and ``getattr(x, "_name")``) of anything that may be a
+    sklearn_ae object, and attributes of a fitted ``net_`` that skorch's
+    ``NeuralNet`` does not have (the private net subclass's own state,
+    such as ``prior_sampler``). Not flagged: relative imports (a script's own
+    helpers, ``from ._measure import ...``), attributes of ``self`` and
+    ``cls``, of a relative import, and of names imported from other
+    packages (numpy, torch, matplotlib).
+    """
+    from skorch import NeuralNet
+
+    tree = ast.parse(source)
+    own, foreign, found = {"self", "cls"}, set(), []
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            for alias in node.names:
+                parts = alias.name.split(".")
+                bound = alias.asname or parts[0]
+                if parts[0] == "sklearn_ae":
+                    if any(_is_private(p) for p in parts[1:]):
+                        found.append((node.lineno, f"import {alias.name}"))
+                else:
+                    foreign.add(bound)
+        elif isinstance(node, ast.ImportFrom):
+            names = [alias.asname or alias.name for alias in node.names]
+            if node.level:
+                own.update(names)
+                continue
+            parts = (node.module or "").split(".")
+            if parts[0] != "sklearn_ae":
+                foreign.update(names)
+                continue
+            private = [p for p in parts[1:] if _is_private(p)]
+            private += [a.name for a in node.names if _is_private(a.name)]
+            if private:
+                found.append((node.lineno, f"from {node.module} import {private}"))
+    skorch_public = set(dir(NeuralNet))
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Call) and getattr(node.func, "id", "") == "getattr":
+            args = node.args
+            if len(args) >= 2 and isinstance(args[1], ast.Constant):
+                name, attribute = args[1].value, args[0]
+            else:
+                continue
+        elif isinstance(node, ast.Attribute):
+            name, attribute = node.attr, node.value
+        else:
+            continue
+        if not isinstance(name, str):
+            continue
+        root = _root(attribute)
+        if root in own or root in foreign:
+            continue
+        if _is_private(name):
+            found.append((node.lineno, f"._{name.lstrip('_')}"))
+        elif (
+            isinstance(attribute, ast.Attribute)
+            and attribute.attr == "net_"
+            and name not in skorch_public
+            and not name.endswith("_")
+        ):
+            found.append((node.lineno, f".net_.{name}"))
+    return sorted(found)
+
+
+@pytest.mark.parametrize(
+    ("source", "flagged"),
+    [
+        ("import sklearn_ae._base as _base\n_base._standardisation", 2),
+        ("from sklearn_ae._adversarial import mixture_means", 1),
+        ("from sklearn_ae import _contractive", 1),
+        ("from sklearn_ae.datasets import _draw_rows", 1),
+        ("model._corruption(X)", 1),
+        ("reference._make_criterion()", 1),
+        ("getattr(model, '_make_criterion')()", 1),
+        ("model.net_.prior_sampler(10, rng)", 1),
+        ("import sklearn_ae\nsklearn_ae._base._standardisation", 2),
+        ("from ._measure import fit_and_time\n_measure = 1", 0),
+        ("from . import _methods\n_methods._umap_class()", 0),
+        ("self._start = 0\ncls._registry", 0),
+        ("import numpy as np\nnp.random._bit_generator", 0),
+        ("from sklearn_ae.priors import mixture_means\nsklearn_ae.__all__", 0),
+        ("model.net_.module_.train()\nmodel.net_.history\nmodel.net_.predict", 0),
+    ],
+)
+def test_private_use_heuristic(source, flagged):
+    assert len(private_uses(source)) == flagged, private_uses(source)
+
+
+@pytest.mark.parametrize("path", SCANNED, ids=lambda p: f"{p.parent.name}/{p.name}")
+def test_scripts_and_examples_use_only_public_names(path):
+    uses = private_uses(path.read_text())
+    assert not uses, f"{path} uses private sklearn_ae names: {uses}"
 
 
 RESUMABLE = [
