@@ -41,7 +41,13 @@ from ._evaluate import (
 from ._methods import available_methods, warm_up
 from ._protocol import SEED, TEST_SIZE, load, split
 from ._provenance import command_line, provenance
-from ._report import draw_figures, targets, task_report, write_report
+from ._report import (
+    draw_figures,
+    figure_entry,
+    targets,
+    task_report,
+    write_report,
+)
 
 DEFAULT_DATASETS = ("swiss_roll", "s_curve", "digits", "mnist")
 QUICK_DATASETS = ("swiss_roll", "digits")
@@ -163,7 +169,7 @@ def main(argv=None):
                 key = (dataset, name, k)
                 if key in done:
                     results.append(
-                        _figure_entry(
+                        figure_entry(
                             key, methods[name], bunch, splits[dataset], log.codes(key)
                         )
                     )
@@ -179,7 +185,7 @@ def main(argv=None):
                 )
                 log.add(row, caught, Z_test)
                 results.append(
-                    _figure_entry(
+                    figure_entry(
                         key, methods[name], bunch, splits[dataset], Z_test, fitted
                     )
                 )
@@ -224,27 +230,6 @@ def main(argv=None):
         print(f"{len(log.warnings)} distinct warnings: see results.md")
     print(f"Results written to {output}/ in {run['total_seconds'] / 60:.1f} minutes")
     return rows
-
-
-def _figure_entry(key, method, bunch, split_rows, codes, model=None):
-    """What the figures need of one row: its codes, colours, model and data."""
-    dataset, name, k = key
-    test_rows = split_rows[1]
-    continuous = bunch.target is None
-    colour = bunch.coordinate if continuous else bunch.target
-    return {
-        "dataset": dataset,
-        "method": name,
-        "n_components": k,
-        "transductive": method.transductive,
-        "autoencoder": method.autoencoder,
-        "continuous": continuous,
-        "codes": codes,
-        "colour": colour[test_rows],
-        "model": model,
-        "X_test": bunch.data[test_rows],
-        "y_test": None if continuous else bunch.target[test_rows],
-    }
 
 
 if __name__ == "__main__":

@@ -287,6 +287,27 @@ def warnings_section(caught):
     return "\n".join(lines) + "\n"
 
 
+def figure_entry(key, method, bunch, split_rows, codes, model=None):
+    """What the figures need of one row: its codes, colours, model and data."""
+    dataset, name, k = key
+    test_rows = split_rows[1]
+    continuous = bunch.target is None
+    colour = bunch.coordinate if continuous else bunch.target
+    return {
+        "dataset": dataset,
+        "method": name,
+        "n_components": k,
+        "transductive": method.transductive,
+        "autoencoder": method.autoencoder,
+        "continuous": continuous,
+        "codes": codes,
+        "colour": colour[test_rows],
+        "model": model,
+        "X_test": bunch.data[test_rows],
+        "y_test": None if continuous else bunch.target[test_rows],
+    }
+
+
 def draw_figures(output, results, datasets):
     """Write the PNG figures; returns ``{file name: caption}``.
 
