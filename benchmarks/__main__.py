@@ -30,6 +30,7 @@ from tqdm.auto import tqdm
 from sklearn_ae.datasets import DATASETS
 
 from ._evaluate import (
+    Interruption,
     ResultsLog,
     check_resumable,
     committed_seconds,
@@ -154,53 +155,7 @@ def main(argv=None):
         (output / "run.json").write_text(json.dumps(run_start, indent=2, default=str))
     one_time = warm_up(methods, args.device)
 
-    results = []
-    progress = tqdm(
-        total=sum(weights.values()),
-        initial=sum(weights[key] for key in done if key in weights),
-        desc="benchmark",
-        bar_format=BAR_FORMAT,
-    )
-    try:
-        for dataset, k, names in tasks:
-            bunch = data[dataset]
-            new = False
-            for name in names:
-                key = (dataset, name, k)
-                if key in done:
-                    results.append(
-                        figure_entry(
-                            key, methods[name], bunch, splits[dataset], log.codes(key)
-                        )
-                    )
-                    continue
-                progress.set_postfix_str(f"{dataset} {k}-D / {name}")
-                row, Z_test, fitted, caught = measure(
-                    methods[name],
-                    k,
-                    bunch,
-                    splits[dataset],
-                    dataset=dataset,
-                    device=args.device,
-                )
-                log.add(row, caught, Z_test)
-                results.append(
-                    figure_entry(
-                        key, methods[name], bunch, splits[dataset], Z_test, fitted
-                    )
-                )
-                progress.update(weights[key])
-                new = True
-            if new:
-                progress.write(task_report(log.rows, dataset, k))
-    except KeyboardInterrupt:
-        progress.close()
-        print(
-            f"Interrupted: {len(log.rows)} rows are saved in {log.results_path}; "
-            "rerun with the same options and --resume to continue."
-        )
-        raise
-    progress.close()
+    results = run_tasks(tasks, methods, data, splits, log, weights, args.device)
 
     # The rows in the plan's order, whichever run measured them.
     by_key = {row_key(row): row for row in log.rows}
@@ -230,6 +185,60 @@ def main(argv=None):
         print(f"{len(log.warnings)} distinct warnings: see results.md")
     print(f"Results written to {output}/ in {run['total_seconds'] / 60:.1f} minutes")
     return rows
+
+
+def run_tasks(tasks, methods, data, splits, log, weights, device):
+    """Measure every row of ``tasks`` not in ``log`` yet, saving each as it ends.
+
+    Prints each task's table when it ends; on Ctrl-C, says how to resume
+    and raises ``KeyboardInterrupt``. Returns what the figures need of every
+    row (:func:`~benchmarks._report.figure_entry`), resumed rows included.
+    """
+    done = log.done()
+    results = []
+    progress = tqdm(
+        total=sum(weights.values()),
+        initial=sum(weights[key] for key in done if key in weights),
+        desc="benchmark",
+        bar_format=BAR_FORMAT,
+    )
+    try:
+        with Interruption() as interruption:
+            for dataset, k, names in tasks:
+                bunch, split_rows = data[dataset], splits[dataset]
+                new = False
+                for name in names:
+                    key, method = (dataset, name, k), methods[name]
+                    if key in done:
+                        codes = log.codes(key)
+                        results.append(
+                            figure_entry(key, method, bunch, split_rows, codes)
+                        )
+                        continue
+                    progress.set_postfix_str(f"{dataset} {k}-D / {name}")
+                    row, Z_test, fitted, caught = measure(
+                        method, k, bunch, split_rows, dataset=dataset, device=device
+                    )
+                    # A Ctrl-C that the fit swallowed (skorch's does) left a
+                    # model trained part way: stop before its row is saved.
+                    interruption.check()
+                    log.add(row, caught, Z_test)
+                    results.append(
+                        figure_entry(key, method, bunch, split_rows, Z_test, fitted)
+                    )
+                    progress.update(weights[key])
+                    new = True
+                if new:
+                    progress.write(task_report(log.rows, dataset, k))
+    except KeyboardInterrupt:
+        progress.close()
+        print(
+            f"Interrupted: {len(log.rows)} rows are saved in {log.results_path}; "
+            "rerun with the same options and --resume to continue."
+        )
+        raise
+    progress.close()
+    return results
 
 
 if __name__ == "__main__":

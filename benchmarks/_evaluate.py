@@ -11,6 +11,7 @@ continue it.
 import csv
 import json
 import math
+import signal
 import warnings
 from collections import Counter
 from pathlib import Path
@@ -166,6 +167,41 @@ def measure(method, n_components, data, split, *, dataset, device):
 def _first_line(message):
     text = str(message).strip().splitlines()
     return text[0][:200] if text else ""
+
+
+class Interruption:
+    """Context manager: notes a Ctrl-C even where a library swallows it.
+
+    skorch's ``fit`` catches ``KeyboardInterrupt`` and returns the model
+    trained so far, so a Ctrl-C during an autoencoder's fit would end that
+    fit early and let the benchmark record the truncated model as a row.
+    Inside this block SIGINT still raises ``KeyboardInterrupt`` as usual,
+    and is also noted: :meth:`check` raises it again after the row, before
+    the row is saved. Outside the main thread (no signal handlers) it does
+    nothing.
+    """
+
+    def __enter__(self):
+        self.requested = False
+        try:
+            self._previous = signal.signal(signal.SIGINT, self._note)
+        except ValueError:
+            self._previous = None
+        return self
+
+    def _note(self, signum, frame):
+        self.requested = True
+        signal.default_int_handler(signum, frame)
+
+    def check(self):
+        """Raise ``KeyboardInterrupt`` if a Ctrl-C came since the start."""
+        if self.requested:
+            raise KeyboardInterrupt
+
+    def __exit__(self, *exc_info):
+        if self._previous is not None:
+            signal.signal(signal.SIGINT, self._previous)
+        return False
 
 
 def row_key(row):

@@ -448,11 +448,12 @@ def write_report(path, rows, tasks, checks, run, figures, caught=()):
             verdict = "" if met is None else ("yes" if met else "**no**")
             lines.append(f"| {target} | {measured} | {goal} | {verdict} |")
         lines.append("")
-    if run.get("resumed_rows"):
+    if resumed := run.get("resumed_rows"):
+        were = "1 row was" if resumed == 1 else f"{resumed} rows were"
         lines += [
-            f"Resumed run: {run['resumed_rows']} rows were measured before an "
-            "interruption and read back from results.csv; the figures that need "
-            "a fitted model show only the rows fitted after the resume.",
+            f"Resumed run: {were} measured before an interruption and read back "
+            "from results.csv; the figures that need a fitted model show only "
+            "the rows fitted after the resume.",
             "",
         ]
     for dataset, k, _ in tasks:

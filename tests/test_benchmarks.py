@@ -476,6 +476,50 @@ def test_interrupted_run_keeps_its_rows_and_resumes_with_the_rest(
     assert (broken / "embeddings.png").stat().st_size > 1000
 
 
+class _SwallowsCtrlC:
+    """PCA whose fit, like skorch's, ends early on Ctrl-C and returns."""
+
+    def __init__(self, n_components=2):
+        self.n_components = n_components
+
+    def fit(self, X):
+        import os
+        import signal
+        import time
+
+        from sklearn.decomposition import PCA
+
+        self.pca_ = PCA(self.n_components).fit(X)
+        try:
+            os.kill(os.getpid(), signal.SIGINT)
+            time.sleep(5)  # the signal arrives well before this ends
+        except KeyboardInterrupt:
+            pass
+        return self
+
+    def transform(self, X):
+        return self.pca_.transform(X)
+
+
+def test_ctrl_c_swallowed_by_a_fit_still_stops_the_run_unsaved(tmp_path, monkeypatch):
+    import benchmarks.__main__ as script
+    from benchmarks._methods import Method
+
+    real = script.available_methods
+
+    def with_swallower(**kwargs):
+        return {**real(**kwargs), "Swallower": Method("Swallower", _SwallowsCtrlC)}
+
+    monkeypatch.setattr(script, "available_methods", with_swallower)
+    argv = ["--quick", "--datasets", "swiss_roll", "--methods", "PCA", "Swallower"]
+    with pytest.raises(KeyboardInterrupt):
+        main([*argv, "--n-samples", "200", "--output", str(tmp_path)])
+    with open(tmp_path / "results.csv") as f:
+        rows = list(csv.DictReader(f))
+    # PCA's row was saved; the fit cut short by Ctrl-C was not.
+    assert [(r["dataset"], r["method"]) for r in rows] == [("swiss_roll", "PCA")]
+
+
 def test_resume_refuses_a_run_with_other_settings(tmp_path, monkeypatch, capsys):
     with pytest.raises(SystemExit):
         main([*RESUMABLE, "--output", str(tmp_path), "--resume"])
@@ -484,7 +528,7 @@ def test_resume_refuses_a_run_with_other_settings(tmp_path, monkeypatch, capsys)
     _steady_costs(monkeypatch, interrupt_at=2)
     with pytest.raises(KeyboardInterrupt):
         main([*RESUMABLE, "--output", str(tmp_path)])
-    other = [*RESUMABLE[:-4], "--n-samples", "300", "--device", "cpu"]
+    other = [arg if arg != "200" else "300" for arg in RESUMABLE]
     with pytest.raises(SystemExit):
         main([*other, "--output", str(tmp_path), "--resume"])
     error = capsys.readouterr().err
