@@ -164,9 +164,11 @@ def measure(method, n_components, data, split, *, dataset, device):
     return row, Z_test, estimator, caught
 
 
-def _first_line(message):
-    text = str(message).strip().splitlines()
-    return text[0][:200] if text else ""
+def _first_line(message, limit=200):
+    """A warning's first sentence (of its first line), at most ``limit`` long."""
+    lines = str(message).strip().splitlines()
+    sentence = lines[0].split(". ")[0] if lines else ""
+    return sentence if len(sentence) <= limit else sentence[: limit - 3] + "..."
 
 
 class Interruption:
