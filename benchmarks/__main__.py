@@ -4,15 +4,16 @@ Each method is fitted on a train split and measured on held-out points
 through ``transform``; t-SNE, which cannot embed new points, embeds train and
 held-out points together and is marked transductive. Every data set is
 embedded in 2-D; the image data sets are also compressed to a larger code
-(:data:`COMPRESSION`) by the methods that reconstruct, which is where the
-reconstruction error means most.
+(:data:`~benchmarks._evaluate.COMPRESSION`) by the methods that reconstruct,
+which is where the reconstruction error means most.
 
 Writes into the output folder: ``results.csv`` (every figure, a line per
 row as soon as it is measured), ``warnings.csv`` (the warnings each row
 raised), ``results.md`` (the report: targets, tables, known failures,
 figures, warnings), ``run.json`` (seeds, split, versions, machine; written
-at the start, so that ``--resume`` can check an interrupted run's settings)
-and PNG figures.
+at the start, so that ``--resume`` can check an interrupted run's settings),
+PNG figures, and while the run lasts ``codes/`` (the held-out 2-D codes, for
+the figures of a resumed run).
 
 Run: ``python -m benchmarks`` (all data sets, all methods: the committed
 results page is ``python -m benchmarks --output docs/benchmarks``), or
@@ -178,6 +179,7 @@ def main(argv=None):
     }
     (output / "run.json").write_text(json.dumps(run, indent=2, default=str))
     write_report(output / "results.md", rows, tasks, checks, run, figures, log.warnings)
+    log.remove_codes()
     for target, measured, goal, met in checks:
         verdict = "" if met is None else ("met" if met else "NOT met")
         print(f"{target}: {measured} (goal {goal}) {verdict}")

@@ -216,7 +216,8 @@ class ResultsLog:
 
     ``results.csv`` gets one line per finished row, ``warnings.csv`` one per
     distinct warning of a row, and ``codes/`` the held-out 2-D codes (for
-    the embedding figure of a resumed run); each write is flushed at once.
+    the embedding figure of a resumed run, until :meth:`remove_codes`); each
+    write is flushed at once.
 
     Parameters
     ----------
@@ -243,9 +244,7 @@ class ResultsLog:
             ):
                 with open(path, "w", newline="") as f:
                     csv.writer(f).writerow(columns)
-            if self.codes_path.exists():
-                for old in self.codes_path.glob("*.npy"):
-                    old.unlink()
+            self.remove_codes()
         self.codes_path.mkdir(exist_ok=True)
 
     def done(self):
@@ -270,6 +269,13 @@ class ResultsLog:
         """The saved held-out codes of a row, or None."""
         path = self.codes_file(key)
         return np.load(path) if path.exists() else None
+
+    def remove_codes(self):
+        """Delete the saved codes: a finished run's figures are drawn."""
+        if self.codes_path.exists():
+            for path in self.codes_path.glob("*.npy"):
+                path.unlink()
+            self.codes_path.rmdir()
 
 
 def _append(path, columns, rows):
