@@ -33,6 +33,11 @@ SECTIONS = {
         "Quality of an embedding (neighbourhoods, classes, a known "
         "coordinate) and of a reconstruction.",
     ),
+    "sklearn_ae.priors": (
+        "Priors",
+        "The distributions the generative models' codes follow; a fitted "
+        "model keeps its own as ``prior_`` and draws with ``sample_prior``.",
+    ),
     "sklearn_ae.plotting": (
         "Plotting",
         "Figures; matplotlib is imported only when one is drawn.",

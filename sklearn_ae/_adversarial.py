@@ -6,14 +6,14 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 
-from ._base import _BaseAutoEncoder
+from ._autoencoder import AutoEncoder
+from ._base import check_layer_sizes
 from ._compat import Interval, StrOptions, _fit_context
 from ._docstrings import fill_doc
 from ._generative import GenerativeMixin
 from ._labels import SemiSupervisedMixin, label_indices
-from ._modules import ACTIVATIONS, AutoEncoderModule, make_mlp
+from ._modules import AutoEncoderModule, make_mlp
 from ._objective import Objective, ParametersOf, Phase, Reconstruction, Term
-from ._random import numpy_generator
 from .priors import PRIORS, make_prior
 
 
@@ -79,14 +79,13 @@ class Generation(Term):
     name = "generator"
 
     def __call__(self, output, batch, module):
-        fooled = module.discriminate(
-            module.encode(batch.inputs), batch.side.get("labels")
-        )
+        codes = module.encode(batch.inputs)
+        fooled = module.discriminate(codes, batch.side.get("labels"))
         return F.binary_cross_entropy_with_logits(fooled, torch.ones_like(fooled))
 
 
 @fill_doc
-class AdversarialAutoEncoder(GenerativeMixin, SemiSupervisedMixin, _BaseAutoEncoder):
+class AdversarialAutoEncoder(GenerativeMixin, SemiSupervisedMixin, AutoEncoder):
     """Adversarial autoencoder: codes shaped into a chosen prior by a GAN.
 
     An autoencoder whose codes are made to follow a prior distribution
@@ -173,6 +172,10 @@ default="relu"
 
     Attributes
     ----------
+    prior_ : object
+        The prior ``p(z)`` the codes were trained towards (a
+        :mod:`sklearn_ae.priors` object); :meth:`sample_prior` draws from it.
+
     classes_ : ndarray of shape (n_classes,)
         Class labels seen in ``fit``; class ``classes_[k]`` occupies mixture
         component ``k``. Empty when fitted without labels, or with a prior
@@ -230,14 +233,11 @@ default="relu"
     """
 
     _parameter_constraints: dict = {
-        **_BaseAutoEncoder._parameter_constraints,
+        **AutoEncoder._parameter_constraints,
         "prior": [StrOptions(set(PRIORS)), callable],
         "n_prior_components": [Interval(Integral, 1, None, closed="left")],
         "prior_radius": [Interval(Real, 0, None, closed="neither")],
-        "hidden_layer_sizes": ["array-like"],
         "discriminator_layer_sizes": ["array-like"],
-        "activation": [StrOptions(set(ACTIVATIONS))],
-        "loss": [StrOptions({"mse", "bce"})],
         "discriminator_learning_rate": [Interval(Real, 0, None, closed="neither")],
         "generator_learning_rate": [Interval(Real, 0, None, closed="neither")],
     }
@@ -271,6 +271,9 @@ default="relu"
     ):
         super().__init__(
             n_components,
+            hidden_layer_sizes=hidden_layer_sizes,
+            activation=activation,
+            loss=loss,
             batch_size=batch_size,
             learning_rate_init=learning_rate_init,
             learning_rate=learning_rate,
@@ -288,38 +291,15 @@ default="relu"
         self.prior = prior
         self.n_prior_components = n_prior_components
         self.prior_radius = prior_radius
-        self.hidden_layer_sizes = hidden_layer_sizes
         self.discriminator_layer_sizes = discriminator_layer_sizes
-        self.activation = activation
-        self.loss = loss
         self.discriminator_learning_rate = discriminator_learning_rate
         self.generator_learning_rate = generator_learning_rate
 
     # ----------------------------------------------------------------- hooks
-    def _has_components(self):
-        return self.prior in ("gaussian_mixture", "swiss_roll")
-
     def _check_params_vs_data(self, X):
         super()._check_params_vs_data(X)
-        sizes = tuple(self.discriminator_layer_sizes)
-        if any(not isinstance(w, Integral | np.integer) or w < 1 for w in sizes):
-            raise ValueError(
-                f"discriminator_layer_sizes={self.discriminator_layer_sizes!r} "
-                "must be a sequence of positive integers, e.g. (128, 128)."
-            )
-        if self.prior == "swiss_roll" and self.n_components != 2:
-            raise ValueError(
-                f"prior='swiss_roll' is two-dimensional but n_components="
-                f"{self.n_components}; use n_components=2 or another prior."
-            )
-        if callable(self.prior):
-            draws = np.asarray(self.prior(3, np.random.default_rng(0)))
-            if draws.shape != (3, self.n_components):
-                raise ValueError(
-                    f"prior(n, rng) must return an array of shape (n, "
-                    f"n_components) = (3, {self.n_components}) for n=3, got "
-                    f"shape {draws.shape}."
-                )
+        check_layer_sizes("discriminator_layer_sizes", self.discriminator_layer_sizes)
+        self._make_prior().check()
 
     _module_class = AdversarialModule
 
@@ -329,8 +309,6 @@ default="relu"
             # One-hot labels plus an "unlabelled" slot, when fitted with labels.
             "n_label_inputs": self.n_prior_components + 1 if len(self.classes_) else 0,
         }
-
-    _prior_rng = staticmethod(numpy_generator)
 
     def _make_prior(self):
         return make_prior(
@@ -345,23 +323,22 @@ default="relu"
         # stream is seeded from the fit's seeded torch stream.
         prior = self._make_prior()
         rng = np.random.default_rng(int(torch.randint(np.iinfo(np.int32).max, ())))
+        autoencoder = ParametersOf("encoder", "decoder")
+        discriminator, encoder = ParametersOf("discriminator"), ParametersOf("encoder")
+        discrimination = [(Discrimination(prior, rng), 1.0)]
         phases = [
-            Phase(
-                "reconstruction",
-                [(Reconstruction(), 1.0)],
-                parameters=ParametersOf("encoder", "decoder"),
-            ),
+            Phase("reconstruction", [(Reconstruction(), 1.0)], autoencoder),
             Phase(
                 "discriminator",
-                [(Discrimination(prior, rng), 1.0)],
-                parameters=ParametersOf("discriminator"),
-                learning_rate=self.discriminator_learning_rate,
+                discrimination,
+                discriminator,
+                self.discriminator_learning_rate,
             ),
             Phase(
                 "generator",
                 [(Generation(), 1.0)],
-                parameters=ParametersOf("encoder"),
-                learning_rate=self.generator_learning_rate,
+                encoder,
+                self.generator_learning_rate,
             ),
         ]
         return Objective(phases=phases, prior=prior)
@@ -384,7 +361,9 @@ default="relu"
         self : object
             The fitted estimator.
         """
-        return self._fit_semi_supervised(X, y, use_labels=self._has_components())
+        return self._fit_semi_supervised(
+            X, y, use_labels=self._make_prior().has_components
+        )
 
     @property
     def discriminator_loss_curve_(self):
@@ -403,36 +382,11 @@ default="relu"
             )
 
     # ------------------------------------------------------------- generation
-    def sample(self, n_samples=1, *, y=None, random_state=None):
-        """Generate data by decoding draws from the prior.
-
-        Parameters
-        ----------
-        n_samples : int, default=1
-            Number of samples.
-        y : label or array-like of shape (n_samples,), default=None
-            Class of each sample (one label for all, or one per sample):
-            draws come from that class's prior component. Needs a model
-            fitted with labels. None draws from the whole prior.
-        random_state : int, RandomState instance or None, default=None
-            Seeds the prior draws. The global numpy and torch random states
-            are left untouched.
-
-        Returns
-        -------
-        X : ndarray of shape (n_samples, n_features_in_)
-            Decoded samples (the decoder's mean).
-        """
-        codes = self.sample_prior(n_samples, y=y, random_state=random_state)
-        return self._decode(codes)
-
     def _components_of(self, y, n_samples):
-        if y is None:
-            return None
-        if not len(self.classes_):
+        if y is not None and not len(self.classes_):
             raise ValueError(
                 "sample(y=...) needs a model fitted with labels and a prior "
                 f"with components; this one (prior={self.prior!r}) has none. "
                 "Call sample without y."
             )
-        return label_indices(self.classes_, y, n_samples)
+        return None if y is None else label_indices(self.classes_, y, n_samples)

@@ -77,6 +77,15 @@ def warn(message, category=UserWarning):
     warnings.warn(message, category, stacklevel=level)
 
 
+def check_layer_sizes(name, sizes):
+    """Raise a ValueError unless ``sizes`` is a sequence of positive ints."""
+    if any(not isinstance(w, Integral | np.integer) or w < 1 for w in tuple(sizes)):
+        raise ValueError(
+            f"{name}={sizes!r} must be a sequence of positive integers, "
+            "e.g. (256, 128)."
+        )
+
+
 class _BaseAutoEncoder(
     ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimator
 ):
@@ -219,14 +228,8 @@ class _BaseAutoEncoder(
     def _check_params_vs_data(self, X):
         """Check rules tying parameters to each other or to the data."""
         hidden, _, loss = self._architecture()
-        if any(
-            not isinstance(width, Integral | np.integer) or width < 1
-            for width in hidden
-        ):
-            raise ValueError(
-                f"hidden_layer_sizes={self.hidden_layer_sizes!r} must be a "
-                "sequence of positive integers, e.g. (256, 128)."
-            )
+        if hidden:
+            check_layer_sizes("hidden_layer_sizes", self.hidden_layer_sizes)
         n_features = X.shape[1]
         if not self._allows_overcomplete and self.n_components > n_features:
             raise ValueError(

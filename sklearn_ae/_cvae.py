@@ -88,10 +88,6 @@ class ConditionalVariationalModule(VariationalModule):
         )
 
 
-def _full(batch, label):
-    return torch.full((len(batch),), label, dtype=torch.long, device=batch.device)
-
-
 class Classification(Term):
     """``-log q(y | x)`` summed over the labelled rows, per batch row."""
 
@@ -99,11 +95,12 @@ class Classification(Term):
 
     def __call__(self, output, batch, module):
         labels = batch.side.get("labels")
-        if labels is None or not bool((labels >= 0).any()):
+        if labels is None:
             return output.class_logits.new_zeros(())
-        labelled = labels >= 0
-        logits = output.class_logits[labelled]
-        return F.cross_entropy(logits, labels[labelled], reduction="sum") / len(labels)
+        ce = F.cross_entropy(
+            output.class_logits, labels, ignore_index=-1, reduction="sum"
+        )
+        return ce / len(labels)
 
 
 class NegativeEntropy(Term):
@@ -112,10 +109,9 @@ class NegativeEntropy(Term):
     name = "negative_entropy"
 
     def __call__(self, output, batch, module):
-        labels = batch.side.get("labels")
         logits = output.class_logits
-        if labels is not None:
-            logits = logits[labels < 0]
+        if "labels" in batch.side:
+            logits = logits[batch.side["labels"] < 0]
         log_q = F.log_softmax(logits, dim=1)
         return (log_q.exp() * log_q).sum() / len(batch.target)
 
@@ -171,6 +167,10 @@ default="relu"
 
     Attributes
     ----------
+    prior_ : object
+        The prior ``p(z)`` the codes were trained towards (a
+        :mod:`sklearn_ae.priors` object); :meth:`sample_prior` draws from it.
+
     classes_ : ndarray of shape (n_classes,)
         Class labels seen in ``fit`` (``[0]`` when fitted without labels).
 
@@ -198,6 +198,10 @@ default="relu"
     given labels, or with the classifier's labels when none are given.
     :meth:`score_samples` is the M2 bound on ``log p(x)`` (uniform
     ``p(y)``): ``sum_y q(y | x) (ELBO(x, y) - log K) + H(q(y | x))``.
+    :meth:`log_likelihood` sums the label out exactly instead:
+    ``log (1/K) sum_y exp(L_y)``, where ``L_y`` is the importance-weighted
+    estimate of ``log p(x | y)`` with ``q(z | x, y)``; it is the tighter of
+    the two.
 
     ``weight_decay`` defaults to 0, as for :class:`VariationalAutoEncoder`:
     decay would bias the posterior's variance towards 1.
@@ -309,9 +313,8 @@ default="relu"
         """
         return self._fit_semi_supervised(X, y)
 
-    def _classes_without_labels(self):
-        # Without labels the model is a single-class VAE.
-        return np.array([0])
+    # Without labels the model is a single-class VAE.
+    _classes_without_labels = (0,)
 
     def _side(self, y, n):
         """Side data of n rows with labels y (one label or one per row)."""
@@ -321,13 +324,10 @@ default="relu"
         # log p(x) = log sum_y p(y) p(x | y) with uniform p(y): likelihoods
         # add up over labels; an ELBO averages under q(y | x) instead.
         k = module.n_conditions
-        per_label = torch.stack(
-            [
-                bound(module, batch, module.one_hot(_full(batch, y), batch))
-                for y in range(k)
-            ],
-            dim=1,
-        ) - math.log(k)
+        labels = torch.zeros(len(batch), dtype=torch.long, device=batch.device)
+        conditions = [module.condition(like=batch, labels=labels + y) for y in range(k)]
+        per_label = torch.stack([bound(module, batch, c) for c in conditions], dim=1)
+        per_label = per_label - math.log(k)
         if of_likelihood:
             return torch.logsumexp(per_label, dim=1)
         log_q = F.log_softmax(module.classify(batch), dim=1)
@@ -361,8 +361,8 @@ default="relu"
         -------
         y : ndarray of shape (n_samples,)
         """
-        check_is_fitted(self)
-        return self.classes_[np.argmax(self.predict_proba(X), axis=1)]
+        proba = self.predict_proba(X)
+        return self.classes_[np.argmax(proba, axis=1)]
 
     def transform(self, X, y=None):
         """Posterior mean of ``q(z | x, y)``; y inferred when not given.

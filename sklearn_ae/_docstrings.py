@@ -84,6 +84,13 @@ TRAINING_ATTRIBUTES = """\
         Mean training loss (negative log-likelihood plus any penalty, without
         constants) of each epoch.
 
+    loss_terms_ : dict of str to ndarray of shape (n_iter_,)
+        Epoch means of each named term of the training objective (for
+        example ``"reconstruction"`` and ``"kl"``), unweighted: the loss is
+        their sum weighted by the model's parameters (``beta``,
+        ``sparsity_weight``, ...). Also in ``net_.history`` as
+        ``<term>_loss``.
+
     validation_loss_curve_ : ndarray of shape (n_iter_,)
         Mean validation loss of each epoch; only when ``early_stopping=True``.
 

@@ -3,10 +3,10 @@
 from numbers import Integral
 
 import numpy as np
-from sklearn.utils import check_random_state
 from sklearn.utils.validation import check_is_fitted
 
 from ._objective import Objective
+from ._random import numpy_generator
 from .priors import GaussianPrior
 
 
@@ -27,9 +27,9 @@ class GenerativeMixin:
     codes are trained towards the distribution they are later drawn from.
     """
 
-    # How a random_state becomes the prior's stream: legacy RandomState for
-    # the VAE, whose samples were drawn so from the start.
-    _prior_rng = staticmethod(check_random_state)
+    # How a random_state becomes the prior's stream (the VAE keeps the
+    # legacy RandomState its samples were always drawn with).
+    _prior_rng = staticmethod(numpy_generator)
 
     def _make_prior(self):
         return GaussianPrior(self.n_components)
@@ -70,7 +70,7 @@ default=None
         rng = self._prior_rng(random_state)
         return self.prior_.sample(n_samples, rng, components=components)
 
-    def sample(self, n_samples=1, random_state=None):
+    def sample(self, n_samples=1, random_state=None, *, y=None):
         """Generate samples: decode codes drawn from the prior.
 
         Parameters
@@ -84,10 +84,18 @@ default=None
             state, as everywhere in scikit-learn; torch's random state is
             never used or changed.
 
+        y : label or array-like of shape (n_samples,), default=None
+            Class of each sample, for a model whose prior has a component
+            per class (an :class:`AdversarialAutoEncoder` fitted with
+            labels and a ``"gaussian_mixture"`` or ``"swiss_roll"`` prior):
+            draws come from that class's component. None draws from the
+            whole prior.
+
         Returns
         -------
         X : ndarray of shape (n_samples, n_features_in_)
             The decoder's mean at each drawn code (pixel intensities for a
             Bernoulli decoder, in [0, 1]).
         """
-        return self._decode(self.sample_prior(n_samples, random_state=random_state))
+        codes = self.sample_prior(n_samples, y=y, random_state=random_state)
+        return self._decode(codes)

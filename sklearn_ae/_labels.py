@@ -63,12 +63,12 @@ class SemiSupervisedMixin:
     """``fit(X, y)`` for models that may use labels (-1: unlabelled).
 
     Sets ``classes_`` and trains through the base's ``_fit(X, labels)``. A
-    model states what it does without labels in ``_classes_without_labels``
+    model states its classes without labels in ``_classes_without_labels``
     and may refuse a set of classes in ``_check_classes``.
     """
 
-    def _classes_without_labels(self):
-        return np.array([])
+    # The classes of a model fitted without labels.
+    _classes_without_labels = ()
 
     def _check_classes(self, classes):
         """Raise a ValueError if the model cannot take these classes."""
@@ -78,14 +78,14 @@ class SemiSupervisedMixin:
         dtype = [np.float64, np.float32]
         if y is None or not use_labels:
             X = validate_data(self, X, dtype=dtype, ensure_min_samples=2, reset=reset)
-            classes, indices = self._classes_without_labels(), None
+            classes, indices = np.array(self._classes_without_labels), None
         else:
             X, y = validate_data(
                 self, X, y, dtype=dtype, ensure_min_samples=2, reset=reset
             )
             classes, indices = encode_semi_supervised(y)
             if indices is None:
-                classes = self._classes_without_labels()
+                classes = np.array(self._classes_without_labels)
             self._check_classes(classes)
         if not reset and not np.array_equal(classes, self.classes_):
             raise ValueError(

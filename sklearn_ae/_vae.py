@@ -7,6 +7,7 @@ from numbers import Integral, Real
 
 import numpy as np
 import torch
+from sklearn.utils import check_random_state
 
 from ._autoencoder import AutoEncoder
 from ._base import warn
@@ -129,6 +130,10 @@ default="relu"
 
     Attributes
     ----------
+    prior_ : object
+        The prior ``p(z)`` the codes were trained towards (a
+        :mod:`sklearn_ae.priors` object); :meth:`sample_prior` draws from it.
+
 {training_attributes}
 
     See Also
@@ -236,6 +241,7 @@ default="relu"
         self.beta = beta
 
     _module_class = VariationalModule
+    _prior_rng = staticmethod(check_random_state)
 
     def _objective_terms(self):
         return [*super()._objective_terms(), (GaussianKL(), float(self.beta))]

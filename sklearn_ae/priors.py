@@ -34,6 +34,9 @@ class GaussianPrior:
     def __init__(self, n_components):
         self.n_components = n_components
 
+    def check(self):
+        """Raise a ValueError if the prior cannot give codes of its width."""
+
     def sample(self, n, rng, components=None):
         """Draw ``n`` codes, an ndarray of shape ``(n, n_components)``.
 
@@ -43,7 +46,7 @@ class GaussianPrior:
         return rng.standard_normal((n, self.n_components))
 
 
-class _ComponentPrior:
+class _ComponentPrior(GaussianPrior):
     """A prior cut into ``n_prior_components`` parts that labels can pick."""
 
     has_components = True
@@ -97,6 +100,13 @@ class SwissRollPrior(_ComponentPrior):
     n_prior_components``, so the segments have equal probability.
     """
 
+    def check(self):
+        if self.n_components != 2:
+            raise ValueError(
+                f"prior='swiss_roll' is two-dimensional but n_components="
+                f"{self.n_components}; use n_components=2 or another prior."
+            )
+
     def sample(self, n, rng, components=None):
         components = self._components(n, rng, components)
         u = (components + rng.uniform(size=n)) / self.n_prior_components
@@ -106,14 +116,21 @@ class SwissRollPrior(_ComponentPrior):
         return roll + ROLL_STD * self.radius * rng.standard_normal((n, 2))
 
 
-class CallablePrior:
+class CallablePrior(GaussianPrior):
     """A user's sampler ``sampler(n, rng) -> array of shape (n, n_components)``."""
-
-    has_components = False
 
     def __init__(self, sampler, n_components):
         self.sampler = sampler
         self.n_components = n_components
+
+    def check(self):
+        draws = self.sample(3, np.random.default_rng(0))
+        if draws.shape != (3, self.n_components):
+            raise ValueError(
+                f"prior(n, rng) must return an array of shape (n, "
+                f"n_components) = (3, {self.n_components}) for n=3, got "
+                f"shape {draws.shape}."
+            )
 
     def sample(self, n, rng, components=None):
         return np.asarray(self.sampler(n, rng), dtype=np.float64)

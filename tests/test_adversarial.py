@@ -5,8 +5,6 @@ import pickle
 import numpy as np
 import pytest
 import torch
-from sklearn.datasets import load_digits
-from sklearn.model_selection import train_test_split
 
 from sklearn_ae import AdversarialAutoEncoder, AutoEncoder
 from sklearn_ae.priors import make_prior, mixture_means
@@ -31,13 +29,6 @@ def rbf_mmd2(A, B, bandwidth=1.0):
 def nearest_component(codes, n_prior_components=10, radius=2.0):
     means = mixture_means(codes.shape[1], n_prior_components, radius)
     return np.argmin(((codes[:, None] - means[None]) ** 2).sum(-1), axis=1)
-
-
-@pytest.fixture(scope="module")
-def digits():
-    """Digits scaled to [0, 1], split 70/30 into train and held-out."""
-    X, y = load_digits(return_X_y=True)
-    return train_test_split(X / 16, y, test_size=0.3, random_state=0, stratify=y)
 
 
 @pytest.fixture(scope="module")

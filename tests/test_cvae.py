@@ -2,9 +2,7 @@
 
 import numpy as np
 import pytest
-from sklearn.datasets import load_digits
 from sklearn.linear_model import LogisticRegression
-from sklearn.model_selection import train_test_split
 
 from sklearn_ae import ConditionalVariationalAutoEncoder
 
@@ -18,13 +16,6 @@ SETTINGS = {
     "device": "cpu",
     "random_state": 0,
 }
-
-
-@pytest.fixture(scope="module")
-def digits():
-    """Digits scaled to [0, 1], split 70/30 into train and held-out."""
-    X, y = load_digits(return_X_y=True)
-    return train_test_split(X / 16, y, test_size=0.3, random_state=0, stratify=y)
 
 
 @pytest.fixture(scope="module")

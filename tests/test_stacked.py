@@ -2,19 +2,10 @@
 
 import numpy as np
 import pytest
-from sklearn.datasets import load_digits
-from sklearn.model_selection import train_test_split
 
 from sklearn_ae import AutoEncoder, StackedAutoEncoder
 
 FAST = {"batch_size": 64, "device": "cpu", "random_state": 0}
-
-
-@pytest.fixture(scope="module")
-def digits():
-    """Digits scaled to [0, 1], split 70/30 into train and held-out."""
-    X, y = load_digits(return_X_y=True)
-    return train_test_split(X / 16, test_size=0.3, random_state=0, stratify=y)
 
 
 def reconstruction_error(model, X):
@@ -26,7 +17,7 @@ def test_pretraining_helps_a_deep_sigmoid_network(digits):
     # The setting where greedy pretraining was introduced: a deep, narrow
     # network of saturating units. From random initialisation it stays near
     # the mean image; ReLU networks trained with Adam do not need the help.
-    X_train, X_test = digits
+    X_train, X_test = digits[:2]
     hidden = (48, 32, 24, 16, 8)
     layers, per_layer, fine_tuning = len(hidden) + 1, 10, 20
     settings = {
