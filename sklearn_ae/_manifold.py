@@ -69,12 +69,15 @@ class _GraphTerm(Term):
         self.neighbor_indices = torch.as_tensor(indices, device=device)
         self.neighbor_weights = torch.as_tensor(weights, device=device)
 
-    def _neighbours(self, rows):
-        """One neighbour of each row, drawn in proportion to the edge weights."""
+    def _neighbours(self, rows, n_draws=1):
+        """``n_draws`` neighbours of each row, drawn by edge weight.
+
+        Shape ``(n_draws * len(rows),)``, draw-major.
+        """
         weights = self.neighbor_weights[rows]
         weights = weights + (weights.sum(dim=1, keepdim=True) == 0)  # isolated
-        column = torch.multinomial(weights.float(), 1).squeeze(1)
-        return self.neighbor_indices[rows, column]
+        columns = torch.multinomial(weights.float(), n_draws, replacement=True)
+        return self.neighbor_indices[rows[:, None], columns].T.reshape(-1)
 
     def __call__(self, output, batch, module):
         rows = batch.side.get("row")
@@ -92,16 +95,25 @@ class UMAPGeometry(_GraphTerm):
     (1 + a d^(2b))`` (Sainburg, McInnes & Gentner 2021).
     """
 
-    def __init__(self, n_neighbors, neighbors, random_state, negative_sample_rate=5):
+    def __init__(
+        self,
+        n_neighbors,
+        neighbors,
+        random_state,
+        negative_sample_rate=5,
+        edges_per_row=int(__import__("os").environ.get("EDGES", 1)),
+    ):
         super().__init__(n_neighbors, neighbors, random_state)
         self.negative_sample_rate = negative_sample_rate
+        self.edges_per_row = edges_per_row
 
     def _build(self, indices, distances, device):
         graph = symmetrise(indices, fuzzy_weights(distances), "fuzzy_union")
         self._keep_rows(graph, device)
 
     def _loss(self, code, rows, module):
-        partner = module.encode(self.data[self._neighbours(rows)])
+        partner = module.encode(self.data[self._neighbours(rows, self.edges_per_row)])
+        code = code.repeat(self.edges_per_row, 1)
         n = len(code)
         negatives = torch.randint(
             n, (n * self.negative_sample_rate,), device=code.device
