@@ -185,6 +185,24 @@ def test_gallery_example_is_well_formed(path):
     assert "cuda" not in source, f"{path.name} must not need a GPU"
 
 
+@pytest.mark.parametrize("path", EXAMPLES, ids=lambda p: p.stem)
+def test_gallery_configuration_comments_sit_in_code_blocks(path):
+    # sphinx-gallery reads "# sphinx_gallery_..." settings from code blocks;
+    # in a text block (a run of comments after "# %%") it prints them as
+    # prose on the page instead.
+    lines = path.read_text().splitlines()
+    for number, line in enumerate(lines):
+        if not re.match(r"#\s*sphinx_gallery_\w+\s*=", line):
+            continue
+        above = number - 1
+        while above >= 0 and lines[above].startswith("#"):
+            assert not lines[above].startswith(("# %%", "####")), (
+                f"{path.name}:{number + 1}: {line!r} is in a text block, so it "
+                "shows on the page; move it below a line of code"
+            )
+            above -= 1
+
+
 def _seconds(built_rst):
     match = re.search(
         r"Total running time of the script:\*\* \((\d+) minutes ([\d.]+) seconds\)",
