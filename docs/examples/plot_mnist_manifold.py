@@ -72,7 +72,7 @@ plt.show()
 # too, but one with no known range or density: here it spans tens of units,
 # with wide empty stretches (the gap before the 1s) that a draw from a
 # standard normal would never reach.
-plot_latent_traversal(ae, X_test, y_test, n_steps=15, size=5.5)
+plot_latent_traversal(ae, X_test, y_test, n_steps=15, size=5.5, color_label="digit")
 plt.show()
 
 # %%
