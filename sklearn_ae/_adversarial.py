@@ -1,101 +1,20 @@
 """The adversarial autoencoder: a discriminator shapes the codes into a prior."""
 
-from functools import partial
-from itertools import chain
 from numbers import Integral, Real
 
 import numpy as np
 import torch
 import torch.nn.functional as F
-from sklearn.utils.validation import check_is_fitted
-from skorch.callbacks import PassthroughScoring
 
 from ._base import _BaseAutoEncoder
 from ._compat import Interval, StrOptions, _fit_context
 from ._docstrings import fill_doc
-from ._labels import SemiSupervisedMixin, label_indices, numpy_generator
+from ._generative import GenerativeMixin
+from ._labels import SemiSupervisedMixin, label_indices
 from ._modules import ACTIVATIONS, AutoEncoderModule, make_mlp
-from ._training import AutoEncoderNet, make_net
-
-PRIORS = ("gaussian", "gaussian_mixture", "swiss_roll")
-
-# Shape of each mixture component, as in Makhzani et al.'s figures: spread
-# along the radius, thin across it, so that ten components on one circle
-# stay apart.
-RADIAL_STD = 0.5
-TANGENTIAL_STD = 0.1
-# Thickness of the swiss roll, relative to its outer radius.
-ROLL_STD = 0.02
-
-
-def sample_prior(
-    prior, n, rng, *, n_components, n_prior_components, radius, components=None
-):
-    """Draw ``n`` codes from a prior with numpy's ``rng``.
-
-    Parameters
-    ----------
-    prior : str or callable
-        One of ``PRIORS``, or a sampler ``prior(n, rng) -> (n, n_components)``.
-    n : int
-    rng : numpy.random.Generator
-    n_components, n_prior_components : int
-    radius : float
-    components : ndarray of shape (n,) of int or None
-        Mixture component (or swiss-roll segment) of each draw; -1 or None
-        draws it at random.
-
-    Returns
-    -------
-    ndarray of shape (n, n_components)
-    """
-    if callable(prior):
-        return np.asarray(prior(n, rng), dtype=np.float64)
-    if prior == "gaussian":
-        return rng.standard_normal((n, n_components))
-    random = rng.integers(n_prior_components, size=n)
-    if components is not None:
-        components = np.where(components < 0, random, components)
-    else:
-        components = random
-    if prior == "swiss_roll":
-        # Segment k of the roll is the arc swept by u in [k, k + 1) / K.
-        u = (components + rng.uniform(size=n)) / n_prior_components
-        r = np.sqrt(u) * radius
-        angle = 4 * np.pi * np.sqrt(u)
-        roll = np.column_stack([r * np.cos(angle), r * np.sin(angle)])
-        return roll + ROLL_STD * radius * rng.standard_normal((n, 2))
-    if n_components == 1:
-        means = mixture_means(1, n_prior_components, radius)[components]
-        return means + TANGENTIAL_STD * rng.standard_normal((n, 1))
-    # A mixture of components on a circle in each pair of coordinates.
-    n_pairs = n_components // 2
-    angle = (2 * np.pi * components / n_prior_components)[:, None]
-    radial = radius + RADIAL_STD * rng.standard_normal((n, n_pairs))
-    tangential = TANGENTIAL_STD * rng.standard_normal((n, n_pairs))
-    codes = np.empty((n, n_components))
-    codes[:, 0 : 2 * n_pairs : 2] = radial * np.cos(angle) - tangential * np.sin(angle)
-    codes[:, 1 : 2 * n_pairs : 2] = radial * np.sin(angle) + tangential * np.cos(angle)
-    if n_components % 2:
-        codes[:, -1] = RADIAL_STD * rng.standard_normal(n)
-    return codes
-
-
-def mixture_means(n_components, n_prior_components, radius):
-    """Means of the ``"gaussian_mixture"`` prior's components.
-
-    Returns
-    -------
-    ndarray of shape (n_prior_components, n_components)
-    """
-    if n_components == 1:
-        return np.linspace(-radius, radius, n_prior_components)[:, None]
-    angle = 2 * np.pi * np.arange(n_prior_components) / n_prior_components
-    means = np.zeros((n_prior_components, n_components))
-    n_pairs = n_components // 2
-    means[:, 0 : 2 * n_pairs : 2] = radius * np.cos(angle)[:, None]
-    means[:, 1 : 2 * n_pairs : 2] = radius * np.sin(angle)[:, None]
-    return means
+from ._objective import Objective, ParametersOf, Phase, Reconstruction, Term
+from ._random import numpy_generator
+from .priors import PRIORS, make_prior
 
 
 class AdversarialModule(AutoEncoderModule):
@@ -123,122 +42,51 @@ class AdversarialModule(AutoEncoderModule):
             code = torch.cat([code, one_hot], dim=1)
         return self.discriminator(code).squeeze(1)
 
-    def forward(self, x, labels=None):
-        # The labels only reach the discriminator, in the net's train_step.
-        return super().forward(x)
 
+class Discrimination(Term):
+    """The discriminator's loss: prior draws are "real", codes "fake".
 
-class AdversarialNet(AutoEncoderNet):
-    """skorch net cycling the three phases of adversarial training per batch.
-
-    ``optimizer_`` updates the encoder and decoder on the reconstruction loss,
-    ``discriminator_optimizer_`` the discriminator, ``generator_optimizer_``
-    the encoder on fooling the discriminator. Epoch means of the two
-    adversarial losses go into the history as ``discriminator_loss`` and
-    ``generator_loss``; ``train_loss`` is the reconstruction term alone.
-
-    ``prior_sampler(n, rng, components)`` returns numpy prior draws;
-    ``prior_rng`` is the numpy Generator it draws with.
+    ``-1/2 [log D(z) + log(1 - D(h(x)))]`` with ``z ~ p(z)`` drawn from
+    ``prior`` with the numpy Generator ``rng`` (a labelled row's draw from
+    its class's component). The codes are computed afresh, after the
+    reconstruction step, and carry no gradient to the encoder.
     """
 
-    def __init__(
-        self,
-        *args,
-        prior_sampler,
-        prior_rng,
-        discriminator_lr,
-        generator_lr,
-        **kwargs,
-    ):
-        super().__init__(*args, **kwargs)
-        self.prior_sampler = prior_sampler
-        self.prior_rng = prior_rng
-        self.discriminator_lr = discriminator_lr
-        self.generator_lr = generator_lr
+    name = "discriminator"
 
-    @property
-    def _default_callbacks(self):
-        callbacks = list(super()._default_callbacks)
-        # Before print_log, so that verbose=2 prints them.
-        at = [name for name, _ in callbacks].index("print_log")
-        callbacks[at:at] = [
-            (name, PassthroughScoring(name, lower_is_better=None, on_train=True))
-            for name in ("discriminator_loss", "generator_loss")
-        ]
-        return callbacks
+    def __init__(self, prior, rng):
+        self.prior = prior
+        self.rng = rng
 
-    def initialize_optimizer(self, *args, **kwargs):
-        module = self.module_
-        autoencoder = chain(
-            module.encoder.named_parameters(prefix="encoder"),
-            module.decoder.named_parameters(prefix="decoder"),
-        )
-        args, kwargs = self.get_params_for_optimizer("optimizer", autoencoder)
-        self.optimizer_ = self.optimizer(*args, **kwargs)
-        # weight_decay acts once per batch, in the reconstruction step.
-        self.discriminator_optimizer_ = self.optimizer(
-            module.discriminator.parameters(),
-            lr=self.discriminator_lr,
-            weight_decay=0.0,
-        )
-        self.generator_optimizer_ = self.optimizer(
-            module.encoder.parameters(), lr=self.generator_lr, weight_decay=0.0
-        )
-        return self
-
-    def _prior_batch(self, n, labels, like):
-        components = None if labels is None else labels.cpu().numpy()
-        draws = self.prior_sampler(n, self.prior_rng, components=components)
-        return torch.as_tensor(draws, dtype=like.dtype, device=like.device)
-
-    def train_step(self, batch, **fit_params):
-        self._set_training(True)
-        inputs, (target, labels) = batch
-        module = self.module_
-
-        # 1. Reconstruction: encoder and decoder.
-        self.optimizer_.zero_grad()
-        output = self.infer(inputs, labels=labels)
-        loss = self.get_loss(output, (target, labels), X=inputs, training=True)
-        loss.backward()
-        self.notify(
-            "on_grad_computed",
-            named_parameters=list(self.module_.named_parameters()),
-            batch=batch,
-            training=True,
-        )
-        self.optimizer_.step()
-
-        # 2. Discriminator: prior draws are "real", codes "fake".
+    def __call__(self, output, batch, module):
+        labels = batch.side.get("labels")
         with torch.no_grad():
-            codes = module.encode(inputs)
-        prior = self._prior_batch(len(codes), labels, codes)
-        real = module.discriminate(prior, labels)
+            codes = module.encode(batch.inputs)
+        components = None if labels is None else labels.cpu().numpy()
+        draws = self.prior.sample(len(codes), self.rng, components=components)
+        draws = torch.as_tensor(draws, dtype=codes.dtype, device=codes.device)
+        real = module.discriminate(draws, labels)
         fake = module.discriminate(codes, labels)
-        discriminator_loss = 0.5 * (
+        return 0.5 * (
             F.binary_cross_entropy_with_logits(real, torch.ones_like(real))
             + F.binary_cross_entropy_with_logits(fake, torch.zeros_like(fake))
         )
-        self.discriminator_optimizer_.zero_grad()
-        discriminator_loss.backward()
-        self.discriminator_optimizer_.step()
 
-        # 3. Generator: the encoder learns to make codes pass for prior draws.
-        fooled = module.discriminate(module.encode(inputs), labels)
-        generator_loss = F.binary_cross_entropy_with_logits(
-            fooled, torch.ones_like(fooled)
+
+class Generation(Term):
+    """The encoder's adversarial loss ``-log D(h(x))``: codes pass for draws."""
+
+    name = "generator"
+
+    def __call__(self, output, batch, module):
+        fooled = module.discriminate(
+            module.encode(batch.inputs), batch.side.get("labels")
         )
-        self.generator_optimizer_.zero_grad()
-        generator_loss.backward()
-        self.generator_optimizer_.step()
-
-        self.history.record_batch("discriminator_loss", discriminator_loss.item())
-        self.history.record_batch("generator_loss", generator_loss.item())
-        return {"loss": loss, "y_pred": output}
+        return F.binary_cross_entropy_with_logits(fooled, torch.ones_like(fooled))
 
 
 @fill_doc
-class AdversarialAutoEncoder(SemiSupervisedMixin, _BaseAutoEncoder):
+class AdversarialAutoEncoder(GenerativeMixin, SemiSupervisedMixin, _BaseAutoEncoder):
     """Adversarial autoencoder: codes shaped into a chosen prior by a GAN.
 
     An autoencoder whose codes are made to follow a prior distribution
@@ -421,7 +269,22 @@ default="relu"
         verbose=0,
         warm_start=False,
     ):
-        self.n_components = n_components
+        super().__init__(
+            n_components,
+            batch_size=batch_size,
+            learning_rate_init=learning_rate_init,
+            learning_rate=learning_rate,
+            weight_decay=weight_decay,
+            max_iter=max_iter,
+            early_stopping=early_stopping,
+            validation_fraction=validation_fraction,
+            n_iter_no_change=n_iter_no_change,
+            tol=tol,
+            device=device,
+            random_state=random_state,
+            verbose=verbose,
+            warm_start=warm_start,
+        )
         self.prior = prior
         self.n_prior_components = n_prior_components
         self.prior_radius = prior_radius
@@ -431,19 +294,6 @@ default="relu"
         self.loss = loss
         self.discriminator_learning_rate = discriminator_learning_rate
         self.generator_learning_rate = generator_learning_rate
-        self.batch_size = batch_size
-        self.learning_rate_init = learning_rate_init
-        self.learning_rate = learning_rate
-        self.weight_decay = weight_decay
-        self.max_iter = max_iter
-        self.early_stopping = early_stopping
-        self.validation_fraction = validation_fraction
-        self.n_iter_no_change = n_iter_no_change
-        self.tol = tol
-        self.device = device
-        self.random_state = random_state
-        self.verbose = verbose
-        self.warm_start = warm_start
 
     # ----------------------------------------------------------------- hooks
     def _has_components(self):
@@ -480,30 +330,42 @@ default="relu"
             "n_label_inputs": self.n_prior_components + 1 if len(self.classes_) else 0,
         }
 
-    def _make_net(self, module, device, X):
-        # The net's numpy prior stream is seeded from torch's seeded stream.
-        seed = int(torch.randint(np.iinfo(np.int32).max, ()))
-        return make_net(
-            module,
-            self._make_criterion(),
-            estimator=self,
-            device=device,
-            corrupt=None,
-            net_class=AdversarialNet,
-            # Frozen now: set_params after fit must not change the prior.
-            prior_sampler=partial(
-                sample_prior,
-                self.prior,
-                n_components=self.n_components,
-                n_prior_components=self.n_prior_components,
-                radius=self.prior_radius,
-            ),
-            prior_rng=np.random.default_rng(seed),
-            discriminator_lr=self.discriminator_learning_rate,
-            generator_lr=self.generator_learning_rate,
+    _prior_rng = staticmethod(numpy_generator)
+
+    def _make_prior(self):
+        return make_prior(
+            self.prior,
+            self.n_components,
+            n_prior_components=self.n_prior_components,
+            radius=self.prior_radius,
         )
 
-    # ---------------------------------------------------------------- fitting
+    def _make_objective(self):
+        # Three phases a batch (the class docstring); the prior's numpy
+        # stream is seeded from the fit's seeded torch stream.
+        prior = self._make_prior()
+        rng = np.random.default_rng(int(torch.randint(np.iinfo(np.int32).max, ())))
+        phases = [
+            Phase(
+                "reconstruction",
+                [(Reconstruction(), 1.0)],
+                parameters=ParametersOf("encoder", "decoder"),
+            ),
+            Phase(
+                "discriminator",
+                [(Discrimination(prior, rng), 1.0)],
+                parameters=ParametersOf("discriminator"),
+                learning_rate=self.discriminator_learning_rate,
+            ),
+            Phase(
+                "generator",
+                [(Generation(), 1.0)],
+                parameters=ParametersOf("encoder"),
+                learning_rate=self.generator_learning_rate,
+            ),
+        ]
+        return Objective(phases=phases, prior=prior)
+
     @_fit_context(prefer_skip_nested_validation=True)
     def fit(self, X, y=None):
         """Train the autoencoder, its discriminator and its encoder on X.
@@ -522,15 +384,15 @@ default="relu"
         self : object
             The fitted estimator.
         """
-        self._fit_semi_supervised(X, y, use_labels=self._has_components())
-        history = self.net_.history
-        self.discriminator_loss_curve_ = np.asarray(
-            history[:, "discriminator_loss"], dtype=float
-        )
-        self.generator_loss_curve_ = np.asarray(
-            history[:, "generator_loss"], dtype=float
-        )
-        return self
+        return self._fit_semi_supervised(X, y, use_labels=self._has_components())
+
+    @property
+    def discriminator_loss_curve_(self):
+        return self.loss_terms_["discriminator"]
+
+    @property
+    def generator_loss_curve_(self):
+        return self.loss_terms_["generator"]
 
     def _check_classes(self, classes):
         if len(classes) > self.n_prior_components:
@@ -561,17 +423,12 @@ default="relu"
         X : ndarray of shape (n_samples, n_features_in_)
             Decoded samples (the decoder's mean).
         """
-        check_is_fitted(self)
-        if not isinstance(n_samples, Integral | np.integer) or n_samples < 1:
-            raise ValueError(f"n_samples={n_samples!r} must be a positive integer.")
-        components = None
-        if y is not None:
-            components = self._components_of(y, n_samples)
-        rng = numpy_generator(random_state)
-        codes = self.net_.prior_sampler(n_samples, rng, components=components)
-        return self.inverse_transform(codes)
+        codes = self.sample_prior(n_samples, y=y, random_state=random_state)
+        return self._decode(codes)
 
     def _components_of(self, y, n_samples):
+        if y is None:
+            return None
         if not len(self.classes_):
             raise ValueError(
                 "sample(y=...) needs a model fitted with labels and a prior "

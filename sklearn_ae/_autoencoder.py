@@ -118,23 +118,25 @@ default="relu"
         verbose=0,
         warm_start=False,
     ):
-        self.n_components = n_components
+        super().__init__(
+            n_components,
+            batch_size=batch_size,
+            learning_rate_init=learning_rate_init,
+            learning_rate=learning_rate,
+            weight_decay=weight_decay,
+            max_iter=max_iter,
+            early_stopping=early_stopping,
+            validation_fraction=validation_fraction,
+            n_iter_no_change=n_iter_no_change,
+            tol=tol,
+            device=device,
+            random_state=random_state,
+            verbose=verbose,
+            warm_start=warm_start,
+        )
         self.hidden_layer_sizes = hidden_layer_sizes
         self.activation = activation
         self.loss = loss
-        self.batch_size = batch_size
-        self.learning_rate_init = learning_rate_init
-        self.learning_rate = learning_rate
-        self.weight_decay = weight_decay
-        self.max_iter = max_iter
-        self.early_stopping = early_stopping
-        self.validation_fraction = validation_fraction
-        self.n_iter_no_change = n_iter_no_change
-        self.tol = tol
-        self.device = device
-        self.random_state = random_state
-        self.verbose = verbose
-        self.warm_start = warm_start
 
 
 @fill_doc
@@ -204,20 +206,22 @@ class LinearAutoEncoder(_BaseAutoEncoder):
         verbose=0,
         warm_start=False,
     ):
-        self.n_components = n_components
-        self.batch_size = batch_size
-        self.learning_rate_init = learning_rate_init
-        self.learning_rate = learning_rate
-        self.weight_decay = weight_decay
-        self.max_iter = max_iter
-        self.early_stopping = early_stopping
-        self.validation_fraction = validation_fraction
-        self.n_iter_no_change = n_iter_no_change
-        self.tol = tol
-        self.device = device
-        self.random_state = random_state
-        self.verbose = verbose
-        self.warm_start = warm_start
+        super().__init__(
+            n_components,
+            batch_size=batch_size,
+            learning_rate_init=learning_rate_init,
+            learning_rate=learning_rate,
+            weight_decay=weight_decay,
+            max_iter=max_iter,
+            early_stopping=early_stopping,
+            validation_fraction=validation_fraction,
+            n_iter_no_change=n_iter_no_change,
+            tol=tol,
+            device=device,
+            random_state=random_state,
+            verbose=verbose,
+            warm_start=warm_start,
+        )
 
     def _architecture(self):
         return (), "identity", "mse"

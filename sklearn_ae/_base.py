@@ -2,14 +2,23 @@
 
 ``_BaseAutoEncoder`` owns validation, ``fit``, ``transform``,
 ``inverse_transform``, ``score`` and the training loop. A variant is a small
-subclass that overrides the hooks ``_build_module`` (its network) and
-``_make_criterion`` (its loss term), and adds its parameters.
+subclass that names its module (``_module_class`` and ``_module_options``)
+and its objective (``_objective_terms``: its loss terms and their weights),
+and adds its parameters.
+
+``fit`` runs in four steps, each in one place: prepare (split, input
+statistics from the training rows only, tensors), build (module, objective,
+net), train, then record the fitted state.
 """
 
 import copy
+import sys
+import warnings
 from numbers import Integral, Real
+from pathlib import Path
 
 import numpy as np
+import sklearn
 import torch
 from sklearn.base import (
     BaseEstimator,
@@ -21,9 +30,16 @@ from sklearn.utils.validation import check_array, check_is_fitted
 from skorch.helper import predefined_split
 
 from ._compat import Interval, StrOptions, _fit_context, validate_data
-from ._losses import ReconstructionLoss, decoder_mean, reconstruction_nll
 from ._modules import AutoEncoderModule
-from ._training import TensorDataset, make_net, resolve_device, seeded, torch_seed
+from ._objective import Objective, Reconstruction
+from ._random import seeded, torch_seed
+from ._training import (
+    RowDataset,
+    TrainingSettings,
+    make_net,
+    resolve_device,
+    to_dataset,
+)
 
 # Rows per forward pass in transform/score: bounds memory on large X.
 INFERENCE_BATCH_SIZE = 4096
@@ -45,6 +61,21 @@ TRAINING_CONSTRAINTS = {
     "warm_start": ["boolean"],
 }
 
+# Frames of these packages are skipped when a warning looks for the user's line.
+_INTERNAL = (str(Path(__file__).parent), str(Path(sklearn.__file__).parent))
+
+
+def warn(message, category=UserWarning):
+    """Warn at the user's line: the first caller outside this package.
+
+    scikit-learn's frames (its ``fit`` wrapper, a ``Pipeline``) are skipped
+    too, so the warning names the line that called ``fit``.
+    """
+    frame, level = sys._getframe(1), 2
+    while frame is not None and frame.f_code.co_filename.startswith(_INTERNAL):
+        frame, level = frame.f_back, level + 1
+    warnings.warn(message, category, stacklevel=level)
+
 
 class _BaseAutoEncoder(
     ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimator
@@ -52,9 +83,10 @@ class _BaseAutoEncoder(
     """Base class for autoencoder estimators. Not for direct use.
 
     Subclasses define ``__init__`` with their public parameters and may
-    override ``_architecture``, ``_build_module``, ``_pretrain``,
-    ``_make_criterion``, ``_make_net``, ``_corruption``,
-    ``_check_params_vs_data``, ``_check_fitted`` and ``_score_samples_batch``.
+    override ``_architecture``, ``_module_class``/``_module_options``,
+    ``_objective_terms`` (or ``_make_objective`` for several phases),
+    ``_pretrain``, ``_corruption``, ``_check_params_vs_data`` and
+    ``_check_fitted``.
     """
 
     _parameter_constraints: dict = {
@@ -62,8 +94,45 @@ class _BaseAutoEncoder(
         **TRAINING_CONSTRAINTS,
     }
 
+    def __init__(
+        self,
+        n_components,
+        *,
+        batch_size,
+        learning_rate_init,
+        learning_rate,
+        weight_decay,
+        max_iter,
+        early_stopping,
+        validation_fraction,
+        n_iter_no_change,
+        tol,
+        device,
+        random_state,
+        verbose,
+        warm_start,
+    ):
+        self.n_components = n_components
+        self.batch_size = batch_size
+        self.learning_rate_init = learning_rate_init
+        self.learning_rate = learning_rate
+        self.weight_decay = weight_decay
+        self.max_iter = max_iter
+        self.early_stopping = early_stopping
+        self.validation_fraction = validation_fraction
+        self.n_iter_no_change = n_iter_no_change
+        self.tol = tol
+        self.device = device
+        self.random_state = random_state
+        self.verbose = verbose
+        self.warm_start = warm_start
+
     # Most autoencoders must compress; overcomplete variants (sparse) allow more.
     _allows_overcomplete = False
+
+    # Share of labelled rows in each training batch when labels are rare
+    # (see TensorBatchIterator); None for models that do not learn from them.
+    _labelled_share = None
 
     # ----------------------------------------------------------------- hooks
     def _architecture(self):
@@ -90,36 +159,62 @@ class _BaseAutoEncoder(
             **self._module_options(),
         )
 
-    def _make_criterion(self):
-        return ReconstructionLoss(loss=self._architecture()[2])
+    def _objective_terms(self):
+        """``[(term, weight)]``: what training minimises, one forward pass."""
+        return [(Reconstruction(), 1.0)]
 
-    def _pretrain(self, module, X, device):
-        """Initialise ``module`` from the training data before training.
+    def _make_objective(self):
+        """The :class:`~sklearn_ae._objective.Objective` of a fresh fit.
 
-        Called on a fresh (not warm-started) fit, under the fit's seed.
-        Nothing by default; the stacked autoencoder pretrains layer-wise.
+        Built under the fit's seed, after the module. Override for several
+        phases (the adversarial autoencoder's).
         """
+        return Objective(self._objective_terms())
 
-    def _make_net(self, module, device, X):
-        """The skorch net that trains ``module`` on the training data X.
+    def _pretrain(self, module, train):
+        """Initialise ``module`` from the training rows before training.
 
-        A subclass may build its own net (the adversarial autoencoder's).
+        ``train`` is the :class:`~sklearn_ae._training.RowDataset` of the
+        training rows. Called on a fresh (not warm-started) fit, under the
+        fit's seed. Returns a dict of fitted attributes to record; nothing by
+        default (the stacked autoencoder pretrains layer-wise).
         """
-        return make_net(
-            module,
-            self._make_criterion(),
-            estimator=self,
-            device=device,
-            corrupt=self._corruption(X),
-        )
+        return {}
 
-    def _corruption(self, X):
+    def _corruption(self, module, X):
         """Callable corrupting a clean training batch, or None.
 
-        ``X`` is the training data (without any validation split), for noise
-        that depends on it, such as salt-and-pepper's per-feature range.
+        ``X`` is the training rows (without any validation split), for noise
+        that depends on them, such as salt-and-pepper's per-feature range;
+        ``module`` holds the input scaling.
         """
         return None
+
+    def _training_settings(self):
+        """The training loop's settings, from the shared parameters."""
+        return TrainingSettings.of(self)
+
+    @staticmethod
+    def _train(module, objective, settings, train, valid=None, **options):
+        """Train ``module`` on ``objective``; returns the skorch net.
+
+        ``train`` and ``valid`` are :class:`~sklearn_ae._training.RowDataset`
+        objects on the training device (``valid`` may be None), or tensors
+        of rows without side data; ``options`` go to
+        :func:`~sklearn_ae._training.make_net`.
+        """
+        if isinstance(train, torch.Tensor):
+            train = RowDataset(train)
+        device = train.inputs.device
+        net = make_net(module, objective, settings, device=device, **options)
+        net.initialize()
+        return _BaseAutoEncoder._continue(net, train, valid)
+
+    @staticmethod
+    def _continue(net, train, valid):
+        net.set_params(train_split=None if valid is None else predefined_split(valid))
+        net.partial_fit(train)
+        return net
 
     def _check_params_vs_data(self, X):
         """Check rules tying parameters to each other or to the data."""
@@ -166,8 +261,7 @@ class _BaseAutoEncoder(
             The fitted estimator.
         """
         X = self._validate_training_data(X)
-        self._fit(X)
-        return self
+        return self._fit(X)
 
     def _warm(self):
         """Whether this fit continues training the fitted network."""
@@ -185,39 +279,55 @@ class _BaseAutoEncoder(
         self._check_params_vs_data(X)
         return X
 
-    def _fit(self, X, labels=None):
+    def _fit(self, X, **side):
+        """Prepare, build, train and record; ``side`` holds per-row arrays."""
         device = resolve_device(self.device)
-        warm = self._warm()
         seed = torch_seed(self.random_state)
-        train, valid = self._split(X, labels, seed)
+        (X_train, side_train), valid = self._split(X, side, seed)
+        train = to_dataset(X_train, side_train, device)
+        valid = None if valid is None else to_dataset(*valid, device)
+        fitted = {}
         with seeded(seed, device):
-            if warm:
-                net = self.net_
+            if self._warm():
+                net = self._continue(self.net_, train, valid)
             else:
-                offset, scale = _standardisation(X)
+                offset, scale = _standardisation(X_train)
                 module = self._build_module(X.shape[1], offset, scale)
-                self._pretrain(module, train[0], device)
-                net = self._make_net(module, device, train[0])
-                net.initialize()
-            net.set_params(
-                train_split=None
-                if valid is None
-                else predefined_split(self._dataset(*valid, device))
-            )
-            net.partial_fit(self._dataset(*train, device))
+                fitted = self._pretrain(module, train)
+                net = self._train(
+                    module,
+                    self._make_objective(),
+                    self._training_settings(),
+                    train,
+                    valid,
+                    corrupt=self._corruption(module, X_train),
+                    labelled_share=self._labelled_share,
+                )
         net.module_.eval()
-        self.net_ = net
+        self._record_fit(net, validated=valid is not None, **fitted)
+        self._check_fitted(X)
+        return self
+
+    def _record_fit(self, net, *, validated, **fitted):
+        """Write every fitted attribute of a finished fit, in one place."""
         history = net.history
+        self.net_ = net
         self.n_iter_ = len(history)
         self.loss_curve_ = np.asarray(history[:, "train_loss"], dtype=float)
-        if valid is not None:
+        self.loss_terms_ = {
+            column.removesuffix("_loss"): np.asarray(history[:, column], dtype=float)
+            for column in net.criterion_.history_columns()
+        }
+        if validated:
             self.validation_loss_curve_ = np.asarray(
                 history[:, "valid_loss"], dtype=float
             )
         elif hasattr(self, "validation_loss_curve_"):
             del self.validation_loss_curve_
-        self._check_fitted(X)
-        return self
+        if net.criterion_.prior is not None:
+            fitted["prior_"] = net.criterion_.prior
+        for name, value in fitted.items():
+            setattr(self, name, value)
 
     def _check_fitted(self, X):
         """Warn when training ran but left a model that is wrong in a known way.
@@ -226,28 +336,20 @@ class _BaseAutoEncoder(
         fail silently (a VAE's posterior collapse) check for it.
         """
 
-    def _split(self, X, labels, seed):
-        """``((X_train, labels_train), (X_valid, labels_valid) or None)``."""
+    def _split(self, X, side, seed):
+        """``((X_train, side_train), (X_valid, side_valid) or None)``."""
         if not self.early_stopping:
-            return (X, labels), None
-        arrays = [X] if labels is None else [X, labels]
+            return (X, side), None
+        names = list(side)
         parts = train_test_split(
-            *arrays, test_size=self.validation_fraction, random_state=seed
+            X,
+            *side.values(),
+            test_size=self.validation_fraction,
+            random_state=seed,
         )
-        if labels is None:
-            return (parts[0], None), (parts[1], None)
-        return (parts[0], parts[2]), (parts[1], parts[3])
-
-    @staticmethod
-    def _dataset(X, labels, device):
-        # torch.tensor copies: read-only (memmapped) input must not be shared.
-        # ascontiguousarray: torch refuses negative strides (X[::-1]).
-        inputs = torch.tensor(
-            np.ascontiguousarray(X), dtype=torch.float32, device=device
-        )
-        if labels is not None:
-            labels = torch.as_tensor(labels, device=device)
-        return TensorDataset(inputs, labels)
+        train = {name: parts[2 + 2 * i] for i, name in enumerate(names)}
+        valid = {name: parts[3 + 2 * i] for i, name in enumerate(names)}
+        return (parts[0], train), (parts[1], valid)
 
     # -------------------------------------------------------------- inference
     def _inference_module(self, dtype):
@@ -263,25 +365,57 @@ class _BaseAutoEncoder(
             module = copy.deepcopy(module).to(torch.float64)
         return module.eval()
 
-    def _map_batches(self, X, function):
-        """Apply ``function(module, batch)`` to row blocks of X under no_grad."""
+    def _map_batches(self, X, function, **side):
+        """``function(module, batch, **side_batch)`` on row blocks, no_grad.
+
+        ``side`` holds per-row arrays (labels) sliced with the rows.
+        """
         module = self._inference_module(X.dtype)
         device = self.net_.device
         param = next(module.parameters())
         outputs = []
         with torch.no_grad():
             for start in range(0, X.shape[0], INFERENCE_BATCH_SIZE):
+                rows = slice(start, start + INFERENCE_BATCH_SIZE)
                 batch = torch.tensor(
-                    np.ascontiguousarray(X[start : start + INFERENCE_BATCH_SIZE]),
-                    dtype=param.dtype,
-                    device=device,
+                    np.ascontiguousarray(X[rows]), dtype=param.dtype, device=device
                 )
-                outputs.append(function(module, batch).cpu().numpy())
+                side_batch = {
+                    name: torch.as_tensor(values[rows], device=device)
+                    for name, values in side.items()
+                }
+                outputs.append(function(module, batch, **side_batch).cpu().numpy())
         return np.concatenate(outputs).astype(X.dtype, copy=False)
 
     def _validate_input(self, X):
         check_is_fitted(self)
         return validate_data(self, X, reset=False, dtype=[np.float64, np.float32])
+
+    def _validate_codes(self, X):
+        check_is_fitted(self)
+        Z = check_array(X, dtype=[np.float64, np.float32])
+        if Z.shape[1] != self.n_components:
+            raise ValueError(
+                f"inverse_transform expects codes with n_components="
+                f"{self.n_components} columns, got {Z.shape[1]}."
+            )
+        return Z
+
+    def _encode(self, X, **side):
+        """Codes of validated rows X, conditioned on their side data."""
+
+        def encode(module, batch, **side):
+            return module.encode(batch, module.condition(batch, **side))
+
+        return self._map_batches(X, encode, **side)
+
+    def _decode(self, Z, **side):
+        """The decoder's mean at validated codes Z."""
+
+        def decode(module, codes, **side):
+            return module.reconstruct(codes, module.condition(like=codes, **side))
+
+        return self._map_batches(Z, decode, **side)
 
     def transform(self, X):
         """Encode X: the codes of the trained encoder.
@@ -295,8 +429,7 @@ class _BaseAutoEncoder(
         X_new : ndarray of shape (n_samples, n_components)
             Codes, in the input's floating dtype, as numpy on the CPU.
         """
-        X = self._validate_input(X)
-        return self._map_batches(X, lambda module, batch: module.encode(batch))
+        return self._encode(self._validate_input(X))
 
     def inverse_transform(self, X):
         """Decode codes back to data space: the decoder's mean.
@@ -311,23 +444,12 @@ class _BaseAutoEncoder(
         X_original : ndarray of shape (n_samples, n_features_in_)
             The mean of the decoder's distribution (the reconstruction).
         """
-        check_is_fitted(self)
-        Z = check_array(X, dtype=[np.float64, np.float32])
-        if Z.shape[1] != self.n_components:
-            raise ValueError(
-                f"inverse_transform expects codes with n_components="
-                f"{self.n_components} columns, got {Z.shape[1]}."
-            )
-        loss = self._architecture()[2]
-        return self._map_batches(
-            Z, lambda module, batch: decoder_mean(module.decode(batch), loss)
-        )
+        return self._decode(self._validate_codes(X))
 
     def _score_samples_batch(self, module, batch):
         """Per-sample log-likelihood of a batch (constants included)."""
         decoded = module(batch).decoded
-        loss = self._architecture()[2]
-        return -reconstruction_nll(decoded, batch, loss, constants=True)
+        return -module.likelihood.nll(decoded, batch, constants=True)
 
     def score_samples(self, X):
         """Log-likelihood of each sample under the model, in nats.

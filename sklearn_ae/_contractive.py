@@ -9,7 +9,7 @@ from torch import nn
 from ._autoencoder import AutoEncoder
 from ._compat import Interval, StrOptions
 from ._docstrings import fill_doc
-from ._losses import ReconstructionLoss
+from ._objective import Term
 
 CODE_ACTIVATIONS = ("identity", "logistic", "tanh")
 
@@ -126,31 +126,27 @@ def random_projection_sq_norm(module, x, n_projections):
     return total / n_projections
 
 
-class ContractiveLoss(ReconstructionLoss):
-    """Reconstruction NLL plus ``contraction * mean ||J_h(x)||_F^2``.
+class Contraction(Term):
+    """``mean ||J_h(x)||_F^2``: the encoder's squared Jacobian norm.
 
     Parameters
     ----------
-    loss : {"mse", "bce"}
-    contraction : float
     jacobian : {"exact", "random_projection"}
     n_projections : int
     """
 
-    def __init__(self, loss, contraction, jacobian, n_projections):
-        super().__init__(loss)
-        self.contraction = contraction
+    name = "contraction"
+
+    def __init__(self, jacobian, n_projections):
         self.jacobian = jacobian
         self.n_projections = n_projections
 
-    def penalty(self, output, *, inputs, module, labels):
-        if self.contraction == 0:
-            return 0.0
+    def __call__(self, output, batch, module):
         if self.jacobian == "exact":
-            norm = exact_sq_norm(module, inputs)
+            norm = exact_sq_norm(module, batch.inputs)
         else:
-            norm = random_projection_sq_norm(module, inputs, self.n_projections)
-        return self.contraction * norm.mean()
+            norm = random_projection_sq_norm(module, batch.inputs, self.n_projections)
+        return norm.mean()
 
 
 @fill_doc
@@ -320,10 +316,6 @@ default="relu"
     def _module_options(self):
         return {"code_activation": self.code_activation}
 
-    def _make_criterion(self):
-        return ContractiveLoss(
-            self._architecture()[2],
-            float(self.contraction),
-            self.jacobian,
-            self.n_projections,
-        )
+    def _objective_terms(self):
+        contraction = Contraction(self.jacobian, self.n_projections)
+        return [*super()._objective_terms(), (contraction, float(self.contraction))]

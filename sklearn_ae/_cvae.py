@@ -1,20 +1,21 @@
 """The conditional VAE with a classifier head: Kingma et al.'s M2 model."""
 
-from numbers import Integral, Real
+import math
+from numbers import Real
 
 import numpy as np
 import torch
 import torch.nn.functional as F
-from sklearn.utils.validation import check_array, check_is_fitted
-from torch import nn
+from sklearn.utils.validation import check_is_fitted
 
 from ._compat import Interval, StrOptions, _fit_context
 from ._docstrings import fill_doc
-from ._labels import SemiSupervisedMixin, label_indices, numpy_generator
-from ._losses import decoder_mean, gaussian_kl, reconstruction_nll
-from ._modules import ModuleOutput, make_mlp
-from ._training import make_net
-from ._vae import ELBO_SAMPLES, VariationalAutoEncoder, row_noise
+from ._generative import check_n_samples
+from ._labels import SemiSupervisedMixin, label_indices
+from ._modules import VariationalModule, make_mlp
+from ._objective import Term
+from ._random import numpy_generator
+from ._vae import VariationalAutoEncoder
 
 # Share of each training batch filled with labelled rows when labels are
 # rarer than that (Kingma et al. likewise cycle the labelled set beside the
@@ -27,112 +28,96 @@ from ._vae import ELBO_SAMPLES, VariationalAutoEncoder, row_noise
 LABELLED_SHARE = 0.5
 
 
-class ConditionalVariationalModule(nn.Module):
-    """``q(y | x)``, ``q(z | x, y)`` and ``p(x | z, y)``, labels one-hot.
+class ConditionalVariationalModule(VariationalModule):
+    """The VAE module conditioned on a one-hot label, plus ``q(y | x)``.
 
-    The encoder reads the standardised x with y's one-hot, the decoder z
-    with y's one-hot (the label enters the first layer of each), and a
-    classifier of the encoder's shape reads x alone.
+    The label's one-hot is the base module's condition: it joins the first
+    layer of the encoder ``q(z | x, y)`` and of the decoder ``p(x | z, y)``.
+    A classifier of the encoder's shape reads x alone. Rows without a label
+    (-1) take the classifier's, as in ``transform``; decoding without labels
+    feeds the uniform vector ``1 / K``.
     """
 
-    def __init__(
-        self,
-        n_features,
-        n_components,
-        n_classes,
-        hidden_layer_sizes,
-        activation,
-        loss,
-        offset,
-        scale,
-    ):
-        super().__init__()
-        hidden = tuple(hidden_layer_sizes)
-        self.loss = loss
-        self.n_classes = n_classes
-        self.encoder = make_mlp(
-            (n_features + n_classes, *hidden, 2 * n_components), activation
-        )
-        self.decoder = make_mlp(
-            (n_components + n_classes, *hidden[::-1], n_features), activation
+    def __init__(self, n_features, n_components, hidden, activation, *args, n_classes):
+        super().__init__(
+            n_features, n_components, hidden, activation, *args, n_conditions=n_classes
         )
         self.classifier = make_mlp((n_features, *hidden, n_classes), activation)
-        self.register_buffer("offset", torch.as_tensor(offset))
-        self.register_buffer("scale", torch.as_tensor(scale))
-
-    def one_hot(self, labels, like):
-        return F.one_hot(labels, self.n_classes).to(like.dtype)
 
     def classify(self, x):
         """Logits of ``q(y | x)``."""
-        return self.classifier((x - self.offset) / self.scale)
+        return self.classifier(self.standardise(x))
 
-    def encode_distribution(self, x, y_one_hot):
-        """``(mean, log_var)`` of ``q(z | x, y)``."""
-        inputs = torch.cat([(x - self.offset) / self.scale, y_one_hot], dim=1)
-        mean, log_var = self.encoder(inputs).chunk(2, dim=1)
-        return mean, log_var
+    def one_hot(self, labels, like):
+        return F.one_hot(labels, self.n_conditions).to(like.dtype)
 
-    def decode(self, z, y_one_hot):
-        decoded = self.decoder(torch.cat([z, y_one_hot], dim=1))
-        if self.loss == "mse":
-            decoded = decoded * self.scale + self.offset
-        return decoded
-
-    def neg_elbo(self, x, target, labels, beta):
-        """Per-sample ``-log p(x | z, y) + beta * KL(q(z | x, y) || p(z))``."""
-        y = self.one_hot(labels, x)
-        mean, log_var = self.encode_distribution(x, y)
-        code = mean
-        if self.training:
-            code = mean + torch.exp(0.5 * log_var) * torch.randn_like(mean)
-        nll = reconstruction_nll(self.decode(code, y), target, self.loss)
-        return nll + beta * gaussian_kl(mean, log_var)
+    def condition(self, x=None, *, like=None, labels=None):
+        like = x if like is None else like
+        if x is not None and (labels is None or bool((labels < 0).any())):
+            guess = self.classify(x).argmax(dim=1)
+            labels = guess if labels is None else torch.where(labels < 0, guess, labels)
+        if labels is None:
+            k = self.n_conditions
+            return like.new_full((len(like), k), 1.0 / k)
+        return self.one_hot(labels, like)
 
     def forward(self, x, labels=None):
-        # Unlabelled rows take the classifier's label, as in transform.
-        guess = self.classify(x).argmax(dim=1)
-        labels = guess if labels is None else torch.where(labels < 0, guess, labels)
-        y = self.one_hot(labels, x)
-        mean, log_var = self.encode_distribution(x, y)
-        return ModuleOutput(self.decode(mean, y), mean, mean, log_var)
+        """The M2 forward pass: each row decoded under the labels it may have.
 
-
-class M2Loss(nn.Module):
-    """Negative M2 objective of Kingma et al. (2014), mean over the batch.
-
-    Labelled x: ``-ELBO(x, y) + alpha * (-log q(y | x))``. Unlabelled x:
-    ``sum_y q(y | x) (-ELBO(x, y)) - H(q(y | x))``, the label summed out.
-    """
-
-    def __init__(self, beta, alpha):
-        super().__init__()
-        self.beta = beta
-        self.alpha = alpha
-
-    def forward(self, output, target, inputs=None, module=None, labels=None):
-        n = len(target)
+        A labelled row is decoded once, with its label; an unlabelled one
+        once per label, weighted by ``q(y | x)``, so the base terms'
+        weighted means sum the ELBO over the labels.
+        """
+        logits = self.classify(x)
         if labels is None:
-            labels = torch.full((n,), -1, dtype=torch.long, device=target.device)
-        logits = module.classify(inputs)
+            labels = torch.full((len(x),), -1, dtype=torch.long, device=x.device)
+        labelled = torch.nonzero(labels >= 0).flatten()
+        unlabelled = torch.nonzero(labels < 0).flatten()
+        k = self.n_conditions
+        rows = torch.cat([labelled, unlabelled.repeat_interleave(k)])
+        every = torch.arange(k, device=x.device).repeat(len(unlabelled))
+        label_of_row = torch.cat([labels[labelled], every])
+        q = F.log_softmax(logits[unlabelled], dim=1).exp().flatten()
+        weights = torch.cat([q.new_ones(len(labelled)), q])
+        return self.variational_output(
+            x[rows],
+            self.one_hot(label_of_row, x),
+            rows=rows,
+            row_weights=weights,
+            class_logits=logits,
+        )
+
+
+def _full(batch, label):
+    return torch.full((len(batch),), label, dtype=torch.long, device=batch.device)
+
+
+class Classification(Term):
+    """``-log q(y | x)`` summed over the labelled rows, per batch row."""
+
+    name = "classification"
+
+    def __call__(self, output, batch, module):
+        labels = batch.side.get("labels")
+        if labels is None or not bool((labels >= 0).any()):
+            return output.class_logits.new_zeros(())
         labelled = labels >= 0
-        total = target.new_zeros(())
-        if labelled.any():
-            x, t, y = inputs[labelled], target[labelled], labels[labelled]
-            total = total + module.neg_elbo(x, t, y, self.beta).sum()
-            ce = F.cross_entropy(logits[labelled], y, reduction="sum")
-            total = total + self.alpha * ce
-        if not labelled.all():
-            x, t = inputs[~labelled], target[~labelled]
-            m, k = len(x), module.n_classes
-            every = torch.arange(k, device=x.device).repeat(m)
-            neg_elbo = module.neg_elbo(
-                x.repeat_interleave(k, 0), t.repeat_interleave(k, 0), every, self.beta
-            ).view(m, k)
-            log_q = F.log_softmax(logits[~labelled], dim=1)
-            q = log_q.exp()
-            total = total + (q * (neg_elbo + log_q)).sum()
-        return total / n
+        logits = output.class_logits[labelled]
+        return F.cross_entropy(logits, labels[labelled], reduction="sum") / len(labels)
+
+
+class NegativeEntropy(Term):
+    """``-H(q(y | x))`` summed over the unlabelled rows, per batch row."""
+
+    name = "negative_entropy"
+
+    def __call__(self, output, batch, module):
+        labels = batch.side.get("labels")
+        logits = output.class_logits
+        if labels is not None:
+            logits = logits[labels < 0]
+        log_q = F.log_softmax(logits, dim=1)
+        return (log_q.exp() * log_q).sum() / len(batch.target)
 
 
 @fill_doc
@@ -292,32 +277,20 @@ default="relu"
         )
         self.alpha = alpha
 
-    def _build_module(self, n_features, offset, scale):
-        hidden, activation, loss = self._architecture()
-        return ConditionalVariationalModule(
-            n_features,
-            self.n_components,
-            len(self.classes_),
-            hidden,
-            activation,
-            loss,
-            offset,
-            scale,
-        )
+    _module_class = ConditionalVariationalModule
+    _labelled_share = LABELLED_SHARE
+    _prior_rng = staticmethod(numpy_generator)
 
-    def _make_criterion(self):
+    def _module_options(self):
+        return {"n_classes": len(self.classes_)}
+
+    def _objective_terms(self):
         alpha = self.n_features_in_ if isinstance(self.alpha, str) else self.alpha
-        return M2Loss(float(self.beta), float(alpha))
-
-    def _make_net(self, module, device, X):
-        return make_net(
-            module,
-            self._make_criterion(),
-            estimator=self,
-            device=device,
-            corrupt=None,
-            labelled_share=LABELLED_SHARE,
-        )
+        return [
+            *super()._objective_terms(),
+            (Classification(), float(alpha)),
+            (NegativeEntropy(), 1.0),
+        ]
 
     @_fit_context(prefer_skip_nested_validation=True)
     def fit(self, X, y=None):
@@ -336,21 +309,29 @@ default="relu"
         """
         return self._fit_semi_supervised(X, y)
 
-    # -------------------------------------------------------------- labels
     def _classes_without_labels(self):
         # Without labels the model is a single-class VAE.
         return np.array([0])
 
-    def _label_indices(self, y, n, name="y"):
-        """Class indices of labels ``y`` (one label or one per row)."""
-        return label_indices(self.classes_, y, n, name)
+    def _side(self, y, n):
+        """Side data of n rows with labels y (one label or one per row)."""
+        return {} if y is None else {"labels": label_indices(self.classes_, y, n)}
 
-    def _with_one_hot(self, X, y):
-        """X with the one-hot of y appended, for ``_map_batches``."""
-        one_hot = np.eye(len(self.classes_), dtype=X.dtype)[
-            self._label_indices(y, len(X))
-        ]
-        return np.hstack([X, one_hot])
+    def _marginalise(self, module, batch, bound, *, of_likelihood):
+        # log p(x) = log sum_y p(y) p(x | y) with uniform p(y): likelihoods
+        # add up over labels; an ELBO averages under q(y | x) instead.
+        k = module.n_conditions
+        per_label = torch.stack(
+            [
+                bound(module, batch, module.one_hot(_full(batch, y), batch))
+                for y in range(k)
+            ],
+            dim=1,
+        ) - math.log(k)
+        if of_likelihood:
+            return torch.logsumexp(per_label, dim=1)
+        log_q = F.log_softmax(module.classify(batch), dim=1)
+        return (log_q.exp() * (per_label - log_q)).sum(dim=1)
 
     # ------------------------------------------------------------ inference
     def predict_proba(self, X):
@@ -383,11 +364,6 @@ default="relu"
         check_is_fitted(self)
         return self.classes_[np.argmax(self.predict_proba(X), axis=1)]
 
-    def _posterior(self, module, batch):
-        # Conditioned on the classifier head's label, as transform does.
-        labels = module.classify(batch).argmax(dim=1)
-        return module.encode_distribution(batch, module.one_hot(labels, batch))
-
     def transform(self, X, y=None):
         """Posterior mean of ``q(z | x, y)``; y inferred when not given.
 
@@ -402,15 +378,7 @@ default="relu"
         X_new : ndarray of shape (n_samples, n_components)
         """
         X = self._validate_input(X)
-        if y is None:
-            y = self.predict(X)
-        n_features = X.shape[1]
-
-        def encode(module, batch):
-            x, one_hot = batch[:, :n_features], batch[:, n_features:]
-            return module.encode_distribution(x, one_hot)[0]
-
-        return self._map_batches(self._with_one_hot(X, y), encode)
+        return self._encode(X, **self._side(y, len(X)))
 
     def inverse_transform(self, X, y=None):
         """Decode codes with labels: the decoder's mean of ``p(x | z, y)``.
@@ -427,24 +395,8 @@ default="relu"
         -------
         X_original : ndarray of shape (n_samples, n_features_in_)
         """
-        check_is_fitted(self)
-        Z = check_array(X, dtype=[np.float64, np.float32])
-        if Z.shape[1] != self.n_components:
-            raise ValueError(
-                f"inverse_transform expects codes with n_components="
-                f"{self.n_components} columns, got {Z.shape[1]}."
-            )
-        if y is None:
-            k = len(self.classes_)
-            codes = np.hstack([Z, np.full((len(Z), k), 1 / k, dtype=Z.dtype)])
-        else:
-            codes = self._with_one_hot(Z, y)
-        n, loss = self.n_components, self.loss
-
-        def decode(module, batch):
-            return decoder_mean(module.decode(batch[:, :n], batch[:, n:]), loss)
-
-        return self._map_batches(codes, decode)
+        Z = self._validate_codes(X)
+        return self._decode(Z, **self._side(y, len(Z)))
 
     def sample(self, n_samples=1, *, y=None, random_state=None):
         """Generate data: decode ``z ~ N(0, I)`` with labels y.
@@ -462,57 +414,10 @@ default="relu"
         X : ndarray of shape (n_samples, n_features_in_)
         """
         check_is_fitted(self)
-        if not isinstance(n_samples, Integral | np.integer) or n_samples < 1:
-            raise ValueError(
-                f"n_samples={n_samples!r} must be a positive integer, the number "
-                "of samples to generate."
-            )
+        n_samples = check_n_samples(n_samples)
         rng = numpy_generator(random_state)
         if y is None:
             y = self.classes_[rng.integers(len(self.classes_), size=n_samples)]
-        else:
-            self._label_indices(y, n_samples)
-        codes = rng.standard_normal((n_samples, self.n_components))
-        return self.inverse_transform(codes, y)
-
-    def score_samples(self, X):
-        """M2 lower bound on ``log p(x)`` of each sample, in nats.
-
-        ``sum_y q(y | x) (ELBO(x, y) + log p(y)) + H(q(y | x))`` with
-        uniform ``p(y)``; each ELBO is estimated with 16 draws of ``z``
-        seeded by ``random_state``, with the likelihood's constants.
-
-        Parameters
-        ----------
-        X : array-like of shape (n_samples, n_features)
-
-        Returns
-        -------
-        bound : ndarray of shape (n_samples,)
-        """
-        X = self._validate_input(X)
-        seed = self._noise_seed()
-        loss = self.loss
-
-        def bound(module, batch):
-            eps = row_noise(batch, ELBO_SAMPLES, self.n_components, seed)
-            log_q = F.log_softmax(module.classify(batch), dim=1)
-            k = module.n_classes
-            elbos = []
-            for label in range(k):
-                y = module.one_hot(
-                    torch.full((len(batch),), label, device=batch.device), batch
-                )
-                mean, log_var = module.encode_distribution(batch, y)
-                std = torch.exp(0.5 * log_var)
-                log_lik = sum(
-                    -reconstruction_nll(
-                        module.decode(mean + std * e, y), batch, loss, constants=True
-                    )
-                    for e in eps
-                ) / len(eps)
-                elbos.append(log_lik - gaussian_kl(mean, log_var))
-            elbo = torch.stack(elbos, dim=1) - np.log(k)
-            return (log_q.exp() * (elbo - log_q)).sum(dim=1)
-
-        return self._map_batches(X, bound)
+        side = self._side(y, n_samples)
+        codes = self.sample_prior(n_samples, random_state=rng)
+        return self._decode(codes, **side)

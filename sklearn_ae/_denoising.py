@@ -6,7 +6,6 @@ import numpy as np
 import torch
 
 from ._autoencoder import AutoEncoder
-from ._base import _standardisation
 from ._compat import Interval, StrOptions
 from ._docstrings import fill_doc
 
@@ -207,12 +206,11 @@ default="relu"
                 f"corrupted when noise={self.noise!r}, so it must be in [0, 1]."
             )
 
-    def _corruption(self, X):
-        _, scale = _standardisation(X)
+    def _corruption(self, module, X):
         return Corruption(
             self.noise,
             float(self.noise_level),
-            scale,
+            module.scale.detach().cpu(),
             torch.as_tensor(np.min(X, axis=0), dtype=torch.float32),
             torch.as_tensor(np.max(X, axis=0), dtype=torch.float32),
         )

@@ -59,13 +59,6 @@ def label_indices(classes, y, n, name="y"):
     return index
 
 
-def numpy_generator(random_state):
-    """A numpy Generator from a ``random_state``, leaving global RNGs alone."""
-    if isinstance(random_state, np.random.RandomState):
-        return np.random.default_rng(random_state.randint(np.iinfo(np.int32).max))
-    return np.random.default_rng(random_state)
-
-
 class SemiSupervisedMixin:
     """``fit(X, y)`` for models that may use labels (-1: unlabelled).
 
@@ -103,4 +96,4 @@ class SemiSupervisedMixin:
             )
         self.classes_ = classes
         self._check_params_vs_data(X)
-        return self._fit(X, indices)
+        return self._fit(X, **({} if indices is None else {"labels": indices}))

@@ -1,7 +1,10 @@
 """Torch modules: the encoder and decoder networks behind the estimators.
 
 Estimators build these in ``fit`` (see ``_BaseAutoEncoder._build_module``);
-users never need them directly.
+users never need them directly. Every module may be conditioned: a
+``condition`` vector per row (a one-hot label, say) joins the input of the
+encoder and of the decoder, so a conditional model is the base module with a
+wider first layer, not a module of its own.
 """
 
 import itertools
@@ -9,6 +12,8 @@ from typing import NamedTuple
 
 import torch
 from torch import nn
+
+from ._likelihoods import make_likelihood
 
 ACTIVATIONS = {
     "identity": nn.Identity,
@@ -21,18 +26,27 @@ ACTIVATIONS = {
 
 
 class ModuleOutput(NamedTuple):
-    """What a forward pass returns to the loss.
+    """What a forward pass returns to the objective.
 
     ``decoded`` is the decoder output (Gaussian mean in data units, or
     Bernoulli logits); ``code`` the code the decoder read (a posterior sample
     for a VAE in training); ``code_mean`` and ``code_log_var`` the Gaussian
     posterior's parameters for variational models.
+
+    A forward pass may decode some rows more than once (a conditional model
+    sums its bound over every label of an unlabelled row): ``rows`` then maps
+    each output row to its batch row and ``row_weights`` weighs it (the
+    label's probability); None means one output row per batch row, weight 1.
+    ``class_logits`` are a classifier head's logits, one row per batch row.
     """
 
     decoded: torch.Tensor
     code: torch.Tensor
     code_mean: torch.Tensor | None = None
     code_log_var: torch.Tensor | None = None
+    rows: torch.Tensor | None = None
+    row_weights: torch.Tensor | None = None
+    class_logits: torch.Tensor | None = None
 
 
 def make_mlp(sizes, activation, *, output_activation=None):
@@ -57,13 +71,18 @@ def make_mlp(sizes, activation, *, output_activation=None):
     return nn.Sequential(*layers)
 
 
+def _joined(tensor, condition):
+    return tensor if condition is None else torch.cat([tensor, condition], dim=1)
+
+
 class AutoEncoderModule(nn.Module):
     """Encoder and mirrored decoder with input standardisation built in.
 
     The encoder reads ``(x - offset) / scale`` so that unscaled data trains
-    well without a ``StandardScaler``; for a Gaussian decoder the output is
-    mapped back by the same affine map, so the loss stays in data units and
-    the network only learns the standardised problem.
+    well without a ``StandardScaler``; when the likelihood's output is in
+    data units (a Gaussian) the decoder's output is mapped back by the same
+    affine map, so the loss stays in data units and the network only learns
+    the standardised problem.
 
     Parameters
     ----------
@@ -73,12 +92,16 @@ class AutoEncoderModule(nn.Module):
         Encoder widths; the decoder uses them reversed.
     activation : str
     loss : {"mse", "bce"}
+        Names the likelihood, which the module owns as ``likelihood``.
     offset, scale : Tensor of shape (n_features,)
     code_activation : str or None
         Activation of the code layer (e.g. ``"logistic"`` for sparse codes).
     code_multiplier : int
         The encoder's last layer has ``code_multiplier * n_components``
         outputs (2 for a Gaussian posterior's mean and log-variance).
+    n_conditions : int
+        Width of the condition vector read by the encoder and the decoder
+        beside their usual input; 0 for an unconditional model.
     """
 
     def __init__(
@@ -93,33 +116,50 @@ class AutoEncoderModule(nn.Module):
         *,
         code_activation=None,
         code_multiplier=1,
+        n_conditions=0,
     ):
         super().__init__()
         hidden = tuple(hidden_layer_sizes)
-        self.loss = loss
+        self.n_conditions = n_conditions
         self.encoder = make_mlp(
-            (n_features, *hidden, code_multiplier * n_components),
+            (n_features + n_conditions, *hidden, code_multiplier * n_components),
             activation,
             output_activation=code_activation,
         )
-        self.decoder = make_mlp((n_components, *hidden[::-1], n_features), activation)
+        self.decoder = make_mlp(
+            (n_components + n_conditions, *hidden[::-1], n_features), activation
+        )
         self.register_buffer("offset", torch.as_tensor(offset))
         self.register_buffer("scale", torch.as_tensor(scale))
+        self.likelihood = make_likelihood(loss)
 
-    def encode(self, x):
+    def standardise(self, x):
+        """The input on the scale the network reads: ``(x - offset) / scale``."""
+        return (x - self.offset) / self.scale
+
+    def encode(self, x, condition=None):
         """Code (the encoder's output) of a batch."""
-        return self.encoder((x - self.offset) / self.scale)
+        return self.encoder(_joined(self.standardise(x), condition))
 
-    def decode(self, z):
+    def decode(self, z, condition=None):
         """Decoder output: Gaussian mean in data units, or Bernoulli logits."""
-        decoded = self.decoder(z)
-        if self.loss == "mse":
+        decoded = self.decoder(_joined(z, condition))
+        if self.likelihood.data_units:
             decoded = decoded * self.scale + self.offset
         return decoded
 
-    def forward(self, x):
-        code = self.encode(x)
-        return ModuleOutput(self.decode(code), code)
+    def reconstruct(self, z, condition=None):
+        """The mean of the decoder's distribution at codes ``z``."""
+        return self.likelihood.mean(self.decode(z, condition))
+
+    def condition(self, x=None, **side):
+        """The condition vector of a batch from its side data; None here."""
+        return None
+
+    def forward(self, x, **side):
+        condition = self.condition(x, **side)
+        code = self.encode(x, condition)
+        return ModuleOutput(self.decode(code, condition), code)
 
 
 class VariationalModule(AutoEncoderModule):
@@ -133,40 +173,25 @@ class VariationalModule(AutoEncoderModule):
     reconstructions are deterministic.
     """
 
-    def __init__(
-        self,
-        n_features,
-        n_components,
-        hidden_layer_sizes,
-        activation,
-        loss,
-        offset,
-        scale,
-    ):
-        super().__init__(
-            n_features,
-            n_components,
-            hidden_layer_sizes,
-            activation,
-            loss,
-            offset,
-            scale,
-            code_multiplier=2,
-        )
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, code_multiplier=2, **kwargs)
 
-    def encode_distribution(self, x):
+    def encode_distribution(self, x, condition=None):
         """``(mean, log_var)`` of the Gaussian posterior, each (n, n_components)."""
-        mean, log_var = super().encode(x).chunk(2, dim=1)
+        mean, log_var = super().encode(x, condition).chunk(2, dim=1)
         return mean, log_var
 
-    def encode(self, x):
+    def encode(self, x, condition=None):
         """Posterior mean: the deterministic code."""
-        return self.encode_distribution(x)[0]
+        return self.encode_distribution(x, condition)[0]
 
-    def forward(self, x):
-        mean, log_var = self.encode_distribution(x)
+    def variational_output(self, x, condition, **extra):
+        """Posterior, its (training: sampled) code and the decoded code."""
+        mean, log_var = self.encode_distribution(x, condition)
+        code = mean
         if self.training:
             code = mean + torch.exp(0.5 * log_var) * torch.randn_like(mean)
-        else:
-            code = mean
-        return ModuleOutput(self.decode(code), code, mean, log_var)
+        return ModuleOutput(self.decode(code, condition), code, mean, log_var, **extra)
+
+    def forward(self, x, **side):
+        return self.variational_output(x, self.condition(x, **side))

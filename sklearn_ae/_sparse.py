@@ -5,37 +5,34 @@ from numbers import Real
 from ._autoencoder import AutoEncoder
 from ._compat import Interval, StrOptions
 from ._docstrings import fill_doc
-from ._losses import ReconstructionLoss, bernoulli_kl
+from ._losses import bernoulli_kl
+from ._objective import Term
 
 
-class SparsityLoss(ReconstructionLoss):
-    """Reconstruction NLL plus a sparsity penalty on the (sigmoid) codes.
+class Sparsity(Term):
+    """A sparsity penalty on the (sigmoid) codes.
 
-    ``"kl"``: ``weight * sum_j KL(target || rho_hat_j)`` with ``rho_hat_j``
-    the mean activation of code unit ``j`` over the batch; ``"l1"``:
-    ``weight * mean_i sum_j |h_ij|``.
+    ``"kl"``: ``sum_j KL(target || rho_hat_j)`` with ``rho_hat_j`` the mean
+    activation of code unit ``j`` over the batch; ``"l1"``:
+    ``mean_i sum_j |h_ij|``.
 
     Parameters
     ----------
-    loss : {"mse", "bce"}
     sparsity : {"kl", "l1"}
     target : float
-    weight : float
     """
 
-    def __init__(self, loss, sparsity, target, weight):
-        super().__init__(loss)
+    name = "sparsity"
+
+    def __init__(self, sparsity, target):
         self.sparsity = sparsity
         self.target = target
-        self.weight = weight
 
-    def penalty(self, output, *, inputs, module, labels):
-        if self.weight == 0:
-            return 0.0
+    def __call__(self, output, batch, module):
         code = output.code
         if self.sparsity == "l1":
-            return self.weight * code.abs().sum(dim=1).mean()
-        return self.weight * bernoulli_kl(self.target, code.mean(dim=0)).sum()
+            return code.abs().sum(dim=1).mean()
+        return bernoulli_kl(self.target, code.mean(dim=0)).sum()
 
 
 @fill_doc
@@ -182,10 +179,6 @@ default="relu"
         # KL sparsity needs activations in (0, 1): sigmoid code units.
         return {"code_activation": "logistic"}
 
-    def _make_criterion(self):
-        return SparsityLoss(
-            self._architecture()[2],
-            self.sparsity,
-            float(self.sparsity_target),
-            float(self.sparsity_weight),
-        )
+    def _objective_terms(self):
+        sparsity = Sparsity(self.sparsity, float(self.sparsity_target))
+        return [*super()._objective_terms(), (sparsity, float(self.sparsity_weight))]

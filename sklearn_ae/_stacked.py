@@ -9,9 +9,9 @@ from torch import nn
 from ._autoencoder import AutoEncoder
 from ._compat import Interval, StrOptions
 from ._docstrings import fill_doc
-from ._losses import ReconstructionLoss
+from ._likelihoods import GaussianLikelihood
 from ._modules import AutoEncoderModule, ModuleOutput, make_mlp
-from ._training import EpochProgressBar, NonFiniteLossGuard, make_net
+from ._objective import Objective, Reconstruction
 
 
 class _LayerAutoEncoder(nn.Module):
@@ -27,11 +27,13 @@ class _LayerAutoEncoder(nn.Module):
             (n_in, n_out), activation, output_activation=code_activation
         )
         self.decoder = make_mlp((n_out, n_in), activation, output_activation=activation)
+        # The codes below are reconstructed in their own units: squared error.
+        self.likelihood = GaussianLikelihood()
 
     def encode(self, x):
         return self.encoder(x)
 
-    def forward(self, x, labels=None):
+    def forward(self, x, **side):
         code = self.encode(x)
         return ModuleOutput(self.decoder(code), code)
 
@@ -189,37 +191,49 @@ default="relu"
         verbose=0,
         warm_start=False,
     ):
-        self.n_components = n_components
-        self.hidden_layer_sizes = hidden_layer_sizes
-        self.activation = activation
-        self.loss = loss
+        super().__init__(
+            n_components,
+            hidden_layer_sizes=hidden_layer_sizes,
+            activation=activation,
+            loss=loss,
+            batch_size=batch_size,
+            learning_rate_init=learning_rate_init,
+            learning_rate=learning_rate,
+            weight_decay=weight_decay,
+            max_iter=max_iter,
+            early_stopping=early_stopping,
+            validation_fraction=validation_fraction,
+            n_iter_no_change=n_iter_no_change,
+            tol=tol,
+            device=device,
+            random_state=random_state,
+            verbose=verbose,
+            warm_start=warm_start,
+        )
         self.pretraining = pretraining
         self.pretraining_iter = pretraining_iter
         self.pretraining_noise = pretraining_noise
-        self.batch_size = batch_size
-        self.learning_rate_init = learning_rate_init
-        self.learning_rate = learning_rate
-        self.weight_decay = weight_decay
-        self.max_iter = max_iter
-        self.early_stopping = early_stopping
-        self.validation_fraction = validation_fraction
-        self.n_iter_no_change = n_iter_no_change
-        self.tol = tol
-        self.device = device
-        self.random_state = random_state
-        self.verbose = verbose
-        self.warm_start = warm_start
 
-    def _pretrain(self, module, X, device):
-        self.pretraining_loss_curves_ = []
+    def _pretrain(self, module, train):
+        curves = []
         if self.pretraining is None:
-            return
+            return {"pretraining_loss_curves_": curves}
         hidden, activation, loss = self._architecture()
-        widths = (X.shape[1], *hidden, self.n_components)
+        widths = (train.inputs.shape[1], *hidden, self.n_components)
         encoder_layers = _linear_layers(module.encoder)
         # The decoder's layers, reversed, map layer l's codes back to l - 1's.
         decoder_layers = _linear_layers(module.decoder)[::-1]
-        codes = self._dataset(X, None, device)
+        # Each layer trains like the whole network, for its own epochs, with
+        # neither early stopping nor a schedule.
+        settings = self._training_settings().replace(
+            max_iter=self.pretraining_iter,
+            n_iter_no_change=None,
+            learning_rate="constant",
+        )
+        corrupt = None
+        if self.pretraining == "denoising":
+            corrupt = MaskingNoise(self.pretraining_noise)
+        codes = train.inputs
         for depth in range(len(widths) - 1):
             # The code layer stays linear, as in the deep network.
             code_activation = activation if depth < len(widths) - 2 else None
@@ -236,39 +250,23 @@ default="relu"
                     module.scale,
                     code_activation=code_activation,
                 )
-                layer_loss = loss
             else:
                 layer = _LayerAutoEncoder(
                     widths[depth], widths[depth + 1], activation, code_activation
                 )
-                layer_loss = "mse"
-            net = self._layer_net(layer, layer_loss, depth, device)
-            net.partial_fit(codes)
-            self.pretraining_loss_curves_.append(
-                np.asarray(net.history[:, "train_loss"], dtype=float)
+            name = f"{type(self).__name__} layer {depth + 1}"
+            net = self._train(
+                layer,
+                Objective([(Reconstruction(), 1.0)]),
+                settings.replace(name=name),
+                codes,
+                corrupt=corrupt,
             )
+            curves.append(np.asarray(net.history[:, "train_loss"], dtype=float))
             layer = net.module_.eval()
             encoder_layers[depth].load_state_dict(layer.encoder[0].state_dict())
             decoder_layers[depth].load_state_dict(layer.decoder[0].state_dict())
             # The next layer learns from this one's clean codes.
             with torch.no_grad():
-                codes.inputs = layer.encode(codes.inputs)
-
-    def _layer_net(self, layer, loss, depth, device):
-        callbacks = [("non_finite_guard", NonFiniteLossGuard())]
-        if self.verbose:
-            name = f"{type(self).__name__} layer {depth + 1}"
-            bar = EpochProgressBar(self.pretraining_iter, name)
-            callbacks.append(("progress", bar))
-        corrupt = None
-        if self.pretraining == "denoising":
-            corrupt = MaskingNoise(self.pretraining_noise)
-        return make_net(
-            layer,
-            ReconstructionLoss(loss=loss),
-            estimator=self,
-            device=device,
-            corrupt=corrupt,
-            max_epochs=self.pretraining_iter,
-            callbacks=callbacks,
-        )
+                codes = layer.encode(codes)
+        return {"pretraining_loss_curves_": curves}

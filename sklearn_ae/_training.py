@@ -1,21 +1,30 @@
 """The training layer: skorch's loop, fed with tensor slices.
 
-skorch runs the epochs, callbacks, history and early stopping. Two things are
-ours: batches of in-memory arrays are cut from one tensor by slicing, which
-avoids skorch's per-sample ``Dataset.__getitem__`` and collation (2.1x the cost
-of a bare torch loop on a small model, measured in ``benchmarks/speed.py``),
-and the loss is handed the whole module output so each variant can add its
-penalty.
+skorch runs the epochs, callbacks, history and early stopping. Three things
+are ours: batches of in-memory arrays are cut from one tensor by slicing,
+which avoids skorch's per-sample ``Dataset.__getitem__`` and collation (2.1x
+the cost of a bare torch loop on a small model, measured in
+``benchmarks/speed.py``); every batch carries the rows' side data by name
+(labels, row indices, weights: :class:`RowDataset`); and each batch runs the
+phases of the model's :class:`~sklearn_ae._objective.Objective`, one
+optimizer step each, recording every named term in the history.
+
+The layer is configured by a :class:`TrainingSettings` object, never by the
+estimator itself, so anything (a stacked model's layer-wise pretraining) can
+train a module with it.
 """
 
-import contextlib
+import dataclasses
 import math
+from typing import NamedTuple
 
 import numpy as np
 import torch
-from sklearn.utils import check_random_state
 from skorch import NeuralNet
-from skorch.callbacks import Callback, EarlyStopping
+from skorch.callbacks import Callback, EarlyStopping, PassthroughScoring
+from skorch.utils import TeeGenerator
+
+from ._random import seeded, torch_seed
 
 
 def resolve_device(device):
@@ -67,63 +76,54 @@ def _mps_available():
     return backend is not None and backend.is_available()
 
 
-def torch_seed(random_state):
-    """A 31-bit torch seed drawn from a scikit-learn ``random_state``."""
-    return int(check_random_state(random_state).randint(np.iinfo(np.int32).max))
+class RowDataset(torch.utils.data.Dataset):
+    """Training rows as whole tensors (possibly on the device), with side data.
 
-
-@contextlib.contextmanager
-def seeded(seed, device):
-    """Seed torch inside the block and restore the global RNG state after.
-
-    Everything random in training (initial weights, shuffling, noise, the
-    VAE's reparameterisation) draws from torch's default generators, so one
-    seed makes a fit reproducible; ``fork_rng`` puts the caller's RNG state
-    back, so fitting never changes the user's random streams.
-    """
-    accelerated = device.type in ("cuda", "mps")
-    with torch.random.fork_rng(
-        devices=[device] if accelerated else [],
-        device_type=device.type if accelerated else "cuda",
-    ):
-        torch.manual_seed(seed)
-        yield
-
-
-class TensorDataset(torch.utils.data.Dataset):
-    """Inputs and targets held as whole tensors, possibly on the device.
-
-    ``targets`` is None for an autoencoder (the input is its own target).
-    ``labels`` carries class labels for the conditional and adversarial models.
+    ``side`` maps a name to a tensor with one entry per row (class labels,
+    row indices, sample weights, target coordinates, ...). Every named
+    tensor is split, shuffled and batched with the rows, and reaches the
+    module's forward pass and the objective's terms under its name, so a
+    variant that needs a new per-row datum only names it.
     """
 
-    def __init__(self, inputs, labels=None):
+    def __init__(self, inputs, side=None):
         self.inputs = inputs
-        self.labels = labels
+        self.side = dict(side or {})
 
     def __len__(self):
         return len(self.inputs)
 
     def __getitem__(self, i):
         # Only for tools that insist on item access; training never uses it.
-        label = None if self.labels is None else self.labels[i]
-        return self.inputs[i], label
+        return self.inputs[i], {name: values[i] for name, values in self.side.items()}
+
+
+class Batch(NamedTuple):
+    """One batch: what the encoder reads, the clean target and the side data.
+
+    ``inputs`` differs from ``target`` only under corruption (the denoising
+    autoencoder's noise, applied to training batches). skorch reads the batch
+    size from the first field.
+    """
+
+    inputs: torch.Tensor
+    target: torch.Tensor
+    side: dict
 
 
 class TensorBatchIterator:
-    """Batches as slices of a :class:`TensorDataset`, shuffled with torch.
+    """Batches as slices of a :class:`RowDataset`, shuffled with torch.
 
-    Each batch is ``(encoder_input, (target, labels))``: ``corrupt``, when
-    given, turns the clean batch into the encoder's input (the denoising
-    autoencoder's noise), and is applied only to training batches.
+    ``corrupt``, when given, turns the clean batch into the encoder's input,
+    and is applied only to training batches.
 
     ``labelled_share``, when given, makes every shuffled batch carry that
-    share of labelled rows (``labels >= 0``) while labelled rows are rarer:
-    an epoch is one pass over the unlabelled rows, and the labelled rows
-    fill their share of each batch, cycling through them in a fresh random
-    order on each pass. Semi-supervised models need it: with 100 labels in
-    4,000 rows, plain shuffling gives about three labelled rows per batch of
-    128, too few to train on.
+    share of labelled rows (side data ``labels >= 0``) while labelled rows
+    are rarer: an epoch is one pass over the unlabelled rows, and the
+    labelled rows fill their share of each batch, cycling through them in a
+    fresh random order on each pass. Semi-supervised models need it: with 100
+    labels in 4,000 rows, plain shuffling gives about three labelled rows per
+    batch of 128, too few to train on.
     """
 
     def __init__(
@@ -137,7 +137,7 @@ class TensorBatchIterator:
 
     def _balanced_rows(self):
         """``(unlabelled_rows, labelled_rows, n_labelled_per_batch)`` or None."""
-        labels = self.dataset.labels
+        labels = self.dataset.side.get("labels")
         if not self.shuffle or not self.labelled_share or labels is None:
             return None
         labelled = labels >= 0
@@ -197,26 +197,45 @@ class TensorBatchIterator:
         return math.ceil(len(self.dataset) / self.batch_size)
 
     def __iter__(self):
-        inputs, labels = self.dataset.inputs, self.dataset.labels
+        inputs, side = self.dataset.inputs, self.dataset.side
         for rows in self._row_blocks():
             target = inputs[rows]
-            batch_labels = None if labels is None else labels[rows]
             encoder_input = target if self.corrupt is None else self.corrupt(target)
-            yield encoder_input, (target, batch_labels)
+            yield Batch(
+                encoder_input,
+                target,
+                {name: values[rows] for name, values in side.items()},
+            )
 
 
 class AutoEncoderNet(NeuralNet):
-    """skorch's ``NeuralNet`` with the autoencoder's loss protocol.
+    """skorch's ``NeuralNet`` running an :class:`~sklearn_ae._objective.Objective`.
 
-    ``criterion`` is a :class:`~sklearn_ae._losses.ReconstructionLoss` (or a
-    variant's subclass); it receives the module output, the clean target, the
-    encoder's input and the module, so a penalty can use any of them.
+    ``criterion`` is the objective. Each training batch runs its phases in
+    order, each with its own optimizer over its own parameters: the first
+    phase's optimizer is skorch's ``optimizer_`` (so ``lr`` and
+    ``optimizer__*`` parameters address it), the others are
+    ``<phase>_optimizer_``, registered with skorch like any optimizer it
+    creates. Every term's batch value goes into the history as
+    ``<term>_loss``; ``train_loss`` and ``valid_loss`` are the first phase's
+    loss.
     """
 
     def __init__(self, *args, corrupt=None, labelled_share=None, **kwargs):
         super().__init__(*args, **kwargs)
         self.corrupt = corrupt
         self.labelled_share = labelled_share
+
+    @property
+    def _default_callbacks(self):
+        callbacks = list(super()._default_callbacks)
+        # Epoch means of the terms, before print_log so that verbose=2 prints.
+        at = [name for name, _ in callbacks].index("print_log")
+        callbacks[at:at] = [
+            (column, PassthroughScoring(column, lower_is_better=None, on_train=True))
+            for column in self.criterion.history_columns()
+        ]
+        return callbacks
 
     def get_iterator(self, dataset, training=False):
         return TensorBatchIterator(
@@ -227,51 +246,91 @@ class AutoEncoderNet(NeuralNet):
             labelled_share=self.labelled_share if training else None,
         )
 
-    def infer(self, x, labels=None, **fit_params):
-        # Conditional models read the labels; the others never see them.
-        if labels is None:
-            return self.module_(x, **fit_params)
-        return self.module_(x, labels, **fit_params)
+    def initialize_optimizer(self, *args, **kwargs):
+        module, phases = self.module_, self.criterion_.phases
+        for index, phase in enumerate(phases):
+            named = list(phase.named_parameters(module))
+            if index == 0:
+                args, kwargs = self.get_params_for_optimizer("optimizer", named)
+                self.optimizer_ = self.optimizer(*args, **kwargs)
+            else:
+                # Assigned here, so skorch registers it among its optimizers.
+                setattr(
+                    self,
+                    f"{phase.name}_optimizer_",
+                    self.optimizer(
+                        [p for _, p in named],
+                        lr=phase.learning_rate,
+                        weight_decay=phase.weight_decay,
+                    ),
+                )
+        return self
 
-    def train_step_single(self, batch, **fit_params):
+    def phase_optimizers(self):
+        """The optimizer of each phase, in the objective's order."""
+        phases = self.criterion_.phases
+        names = ["optimizer_"] + [f"{p.name}_optimizer_" for p in phases[1:]]
+        return [getattr(self, name) for name in names]
+
+    def infer(self, x, **side):
+        return self.module_(x, **side)
+
+    def train_step(self, batch, **fit_params):
         self._set_training(True)
-        inputs, y_true = batch
-        y_pred = self.infer(inputs, labels=y_true[1])
-        loss = self.get_loss(y_pred, y_true, X=inputs, training=True)
-        loss.backward()
-        return {"loss": loss, "y_pred": y_pred}
+        objective, module = self.criterion_, self.module_
+        optimizers = self.phase_optimizers()
+        for index, (phase, optimizer) in enumerate(
+            zip(objective.phases, optimizers, strict=True)
+        ):
+            optimizer.zero_grad()
+            output = self.infer(batch.inputs, **batch.side) if index == 0 else None
+            loss, values = objective.phase_loss(phase, output, batch, module)
+            loss.backward()
+            if index == 0:
+                self.notify(
+                    "on_grad_computed",
+                    named_parameters=TeeGenerator(self.get_all_learnable_params()),
+                    batch=batch,
+                    training=True,
+                )
+                step = {"loss": loss, "y_pred": output}
+            optimizer.step()
+            for name, value in values.items():
+                self.history.record_batch(f"{name}_loss", value.item())
+        return step
 
     def validation_step(self, batch, **fit_params):
         self._set_training(False)
-        inputs, y_true = batch
+        objective = self.criterion_
         with torch.no_grad():
-            y_pred = self.infer(inputs, labels=y_true[1])
-            loss = self.get_loss(y_pred, y_true, X=inputs, training=False)
-        return {"loss": loss, "y_pred": y_pred}
-
-    def get_loss(self, y_pred, y_true, X=None, training=False):
-        target, labels = y_true
-        return self.criterion_(
-            y_pred, target, inputs=X, module=self.module_, labels=labels
-        )
+            output = self.infer(batch.inputs, **batch.side)
+            loss, _ = objective.phase_loss(
+                objective.phases[0], output, batch, self.module_
+            )
+        return {"loss": loss, "y_pred": output}
 
 
 class NonFiniteLossGuard(Callback):
-    """Stop training with a clear error once the loss is NaN or infinite.
+    """Stop training with a clear error once a loss is NaN or infinite.
 
     A diverged model would otherwise train on and hand back NaN codes.
-    Checked once an epoch, on skorch's epoch mean, to keep batches free of
-    extra work; one NaN batch makes the mean NaN.
+    Checked once an epoch, on the epoch means of the training loss and of
+    every term of every phase (an adversarial model's discriminator can
+    diverge alone), to keep batches free of extra work; one NaN batch makes
+    the mean NaN.
     """
 
     def on_epoch_end(self, net, **kwargs):
-        loss = net.history[-1, "train_loss"]
-        if not math.isfinite(loss):
-            raise FloatingPointError(
-                f"The training loss became {loss} at epoch {len(net.history)}: "
-                "training diverged. Try a smaller learning_rate_init (e.g. 10x "
-                "smaller) or scale the input features."
-            )
+        row = net.history[-1]
+        for column in ("train_loss", *net.criterion_.history_columns()):
+            loss = row.get(column)
+            if loss is not None and not math.isfinite(loss):
+                raise FloatingPointError(
+                    f"The {column.replace('_', ' ')} became {loss} at epoch "
+                    f"{len(net.history)}: training diverged. Try a smaller "
+                    "learning_rate_init (e.g. 10x smaller) or scale the input "
+                    "features."
+                )
 
 
 class EpochProgressBar(Callback):
@@ -309,10 +368,9 @@ class CosineSchedule(Callback):
     group's ``"initial_lr"``, as torch's schedulers do.
 
     Unlike skorch's ``LRScheduler``, this steps every batch (so a handful of
-    epochs still anneals smoothly), survives warm starts, and also drives the
-    extra optimizers of a net (the adversarial autoencoder's), found as the
-    net's attributes named ``*optimizer_``. The rate of each epoch's first
-    batch goes into the history as ``"lr"``.
+    epochs still anneals smoothly), survives warm starts, and drives every
+    optimizer of the net (one per phase of the objective). The rate of each
+    epoch's first batch goes into the history as ``"lr"``.
     """
 
     def on_train_begin(self, net, X=None, **kwargs):
@@ -323,9 +381,7 @@ class CosineSchedule(Callback):
         self.step_ = 0
         self.groups_ = [
             group
-            for name, optimizer in vars(net).items()
-            if name.endswith("optimizer_")
-            and isinstance(optimizer, torch.optim.Optimizer)
+            for optimizer in net.phase_optimizers()
             for group in optimizer.param_groups
         ]
         for group in self.groups_:
@@ -353,66 +409,118 @@ def _silent(*args, **kwargs):
     pass
 
 
-def make_callbacks(estimator, name):
-    """skorch callbacks from the estimator's stopping and verbosity settings."""
+@dataclasses.dataclass(frozen=True)
+class TrainingSettings:
+    """How to train: the loop's settings, given explicitly to :func:`make_net`.
+
+    The estimators fill it from their parameters of the same names
+    (``max_iter`` is the number of epochs); ``name`` labels the progress bar.
+    """
+
+    batch_size: int
+    learning_rate_init: float
+    learning_rate: str
+    weight_decay: float
+    max_iter: int
+    early_stopping: bool
+    n_iter_no_change: int | None
+    tol: float
+    verbose: int
+    name: str
+
+    @classmethod
+    def of(cls, estimator):
+        """The settings of an estimator with the shared training parameters."""
+        fields = [
+            field.name for field in dataclasses.fields(cls) if field.name != "name"
+        ]
+        values = {field: getattr(estimator, field) for field in fields}
+        return cls(**values, name=type(estimator).__name__)
+
+    def replace(self, **changes):
+        return dataclasses.replace(self, **changes)
+
+
+def make_callbacks(settings):
+    """skorch callbacks from the stopping and verbosity settings."""
     callbacks = [("non_finite_guard", NonFiniteLossGuard())]
-    if estimator.n_iter_no_change is not None:
-        monitor = "valid_loss" if estimator.early_stopping else "train_loss"
+    if settings.n_iter_no_change is not None:
+        monitor = "valid_loss" if settings.early_stopping else "train_loss"
         callbacks.append(
             (
                 "early_stopping",
                 EarlyStopping(
                     monitor=monitor,
-                    patience=estimator.n_iter_no_change,
-                    threshold=estimator.tol,
+                    patience=settings.n_iter_no_change,
+                    threshold=settings.tol,
                     threshold_mode="rel",
-                    load_best=estimator.early_stopping,
-                    sink=print if estimator.verbose >= 2 else _silent,
+                    load_best=settings.early_stopping,
+                    sink=print if settings.verbose >= 2 else _silent,
                 ),
             )
         )
-    if estimator.learning_rate == "cosine":
+    if settings.learning_rate == "cosine":
         callbacks.append(("lr_schedule", CosineSchedule()))
-    if estimator.verbose:
-        callbacks.append(("progress", EpochProgressBar(estimator.max_iter, name)))
+    if settings.verbose:
+        callbacks.append(
+            ("progress", EpochProgressBar(settings.max_iter, settings.name))
+        )
     return callbacks
 
 
-def make_net(
-    module, criterion, *, estimator, device, corrupt, net_class=AutoEncoderNet, **params
-):
-    """Build the skorch net that trains ``module`` with ``criterion``.
+def make_net(module, objective, settings, *, device, corrupt=None, labelled_share=None):
+    """Build the skorch net that trains ``module`` on ``objective``.
 
-    ``net_class`` is a subclass of :class:`AutoEncoderNet` (the adversarial
-    autoencoder's); ``params`` are extra or overriding keyword arguments of it
-    (its own settings, or ``max_epochs`` for a layer's pretraining).
+    Parameters
+    ----------
+    module : torch.nn.Module
+    objective : Objective
+    settings : TrainingSettings
+    device : torch.device
+    corrupt : callable or None
+        Turns a clean training batch into the encoder's input.
+    labelled_share : float or None
+        See :class:`TensorBatchIterator`.
     """
-    verbose = estimator.verbose
-    settings = {
-        "module": module,
-        "criterion": criterion,
+    return AutoEncoderNet(
+        module=module,
+        criterion=objective,
         # AdamW is Adam when weight_decay is 0.
-        "optimizer": torch.optim.AdamW,
-        "optimizer__weight_decay": estimator.weight_decay,
-        "lr": estimator.learning_rate_init,
-        "max_epochs": estimator.max_iter,
-        "batch_size": estimator.batch_size,
-        "train_split": None,
-        "callbacks": make_callbacks(estimator, type(estimator).__name__),
-        "device": device,
-        "corrupt": corrupt,
+        optimizer=torch.optim.AdamW,
+        optimizer__weight_decay=settings.weight_decay,
+        lr=settings.learning_rate_init,
+        max_epochs=settings.max_iter,
+        batch_size=settings.batch_size,
+        train_split=None,
+        callbacks=make_callbacks(settings),
+        device=device,
+        corrupt=corrupt,
+        labelled_share=labelled_share,
         # skorch's per-epoch table only at verbose >= 2; the bar says enough at 1.
-        "verbose": int(verbose >= 2),
-    }
-    return net_class(**{**settings, **params})
+        verbose=int(settings.verbose >= 2),
+    )
+
+
+def to_dataset(X, side, device):
+    """A :class:`RowDataset` of float32 rows and their side data on ``device``."""
+    # torch.tensor copies: read-only (memmapped) input must not be shared.
+    # ascontiguousarray: torch refuses negative strides (X[::-1]).
+    inputs = torch.tensor(np.ascontiguousarray(X), dtype=torch.float32, device=device)
+    return RowDataset(
+        inputs,
+        {name: torch.as_tensor(values, device=device) for name, values in side.items()},
+    )
 
 
 __all__ = [
     "AutoEncoderNet",
+    "Batch",
+    "RowDataset",
     "TensorBatchIterator",
-    "TensorDataset",
+    "TrainingSettings",
     "make_net",
     "resolve_device",
     "seeded",
+    "to_dataset",
     "torch_seed",
 ]

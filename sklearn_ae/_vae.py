@@ -2,7 +2,6 @@
 
 import hashlib
 import math
-import warnings
 from functools import partial
 from numbers import Integral, Real
 
@@ -10,12 +9,14 @@ import numpy as np
 import torch
 
 from ._autoencoder import AutoEncoder
+from ._base import warn
 from ._compat import Interval
 from ._docstrings import fill_doc
 from ._generative import GenerativeMixin
-from ._losses import ReconstructionLoss, gaussian_kl, reconstruction_nll
+from ._losses import gaussian_kl
 from ._modules import VariationalModule
-from ._training import torch_seed
+from ._objective import GaussianKL
+from ._random import torch_seed
 
 # Below this mean KL (nats per sample, summed over the code's dimensions) the
 # codes carry almost no information about X: the posterior has collapsed.
@@ -25,24 +26,6 @@ COLLAPSE_CHECK_ROWS = 2000
 
 # Monte Carlo draws of z per sample in score_samples' ELBO estimate.
 ELBO_SAMPLES = 16
-
-
-class VariationalLoss(ReconstructionLoss):
-    """Negative ELBO: reconstruction NLL of a posterior sample plus beta * KL.
-
-    Parameters
-    ----------
-    loss : {"mse", "bce"}
-    beta : float
-    """
-
-    def __init__(self, loss, beta):
-        super().__init__(loss)
-        self.beta = beta
-
-    def penalty(self, output, *, inputs, module, labels):
-        kl = gaussian_kl(output.code_mean, output.code_log_var).mean()
-        return self.beta * kl
 
 
 def row_noise(batch, n_draws, n_components, seed):
@@ -62,35 +45,36 @@ def row_noise(batch, n_draws, n_components, seed):
     return torch.as_tensor(draws, dtype=batch.dtype, device=batch.device)
 
 
-def _posterior_draws(module, batch, n_draws, seed):
+def _posterior_draws(module, batch, condition, n_draws, seed):
     """Posterior moments, codes ``z_l = mean + sigma * eps_l`` and ``eps``."""
-    mean, log_var = module.encode_distribution(batch)
+    mean, log_var = module.encode_distribution(batch, condition)
     noise = row_noise(batch, n_draws, mean.shape[1], seed)
     std = torch.exp(0.5 * log_var)
     return mean, log_var, [mean + std * eps for eps in noise], noise
 
 
-def _elbo(module, batch, *, n_draws, seed, loss):
+def _log_likelihood(module, z, condition, batch):
+    return -module.likelihood.nll(module.decode(z, condition), batch, constants=True)
+
+
+def elbo(module, batch, condition, *, n_draws, seed):
     """Per-sample ELBO, reconstruction term by Monte Carlo over ``n_draws``."""
-    mean, log_var, codes, _ = _posterior_draws(module, batch, n_draws, seed)
-    log_lik = sum(
-        -reconstruction_nll(module.decode(z), batch, loss, constants=True)
-        for z in codes
-    )
+    mean, log_var, codes, _ = _posterior_draws(module, batch, condition, n_draws, seed)
+    log_lik = sum(_log_likelihood(module, z, condition, batch) for z in codes)
     return log_lik / n_draws - gaussian_kl(mean, log_var)
 
 
-def _importance_weighted(module, batch, *, n_draws, seed, loss):
+def importance_weighted(module, batch, condition, *, n_draws, seed):
     """Per-sample importance-weighted bound ``log mean_k w_k`` (Burda et al.).
 
     ``w_k = p(x | z_k) p(z_k) / q(z_k | x)`` with ``z_k ~ q(z | x)``; the
     ``log(2 pi)`` terms of prior and posterior cancel.
     """
-    _, log_var, codes, noise = _posterior_draws(module, batch, n_draws, seed)
+    _, log_var, codes, noise = _posterior_draws(module, batch, condition, n_draws, seed)
     half_log_det = 0.5 * log_var.sum(dim=1)
     log_weights = torch.stack(
         [
-            -reconstruction_nll(module.decode(z), batch, loss, constants=True)
+            _log_likelihood(module, z, condition, batch)
             - 0.5 * z.pow(2).sum(dim=1)
             + 0.5 * eps.pow(2).sum(dim=1)
             + half_log_det
@@ -253,12 +237,17 @@ default="relu"
 
     _module_class = VariationalModule
 
-    def _make_criterion(self):
-        return VariationalLoss(self._architecture()[2], float(self.beta))
+    def _objective_terms(self):
+        return [*super()._objective_terms(), (GaussianKL(), float(self.beta))]
 
-    def _posterior(self, module, batch):
-        """``(mean, log_var)`` of ``q(z | x)`` for a batch of rows."""
-        return module.encode_distribution(batch)
+    def _marginalise(self, module, batch, bound, *, of_likelihood):
+        """A per-sample bound on ``log p(x)`` from ``bound(module, batch, condition)``.
+
+        A conditional model sums it over its conditions; ``of_likelihood``
+        says whether ``bound`` estimates a log-likelihood (summed as
+        likelihoods) or is an ELBO (averaged under the posterior's labels).
+        """
+        return bound(module, batch, None)
 
     def _check_fitted(self, X):
         # With a unit-variance Gaussian decoder (loss="mse"), data of small
@@ -268,20 +257,19 @@ default="relu"
         rows = X[:COLLAPSE_CHECK_ROWS]
 
         def kl(module, batch):
-            return gaussian_kl(*self._posterior(module, batch))[:, None]
+            posterior = module.encode_distribution(batch, module.condition(batch))
+            return gaussian_kl(*posterior)[:, None]
 
         mean_kl = float(self._map_batches(rows, kl).mean())
         if mean_kl < COLLAPSED_KL:
-            warnings.warn(
+            warn(
                 f"{type(self).__name__}'s posterior collapsed: its codes carry "
                 f"{mean_kl:.3g} nats about X (mean KL to the prior), so "
                 "transform gives almost the same code for every sample. With "
                 'loss="mse" the decoder is a unit-variance Gaussian: data of '
                 "small variance gain less from reconstruction than the codes "
                 'cost. For data in [0, 1] use loss="bce"; otherwise standardise '
-                "X (e.g. StandardScaler) or lower beta.",
-                UserWarning,
-                stacklevel=2,
+                "X (e.g. StandardScaler) or lower beta."
             )
 
     def _noise_seed(self):
@@ -309,10 +297,9 @@ default="relu"
         elbo : ndarray of shape (n_samples,)
         """
         X = self._validate_input(X)
-        loss = self._architecture()[2]
-        seed = self._noise_seed()
+        bound = partial(elbo, n_draws=ELBO_SAMPLES, seed=self._noise_seed())
         return self._map_batches(
-            X, partial(_elbo, n_draws=ELBO_SAMPLES, seed=seed, loss=loss)
+            X, partial(self._marginalise, bound=bound, of_likelihood=False)
         )
 
     def log_likelihood(self, X, n_importance=100):
@@ -342,13 +329,9 @@ default="relu"
                 "number of importance samples (e.g. 100)."
             )
         X = self._validate_input(X)
-        loss = self._architecture()[2]
+        bound = partial(
+            importance_weighted, n_draws=int(n_importance), seed=self._noise_seed()
+        )
         return self._map_batches(
-            X,
-            partial(
-                _importance_weighted,
-                n_draws=int(n_importance),
-                seed=self._noise_seed(),
-                loss=loss,
-            ),
+            X, partial(self._marginalise, bound=bound, of_likelihood=True)
         )

@@ -9,7 +9,7 @@ from sklearn.datasets import load_digits
 from sklearn.model_selection import train_test_split
 
 from sklearn_ae import AdversarialAutoEncoder, AutoEncoder
-from sklearn_ae._adversarial import mixture_means, sample_prior
+from sklearn_ae.priors import make_prior, mixture_means
 
 FAST = {"batch_size": 64, "device": "cpu", "random_state": 0}
 
@@ -184,15 +184,10 @@ def test_callable_prior(digits):
 def test_mixture_prior_draws_fall_near_their_component(n_components):
     rng = np.random.default_rng(0)
     components = rng.integers(10, size=500)
-    draws = sample_prior(
-        "gaussian_mixture",
-        500,
-        rng,
-        n_components=n_components,
-        n_prior_components=10,
-        radius=2.0,
-        components=components,
+    prior = make_prior(
+        "gaussian_mixture", n_components, n_prior_components=10, radius=2.0
     )
+    draws = prior.sample(500, rng, components=components)
     assert draws.shape == (500, n_components)
     rate = np.mean(nearest_component(draws) == components)
     assert rate > 0.9, f"{rate:.3f} of prior draws nearest their own mean"

@@ -7,11 +7,13 @@ from torch import nn
 
 from sklearn_ae import AutoEncoder, ContractiveAutoEncoder
 from sklearn_ae._contractive import (
-    ContractiveLoss,
+    Contraction,
     exact_sq_norm,
     random_projection_sq_norm,
 )
 from sklearn_ae._modules import AutoEncoderModule
+from sklearn_ae._objective import Objective, Reconstruction
+from sklearn_ae._training import Batch
 
 FAST = {
     "n_components": 8,
@@ -69,17 +71,18 @@ def test_exact_penalty_falls_back_to_torch_func_for_other_encoders():
         np.testing.assert_allclose(exact_sq_norm(module, x), expected, rtol=1e-10)
 
 
-def test_criterion_adds_contraction_times_mean_squared_norm():
+def test_objective_adds_contraction_times_mean_squared_norm():
     module = random_module((7,), "tanh", "logistic")
     x = torch.randn(5, 6, dtype=torch.float64)
-    criterion = ContractiveLoss("mse", 0.3, "exact", 1)
+    batch = Batch(x, x, {})
     output = module(x)
-    loss = criterion(output, x, inputs=x, module=module)
-    no_penalty = ContractiveLoss("mse", 0.0, "exact", 1)(
-        output, x, inputs=x, module=module
-    )
+    terms = [(Reconstruction(), 1.0), (Contraction("exact", 1), 0.3)]
+    objective = Objective(terms)
+    loss, values = objective.phase_loss(objective.phases[0], output, batch, module)
     expected = 0.3 * brute_force_sq_norm(module, x).mean()
-    np.testing.assert_allclose((loss - no_penalty).item(), expected.item())
+    np.testing.assert_allclose(
+        (loss - values["reconstruction"]).item(), expected.item()
+    )
 
 
 def test_penalty_gradient_matches_brute_force():

@@ -19,9 +19,11 @@ FAST = {
 
 def corrupt(estimator, X_train, X, seed=1):
     """X corrupted by the estimator's training noise, with a fixed seed."""
+    offset, scale = _standardisation(X_train)
+    module = estimator._build_module(X_train.shape[1], offset, scale)
     with torch.random.fork_rng():
         torch.manual_seed(seed)
-        return estimator._corruption(X_train)(torch.as_tensor(X)).numpy()
+        return estimator._corruption(module, X_train)(torch.as_tensor(X)).numpy()
 
 
 def squared_error(estimator, X_input, X_clean):

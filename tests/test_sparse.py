@@ -8,7 +8,8 @@ import torch
 
 from sklearn_ae import SparseAutoEncoder
 from sklearn_ae._modules import ModuleOutput
-from sklearn_ae._sparse import SparsityLoss
+from sklearn_ae._objective import Objective, Reconstruction
+from sklearn_ae._sparse import Sparsity
 
 FAST = {
     "n_components": 100,
@@ -20,9 +21,9 @@ FAST = {
 }
 
 
-def penalty(criterion, code):
+def penalty(term, weight, code):
     output = ModuleOutput(decoded=None, code=code)
-    return float(criterion.penalty(output, inputs=None, module=None, labels=None))
+    return weight * float(term(output, None, None))
 
 
 def test_kl_penalty_matches_hand_computation():
@@ -32,19 +33,19 @@ def test_kl_penalty_matches_hand_computation():
     for rate in (0.2, 0.8, 0.5):  # each unit's mean activation over the batch
         expected += rho * math.log(rho / rate)
         expected += (1 - rho) * math.log((1 - rho) / (1 - rate))
-    got = penalty(SparsityLoss("mse", "kl", rho, beta), code)
+    got = penalty(Sparsity("kl", rho), beta, code)
     assert got == pytest.approx(beta * expected, rel=1e-6)
 
 
 def test_l1_penalty_matches_hand_computation():
     code = torch.tensor([[0.1, 0.9, 0.5], [0.3, 0.7, 0.5]])
-    got = penalty(SparsityLoss("mse", "l1", 0.05, 2.0), code)
+    got = penalty(Sparsity("l1", 0.05), 2.0, code)
     assert got == pytest.approx(2.0 * (1.5 + 1.5) / 2, rel=1e-6)
 
 
-def test_zero_weight_is_no_penalty():
-    code = torch.rand(4, 3)
-    assert penalty(SparsityLoss("mse", "kl", 0.05, 0.0), code) == 0.0
+def test_zero_weight_is_no_term():
+    objective = Objective([(Reconstruction(), 1.0), (Sparsity("kl", 0.05), 0.0)])
+    assert objective.history_columns() == ["reconstruction_loss"]
 
 
 @pytest.fixture(scope="module")

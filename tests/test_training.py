@@ -4,13 +4,13 @@ import numpy as np
 import pytest
 import torch
 
-from sklearn_ae._training import TensorBatchIterator, TensorDataset
+from sklearn_ae._training import RowDataset, TensorBatchIterator
 
 
 def _dataset(n, n_labelled):
     labels = torch.full((n,), -1)
     labels[:n_labelled] = torch.arange(n_labelled) % 3
-    return TensorDataset(torch.arange(n, dtype=torch.float32)[:, None], labels)
+    return RowDataset(torch.arange(n, dtype=torch.float32)[:, None], {"labels": labels})
 
 
 def test_balanced_batches_carry_their_labelled_share():
@@ -21,7 +21,7 @@ def test_balanced_batches_carry_their_labelled_share():
     # An epoch is one pass over the 190 unlabelled rows, 12 a batch.
     assert len(batches) == len(iterator) == 16
     rows = [batch[0][:, 0].long().numpy() for batch in batches]
-    labels = [batch[1][1].numpy() for batch in batches]
+    labels = [batch.side["labels"].numpy() for batch in batches]
     for batch_rows, batch_labels in zip(rows, labels, strict=True):
         assert np.sum(batch_labels >= 0) == 4
         np.testing.assert_array_equal(batch_labels >= 0, batch_rows < 10)

@@ -8,7 +8,8 @@ import torch
 from sklearn.utils import check_random_state
 
 from sklearn_ae import VariationalAutoEncoder
-from sklearn_ae._losses import gaussian_kl, reconstruction_nll
+from sklearn_ae._likelihoods import BernoulliLikelihood
+from sklearn_ae._losses import gaussian_kl
 from sklearn_ae._vae import ELBO_SAMPLES, row_noise
 
 FAST = {
@@ -86,14 +87,13 @@ def test_score_samples_is_the_elbo(digits, vae):
     with torch.no_grad():
         draws = torch.stack(
             [
-                -reconstruction_nll(
+                -BernoulliLikelihood().nll(
                     module.decode(
                         mean
                         + torch.exp(0.5 * log_var)
                         * torch.randn(mean.shape, generator=generator)
                     ),
                     torch.as_tensor(X),
-                    "bce",
                 )
                 for _ in range(2000)
             ]
