@@ -322,3 +322,23 @@ def test_built_pages_load_the_table_css():
     html = page.read_text(encoding="utf-8")
     (href,) = re.findall(r'<link[^>]*href="([^"]*sklearn_ae\.css[^"]*)"', html)
     assert (page.parent / href.split("?")[0]).is_file()
+
+
+@pytest.mark.parametrize("name", _estimators())
+def test_estimator_docstrings_write_their_formulas_as_maths(name):
+    # A formula in ``literal`` markup shows as code, not as maths.
+    doc = getattr(sklearn_ae, name).__doc__
+    assert ":math:`" in doc or ".. math::" in doc, (
+        f"{name}'s docstring has no :math: role or math directive; write its "
+        "formula as maths"
+    )
+
+
+@pytest.mark.parametrize("name", _estimators())
+def test_built_estimator_pages_render_their_formulas(name):
+    page = BUILD / "generated" / f"sklearn_ae.{name}.html"
+    if not page.is_file():
+        pytest.skip(f"no docs build in {BUILD}")
+    html = page.read_text(encoding="utf-8")
+    assert 'class="math' in html, f"{page.name} shows no formula as maths"
+    assert "mathjax/tex-chtml.js" in html
