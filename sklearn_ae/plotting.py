@@ -80,7 +80,9 @@ class _ColourKey:
         # Equal colour arrays (one data set's labels or coordinate, drawn
         # for several methods) share a key; two data sets' never do, even
         # with the same classes: their keys go beside their own panels.
-        self.values = hash((values.dtype.str, tuple(values.tolist())))
+        # Bytes, not floats, so that arrays with NaN compare equal too.
+        data = values.tobytes() if values.dtype.kind != "O" else tuple(values.tolist())
+        self.values = hash((values.dtype.str, values.shape, data))
 
     @property
     def signature(self):

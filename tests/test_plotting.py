@@ -73,6 +73,13 @@ def test_plot_embeddings_keys_each_data_set_beside_its_own_panels():
     assert len(_colour_bars(many)) == 1
     declared = plot_embeddings([Z], colors=[np.arange(40) % 2 + 0.5], continuous=False)
     assert len(declared.axes[0].get_legend().get_texts()) == 2
+    # Class names may be strings; a coordinate with a missing value keys once.
+    names = np.array(["cat", "dog"] * 20)
+    legend = plot_embeddings([Z], colors=[names]).axes[0].get_legend()
+    assert [t.get_text() for t in legend.get_texts()] == ["cat", "dog"]
+    gappy = roll.copy()
+    gappy[0] = np.nan
+    assert len(_colour_bars(plot_embeddings([Z, Z], colors=[gappy, gappy]))) == 1
     with pytest.raises(ValueError, match="colors\\[0\\] has 3 values"):
         plot_embeddings([Z], colors=[[1, 2, 3]])
 
