@@ -467,9 +467,10 @@ class _BaseAutoEncoder(
 
         For ``loss="mse"`` this is the log-density of x under a unit-variance
         Gaussian centred on the reconstruction,
-        ``-0.5 * ||x - g(h(x))||^2 - n_features / 2 * log(2 pi)``; for
-        ``loss="bce"`` the Bernoulli log-probability
-        ``sum_j x_j log p_j + (1 - x_j) log(1 - p_j)`` with ``p = g(h(x))``.
+        :math:`-\\frac{1}{2} \\|x - g(h(x))\\|^2 - \\frac{d}{2} \\log(2 \\pi)`
+        for :math:`d` features; for ``loss="bce"`` the Bernoulli
+        log-probability :math:`\\sum_j x_j \\log p_j + (1 - x_j) \\log(1 - p_j)`
+        with :math:`p = g(h(x))`.
 
         Parameters
         ----------

@@ -71,7 +71,7 @@ class Reconstruction(Term):
 
 
 class GaussianKL(Term):
-    """``KL(q(z | x) || N(0, I))`` of the Gaussian posterior, closed form."""
+    """:math:`\\mathrm{KL}(q(z \\mid x) \\,\\|\\, \\mathcal{N}(0, I))`, closed form."""
 
     name = "kl"
 
