@@ -142,6 +142,94 @@ def targets(rows, methods):
                 speedup >= 100,
             )
         )
+    return checks + manifold_targets(rows)
+
+
+def manifold_targets(rows):
+    """The ManifoldAutoEncoder's targets, each ``(target, measured, goal, met)``.
+
+    Rows of the default model are named ``ManifoldAutoEncoder``; declared
+    geometries ``ManifoldAutoEncoder-<geometry>``.
+    """
+    checks = []
+    manifold = "ManifoldAutoEncoder"
+    for dataset in ("swiss_roll", "s_curve"):
+        candidates = [
+            row
+            for row in rows
+            if row["dataset"] == dataset
+            and row["method"].startswith(manifold)
+            and _finite(row, "coordinate_correlation")
+        ]
+        if candidates:
+            best = max(candidates, key=lambda row: row["coordinate_correlation"])
+            corr, trust = best["coordinate_correlation"], best["trustworthiness"]
+            checks.append(
+                (
+                    f"{dataset}: best {manifold} ({best['method']}), "
+                    "|Spearman| of the best axis and trust",
+                    f"{corr:.4f}, {trust:.4f}",
+                    ">= 0.99 and >= 0.98",
+                    corr >= 0.99 and trust >= 0.98,
+                )
+            )
+    for dataset, knn_goal, trust_goal in (
+        ("mnist", 0.85, 0.93),
+        ("digits", 0.95, None),
+    ):
+        row = _get(rows, dataset, manifold, 2)
+        umap = _get(rows, dataset, "UMAP", 2)
+        if not _finite(row, "knn_accuracy"):
+            continue
+        measured = f"5-NN {row['knn_accuracy']:.3f}, trust {row['trustworthiness']:.3f}"
+        if umap is not None:
+            measured += (
+                f" (UMAP {umap['knn_accuracy']:.3f}, {umap['trustworthiness']:.3f})"
+            )
+        met = row["knn_accuracy"] >= knn_goal
+        goal = f"5-NN >= {knn_goal}"
+        if trust_goal is not None:
+            met = met and row["trustworthiness"] >= trust_goal
+            goal += f", trust >= {trust_goal}"
+        checks.append(
+            (f"{dataset} 2-d codes: {manifold} defaults", measured, goal, met)
+        )
+    for row in rows:
+        if row["method"] != manifold or not _finite(row, "reconstruction_error"):
+            continue
+        ae = _get(rows, row["dataset"], "AutoEncoder", row["n_components"])
+        if _finite(ae, "reconstruction_error"):
+            checks.append(
+                (
+                    f"{row['dataset']} {row['n_components']}-d: reconstruction "
+                    f"error, {manifold} vs AutoEncoder",
+                    f"{row['reconstruction_error']:.3f} vs "
+                    f"{ae['reconstruction_error']:.3f}",
+                    "<= the AutoEncoder's",
+                    row["reconstruction_error"] <= ae["reconstruction_error"],
+                )
+            )
+    row, umap = _get(rows, "mnist", manifold, 2), _get(rows, "mnist", "UMAP", 2)
+    if _finite(row, "transform_seconds") and _finite(umap, "transform_seconds"):
+        speedup = umap["transform_seconds"] / row["transform_seconds"]
+        fit_ratio = row["fit_seconds"] / umap["fit_seconds"]
+        checks.append(
+            (
+                f"MNIST: transform time, UMAP / {manifold}",
+                f"{speedup:.0f}x",
+                ">= 1000x",
+                speedup >= 1000,
+            )
+        )
+        checks.append(
+            (
+                f"MNIST: fit time, {manifold} / UMAP",
+                f"{row['fit_seconds']:.1f} s / {umap['fit_seconds']:.1f} s = "
+                f"{fit_ratio:.1f}x",
+                "<= 3x",
+                fit_ratio <= 3,
+            )
+        )
     return checks
 
 

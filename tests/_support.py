@@ -26,6 +26,12 @@ CONFIGURATIONS = {
         {"discriminator_layer_sizes": (8,), "prior": "gaussian_mixture"},
     ],
     "StackedAutoEncoder": [{"pretraining_iter": 2}],
+    # The checks fit on a few dozen rows: a small graph.
+    "ManifoldAutoEncoder": [
+        {"n_neighbors": 3},
+        {"n_neighbors": 3, "geometry": "isomap"},
+        {"n_neighbors": 3, "geometry": "tsne"},
+    ],
 }
 
 

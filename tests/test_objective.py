@@ -23,6 +23,7 @@ TERMS = {
         "negative_entropy",
     },
     "AdversarialAutoEncoder": {"reconstruction", "discriminator", "generator"},
+    "ManifoldAutoEncoder": {"reconstruction", "geometry"},
 }
 
 
