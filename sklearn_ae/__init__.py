@@ -2,7 +2,8 @@
 
 Every estimator is a scikit-learn transformer backed by a PyTorch network:
 ``fit``, ``transform``, ``inverse_transform``, ``score`` and, for generative
-models, ``sample``.
+models, ``sample``. :func:`save` and :func:`load` store a fitted estimator
+without pickle.
 """
 
 from ._adversarial import AdversarialAutoEncoder
@@ -10,6 +11,7 @@ from ._autoencoder import AutoEncoder, LinearAutoEncoder
 from ._contractive import ContractiveAutoEncoder
 from ._cvae import ConditionalVariationalAutoEncoder
 from ._denoising import DenoisingAutoEncoder
+from ._persistence import load, save
 from ._sparse import SparseAutoEncoder
 from ._stacked import StackedAutoEncoder
 from ._vae import VariationalAutoEncoder
@@ -27,4 +29,6 @@ __all__ = [
     "StackedAutoEncoder",
     "VariationalAutoEncoder",
     "__version__",
+    "load",
+    "save",
 ]
