@@ -211,14 +211,14 @@ def load(path, *, device=None):
     --------
     >>> import tempfile
     >>> from pathlib import Path
-    >>> import numpy as np
+    >>> from sklearn.datasets import load_digits
     >>> from sklearn_ae import VariationalAutoEncoder, load, save
-    >>> X = np.random.RandomState(0).rand(100, 8)
+    >>> X = load_digits().data / 16
     >>> vae = VariationalAutoEncoder(loss="bce", max_iter=3, random_state=0).fit(X)
     >>> path = Path(tempfile.mkdtemp()) / "vae.skae"
     >>> save(vae, path)
     >>> load(path, device="cpu").sample(4, random_state=0).shape
-    (4, 8)
+    (4, 64)
     """
     document, weights = _read_archive(path)
     cls = _check_header(document)
