@@ -290,7 +290,8 @@ def _encode(value, where):
     if value is None or isinstance(value, bool | str):
         return value
     if isinstance(value, np.generic) and value.dtype.kind in "biuf":
-        value = value.item()
+        # A grid's np.int64 or np.bool_ is saved as the Python scalar.
+        return _encode(value.item(), where)
     if isinstance(value, Integral):
         return int(value)
     if isinstance(value, Real):

@@ -219,6 +219,32 @@ def test_load_restores_params_and_fitted_attributes(fitted, saved, small_data):
     )
 
 
+def test_numpy_parameters_are_saved_as_python_scalars(small_data, tmp_path):
+    # As a grid built with numpy hands them over.
+    est = AutoEncoder(
+        n_components=np.int64(2),
+        hidden_layer_sizes=np.array([8, 4]),
+        learning_rate_init=np.float32(0.01),
+        early_stopping=np.True_,
+        max_iter=3,
+        device="cpu",
+        random_state=0,
+    ).fit(small_data)
+    save(est, tmp_path / "ae.skae")
+    loaded = load(tmp_path / "ae.skae")
+    assert loaded.n_components == 2 and type(loaded.n_components) is int
+    assert loaded.early_stopping is True
+    assert loaded.learning_rate_init == np.float32(0.01)
+    np.testing.assert_array_equal(loaded.hidden_layer_sizes, [8, 4])
+    assert loaded.hidden_layer_sizes.dtype == est.hidden_layer_sizes.dtype
+    np.testing.assert_array_equal(
+        loaded.validation_loss_curve_, est.validation_loss_curve_
+    )
+    np.testing.assert_array_equal(
+        loaded.transform(small_data), est.transform(small_data)
+    )
+
+
 def test_load_leaves_torch_random_state_alone(saved):
     before = torch.random.get_rng_state()
     load(saved)
