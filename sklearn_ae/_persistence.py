@@ -594,41 +594,40 @@ def _rebuild_net(estimator, document, tensors, device):
         raise ValueError(f"The weights file holds unexpected tensors {unexpected}.")
     module_state = _strip(tensors, MODULE_PREFIX)
     n_features = estimator.n_features_in_
-    # The module's random initialisation is overwritten by the saved state;
-    # a forked RNG keeps loading from changing torch's global random state.
+    offset, scale = _tensor(module_state, "offset"), _tensor(module_state, "scale")
+    if offset.shape != (n_features,) or scale.shape != (n_features,):
+        raise ValueError(
+            f"The input offset and scale have shapes {tuple(offset.shape)} and "
+            f"{tuple(scale.shape)}; n_features_in_={n_features} needs "
+            f"({n_features},)."
+        )
+    # The layout is checked on the meta device first, where nothing is
+    # allocated: parameters describing a huge network fail here, before any
+    # memory is spent on them.
+    with torch.device("meta"):
+        skeleton = _built(
+            estimator,
+            lambda: estimator._build_module(
+                n_features, offset.to("meta"), scale.to("meta")
+            ),
+        )
+    _check_state(skeleton.state_dict(), module_state, "module")
+    # The real module's random initialisation is overwritten by the saved
+    # state; a forked RNG keeps loading from changing torch's global state.
     with torch.random.fork_rng(devices=[]):
         torch.manual_seed(0)
-        try:
-            module = estimator._build_module(
-                n_features,
-                _tensor(module_state, "offset"),
-                _tensor(module_state, "scale"),
-            )
-            objective = estimator._make_objective()
-            corrupt = estimator._corruption(
-                module, np.zeros((2, n_features), dtype=np.float32)
-            )
-        except (ValueError, TypeError, RuntimeError, IndexError) as exc:
-            raise ValueError(
-                f"The file's parameters and fitted attributes do not build a "
-                f"{type(estimator).__name__}: {exc}"
-            ) from exc
-    _load_state(module, module_state, "module")
-    if corrupt is not None:
-        state = {
-            name: value
-            for name, value in vars(corrupt).items()
-            if isinstance(value, torch.Tensor)
-        }
-        saved = _strip(tensors, CORRUPT_PREFIX)
-        _check_state(state, saved, "training corruption")
-        for name, value in saved.items():
-            setattr(corrupt, name, value)
-    elif document.get("corruption") is not None or _strip(tensors, CORRUPT_PREFIX):
-        raise ValueError(
-            "The file holds a training corruption, which a "
-            f"{type(estimator).__name__} with these parameters does not use."
+        module = _built(
+            estimator, lambda: estimator._build_module(n_features, offset, scale)
         )
+        module.load_state_dict(module_state, strict=True)
+        objective = _built(estimator, estimator._make_objective)
+        corrupt = _built(
+            estimator,
+            lambda: estimator._corruption(
+                module, np.zeros((2, n_features), dtype=np.float32)
+            ),
+        )
+    _restore_corruption(corrupt, document, _strip(tensors, CORRUPT_PREFIX))
     prior = objective.prior
     if _describe_prior(prior) != document.get("prior"):
         raise ValueError(
@@ -647,6 +646,37 @@ def _rebuild_net(estimator, document, tensors, device):
     net.history_ = History(_history(document.get("history")))
     net.module_.eval()
     return net
+
+
+def _built(estimator, build):
+    """``build()``, its errors turned into a ValueError about the file."""
+    try:
+        return build()
+    except (ValueError, TypeError, RuntimeError, IndexError) as exc:
+        raise ValueError(
+            f"The file's parameters and fitted attributes do not build a "
+            f"{type(estimator).__name__}: {exc}"
+        ) from exc
+
+
+def _restore_corruption(corrupt, document, saved):
+    """Put the saved tensors of a training corruption back into ``corrupt``."""
+    name = None if corrupt is None else type(corrupt).__name__
+    if document.get("corruption") != name or (corrupt is None and saved):
+        raise ValueError(
+            f"The file's training corruption {document.get('corruption')!r} is "
+            f"not the one its parameters define, {name!r}."
+        )
+    if corrupt is None:
+        return
+    expected = {
+        key: value
+        for key, value in vars(corrupt).items()
+        if isinstance(value, torch.Tensor)
+    }
+    _check_state(expected, saved, "training corruption")
+    for key, value in saved.items():
+        setattr(corrupt, key, value)
 
 
 def _strip(tensors, prefix):
@@ -689,11 +719,6 @@ def _check_state(expected, saved, what):
             f"The weights do not fit the {what} built from the file's "
             f"parameters: {'; '.join(problems)}."
         )
-
-
-def _load_state(module, state, what):
-    _check_state(module.state_dict(), state, what)
-    module.load_state_dict(state, strict=True)
 
 
 def _history(rows):

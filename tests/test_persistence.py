@@ -380,6 +380,24 @@ def test_refuses_a_shape_that_differs_from_the_listing(saved):
         load(saved)
 
 
+def test_refuses_parameters_of_another_network_before_building_it(saved):
+    # The layout is compared on torch's meta device: a file claiming a huge
+    # network is refused without allocating it.
+    document, weights = _members(saved)
+    document["params"]["hidden_layer_sizes"] = {"__tuple__": [2**20]}
+    _rewrite(saved, document, weights)
+    with pytest.raises(ValueError, match=r"needs \(1048576, 6\)"):
+        load(saved)
+
+
+def test_refuses_an_input_scale_of_the_wrong_width(saved):
+    document, weights = _members(saved)
+    document["fitted"]["n_features_in_"] = 7
+    _rewrite(saved, document, weights)
+    with pytest.raises(ValueError, match=r"n_features_in_=7 needs \(7,\)"):
+        load(saved)
+
+
 def test_refuses_a_changed_dtype(saved):
     document, weights = _members(saved)
 
