@@ -650,3 +650,15 @@ def test_pickle_size_does_not_grow_with_the_training_data_with_early_stopping():
     assert abs(large - small) < 2048, (
         f"pickle of a model fitted on 2000 rows is {large} bytes, on 200 rows {small}"
     )
+
+
+def test_pickle_keeps_each_epoch_but_not_each_batch(fitted, small_data):
+    restored = pickle.loads(pickle.dumps(fitted))
+    assert (
+        restored.net_.history[:, "train_loss"] == fitted.net_.history[:, "train_loss"]
+    )
+    assert all("batches" not in row for row in restored.net_.history)
+    # The fitted net itself is unchanged.
+    assert all(row["batches"] for row in fitted.net_.history)
+    restored.set_params(warm_start=True).fit(small_data)
+    assert restored.n_iter_ == 2 * fitted.n_iter_
