@@ -15,7 +15,7 @@ import numpy as np
 
 import sklearn_ae
 
-SEED = 0
+from ._protocol import SEED
 
 # Parameters that differ from each method's defaults, by method name. Every
 # entry needs a reason in a comment: the results page prints this table, and

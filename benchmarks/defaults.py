@@ -1,6 +1,7 @@
 """Study of AutoEncoder's training defaults (issue 4): held-out MNIST error.
 
-Protocol of the benchmark: the 5,000-image MNIST subset, split 80/20 by
+Protocol of the benchmark (:mod:`benchmarks._protocol`): the 5,000-image
+MNIST subset, split 80/20 by
 ``train_test_split(np.arange(5000), test_size=0.2, random_state=0)``; each
 configuration is fitted on the 4,000 training images with ``n_components=30``
 and scored by :func:`sklearn_ae.metrics.reconstruction_error` (squared error
@@ -21,17 +22,13 @@ to skip them.
 """
 
 import argparse
-import contextlib
 import time
 
 import numpy as np
 import torch
 from sklearn.decomposition import PCA
-from sklearn.model_selection import train_test_split
 
-import sklearn_ae._base as _base
 from sklearn_ae import AutoEncoder
-from sklearn_ae.datasets import load_dataset, load_mnist
 from sklearn_ae.metrics import (
     coordinate_correlation,
     knn_accuracy,
@@ -39,72 +36,43 @@ from sklearn_ae.metrics import (
     trustworthiness,
 )
 
+from ._protocol import load, split
+
 OLD = {"learning_rate": "constant", "weight_decay": 0.0, "batch_size": 128}
-# name: (AutoEncoder parameters, input scaling). "floored" is the package's
-# standardisation; "none" only centres the input (a study-only switch).
+# name: AutoEncoder parameters. The study also ran "old, no scaling" and
+# "wd 0.1, no scaling", which only centred the input, by swapping the
+# package's private standardisation; they went with that swap (benchmarks use
+# public names only). Their conclusion, kept in the docstring of the
+# package's standardisation: no scaling cost 2.6x in held-out error on the
+# unscaled swiss roll, and the floored standardisation did well on MNIST and
+# the roll, so it stayed.
 CONFIGS = {
-    "old": (OLD, "floored"),
-    "old, no scaling": (OLD, "none"),
-    "cosine": ({**OLD, "learning_rate": "cosine"}, "floored"),
-    "wd 0.1": ({**OLD, "weight_decay": 0.1}, "floored"),
-    "wd 1": ({**OLD, "weight_decay": 1.0}, "floored"),
-    "wd 0.1, no scaling": ({**OLD, "weight_decay": 0.1}, "none"),
-    "wd 0.1, (512, 256)": (
-        {**OLD, "weight_decay": 0.1, "hidden_layer_sizes": (512, 256)},
-        "floored",
-    ),
-    "wd 0.1, batch 64": ({**OLD, "weight_decay": 0.1, "batch_size": 64}, "floored"),
-    "wd 0.2, batch 64": ({**OLD, "weight_decay": 0.2, "batch_size": 64}, "floored"),
-    "wd 0.3, batch 64": ({**OLD, "weight_decay": 0.3, "batch_size": 64}, "floored"),
-    "wd 0.5, batch 64": ({**OLD, "weight_decay": 0.5, "batch_size": 64}, "floored"),
-    "wd 1, batch 64": ({**OLD, "weight_decay": 1.0, "batch_size": 64}, "floored"),
-    "wd 0.1, early stopping": (
-        {**OLD, "weight_decay": 0.1, "early_stopping": True},
-        "floored",
-    ),
-    "cosine, wd 0.1": (
-        {**OLD, "learning_rate": "cosine", "weight_decay": 0.1},
-        "floored",
-    ),
-    "cosine, wd 0.3": (
-        {**OLD, "learning_rate": "cosine", "weight_decay": 0.3},
-        "floored",
-    ),
-    "cosine, wd 1": (
-        {**OLD, "learning_rate": "cosine", "weight_decay": 1.0},
-        "floored",
-    ),
-    "cosine, wd 3": (
-        {**OLD, "learning_rate": "cosine", "weight_decay": 3.0},
-        "floored",
-    ),
-    "new": ({}, "floored"),
+    "old": OLD,
+    "cosine": {**OLD, "learning_rate": "cosine"},
+    "wd 0.1": {**OLD, "weight_decay": 0.1},
+    "wd 1": {**OLD, "weight_decay": 1.0},
+    "wd 0.1, (512, 256)": {
+        **OLD,
+        "weight_decay": 0.1,
+        "hidden_layer_sizes": (512, 256),
+    },
+    "wd 0.1, batch 64": {**OLD, "weight_decay": 0.1, "batch_size": 64},
+    "wd 0.2, batch 64": {**OLD, "weight_decay": 0.2, "batch_size": 64},
+    "wd 0.3, batch 64": {**OLD, "weight_decay": 0.3, "batch_size": 64},
+    "wd 0.5, batch 64": {**OLD, "weight_decay": 0.5, "batch_size": 64},
+    "wd 1, batch 64": {**OLD, "weight_decay": 1.0, "batch_size": 64},
+    "wd 0.1, early stopping": {**OLD, "weight_decay": 0.1, "early_stopping": True},
+    "cosine, wd 0.1": {**OLD, "learning_rate": "cosine", "weight_decay": 0.1},
+    "cosine, wd 0.3": {**OLD, "learning_rate": "cosine", "weight_decay": 0.3},
+    "cosine, wd 1": {**OLD, "learning_rate": "cosine", "weight_decay": 1.0},
+    "cosine, wd 3": {**OLD, "learning_rate": "cosine", "weight_decay": 3.0},
+    "new": {},
 }
 
 
-def _centring_only(X):
-    offset = X.mean(axis=0, dtype=np.float64)
-    return (
-        torch.as_tensor(offset, dtype=torch.float32),
-        torch.ones(X.shape[1], dtype=torch.float32),
-    )
-
-
-@contextlib.contextmanager
-def input_scaling(kind):
-    """Swap the package's input standardisation for the study."""
-    original = _base._standardisation
-    if kind == "none":
-        _base._standardisation = _centring_only
-    try:
-        yield
-    finally:
-        _base._standardisation = original
-
-
 def mnist_split():
-    X = load_mnist().data.astype(np.float32)
-    train, test = train_test_split(np.arange(len(X)), test_size=0.2, random_state=0)
+    X = load("mnist").data.astype(np.float32)
+    train, test = split(len(X))
     return X[train], X[test]
 
 
@@ -126,16 +94,15 @@ def study(names, seeds):
     )
     print("|---|---|---|---|---|---|")
     for name in names:
-        params, scaling = CONFIGS[name]
+        params = CONFIGS[name]
         errors, train_errors, seconds = [], [], []
-        with input_scaling(scaling):
-            for seed in seeds:
-                model = AutoEncoder(30, random_state=seed, device="cpu", **params)
-                start = time.perf_counter()
-                model.fit(X_train)
-                seconds.append(time.perf_counter() - start)
-                errors.append(held_out_error(model, X_test))
-                train_errors.append(held_out_error(model, X_train))
+        for seed in seeds:
+            model = AutoEncoder(30, random_state=seed, device="cpu", **params)
+            start = time.perf_counter()
+            model.fit(X_train)
+            seconds.append(time.perf_counter() - start)
+            errors.append(held_out_error(model, X_test))
+            train_errors.append(held_out_error(model, X_train))
         median = float(np.median(errors))
         print(
             f"| {name} | {median:.3f} | {min(errors):.3f}-{max(errors):.3f} | "
@@ -153,18 +120,16 @@ def small_data_checks(names, seeds):
     )
     print("|---|---|---|---|---|---|---|---|")
     for dataset in ("digits", "swiss_roll"):
-        data = load_dataset(dataset, random_state=0)
-        rows = np.arange(len(data.data))
-        train, test = train_test_split(rows, test_size=0.2, random_state=0)
+        data = load(dataset)
+        train, test = split(len(data.data))
         X_train, X_test = data.data[train], data.data[test]
         for label in names:
-            params, scaling = CONFIGS[label]
+            params = CONFIGS[label]
             scores = {key: [] for key in ("knn", "trust", "corr", "e2", "e10", "s")}
             for seed in seeds:
                 model = AutoEncoder(2, random_state=seed, device="cpu", **params)
                 start = time.perf_counter()
-                with input_scaling(scaling):
-                    model.fit(X_train)
+                model.fit(X_train)
                 scores["s"].append(time.perf_counter() - start)
                 Z_train, Z_test = model.transform(X_train), model.transform(X_test)
                 scores["trust"].append(trustworthiness(X_test, Z_test))
@@ -176,8 +141,7 @@ def small_data_checks(names, seeds):
                         )
                     )
                     wide = AutoEncoder(10, random_state=seed, device="cpu", **params)
-                    with input_scaling(scaling):
-                        wide.fit(X_train)
+                    wide.fit(X_train)
                     scores["e10"].append(held_out_error(wide, X_test))
                 if data.coordinate is not None:
                     scores["corr"].append(

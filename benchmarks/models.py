@@ -4,8 +4,9 @@
     python -m benchmarks.models --quick          # digits, under a minute
     python -m benchmarks.models --output DIR
 
-Everything is measured on a held-out split (``test_size=0.2``,
-``random_state=0``, as in ``python -m benchmarks``) and written as PNGs into
+Everything is measured on the held-out split of ``python -m benchmarks``
+(:mod:`benchmarks._protocol`: ``test_size=0.2``, ``random_state=0``) and
+written as PNGs into
 the output folder (default ``benchmark_results/models``); the figures are
 printed and returned by :func:`main`.
 
@@ -32,7 +33,6 @@ from pathlib import Path
 import numpy as np
 from sklearn.linear_model import LogisticRegression
 from sklearn.metrics import pairwise_distances
-from sklearn.model_selection import train_test_split
 
 from sklearn_ae import (
     AdversarialAutoEncoder,
@@ -40,13 +40,11 @@ from sklearn_ae import (
     ConditionalVariationalAutoEncoder,
     StackedAutoEncoder,
 )
-from sklearn_ae._adversarial import mixture_means
-from sklearn_ae.datasets import load_dataset
+from sklearn_ae.priors import mixture_means
 
+from ._protocol import SEED, TEST_SIZE, load, split
 from ._provenance import command_line, measured_sentence, provenance
 
-SEED = 0
-TEST_SIZE = 0.2
 # Labels a class of the semi-supervised fit: 100 labels on MNIST; 50 on
 # digits, where a logistic regression on 100 labels is already at 89%.
 LABELS_PER_CLASS = {"full": 10, "quick": 5}
@@ -198,7 +196,7 @@ def adversarial(data, epochs, device, output, labels_per_class=None):
         # The mixture takes the labels (class k in component k); the roll not.
         model.fit(X_train, y_train if prior == "gaussian_mixture" else None)
         codes = model.transform(X_test)
-        draws = model.net_.prior_sampler(4 * len(codes), rng, components=None)
+        draws = model.sample_prior(4 * len(codes), random_state=rng)
         # One kernel width per prior, the median distance between its draws.
         bandwidth = float(np.median(pairwise_distances(draws[:1000])))
         ratio = mmd(codes, draws, bandwidth) / mmd(plain_codes, draws, bandwidth)
@@ -273,17 +271,17 @@ def stacked(data, epochs, device, output, labels_per_class=None):
     }
 
 
-def load(quick, n_samples=None):
+def load_split(quick, n_samples=None):
     """Train/held-out split of MNIST-5k, or of digits when ``quick``."""
     name = "digits" if quick else "mnist"
-    bunch = load_dataset(name)
+    bunch = load(name, n_samples)
     X, y = bunch.data.astype(np.float32), bunch.target
-    if n_samples is not None and n_samples < len(X):
-        X, _, y, _ = train_test_split(
-            X, y, train_size=n_samples, random_state=SEED, stratify=y
-        )
-    split = train_test_split(X, y, test_size=TEST_SIZE, random_state=SEED)
-    return {"name": name, "split": split, "images_shape": bunch.images_shape}
+    train, test = split(len(X))
+    return {
+        "name": name,
+        "split": (X[train], X[test], y[train], y[test]),
+        "images_shape": bunch.images_shape,
+    }
 
 
 def main(argv=None):
@@ -307,7 +305,7 @@ def main(argv=None):
     labels_per_class = LABELS_PER_CLASS[mode]
     if args.max_iter is not None:
         epochs = dict.fromkeys(epochs, args.max_iter)
-    data = load(args.quick, args.n_samples)
+    data = load_split(args.quick, args.n_samples)
 
     import matplotlib
 

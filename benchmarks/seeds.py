@@ -18,14 +18,15 @@ import time
 from pathlib import Path
 
 import numpy as np
-from sklearn.model_selection import train_test_split
 from tqdm.auto import tqdm
 
-from sklearn_ae.datasets import DATASETS, load_dataset
+from sklearn_ae.datasets import DATASETS
 
-from .__main__ import TEST_SIZE, TITLES, evaluate, markdown_table
-from ._methods import SEED, available_methods, warm_up
+from ._evaluate import evaluate
+from ._methods import available_methods, warm_up
+from ._protocol import SEED, TEST_SIZE, load, split
 from ._provenance import command_line, measured_sentence, provenance
+from ._report import TITLES, markdown_table
 
 DEFAULT_METHODS = (
     "PCA",
@@ -135,12 +136,10 @@ def main(argv=None):
         parser.error(f"unknown methods {unknown}; choose from {list(available)}")
     methods = {name: available[name] for name in args.methods}
 
-    bunch = load_dataset(args.dataset, n_samples=args.n_samples, random_state=SEED)
+    bunch = load(args.dataset, args.n_samples)
     if bunch.target is None:
         parser.error(f"--dataset {args.dataset} has no classes to score 5-NN on.")
-    split = train_test_split(
-        np.arange(len(bunch.data)), test_size=TEST_SIZE, random_state=SEED
-    )
+    rows_split = split(len(bunch.data))
     # torch's and UMAP's one-time costs would land in the first seed's fit.
     warm_up(methods, args.device)
     rows = []
@@ -149,7 +148,7 @@ def main(argv=None):
         for name, method in methods.items():
             progress.set_postfix_str(f"seed {seed} / {name}")
             estimator = method.make(2, device=args.device, random_state=seed)
-            row, *_ = evaluate(method, estimator, bunch, split)
+            row, *_ = evaluate(method, estimator, bunch, rows_split)
             rows.append({"method": name, "seed": seed, **row})
             progress.update(1)
     progress.close()

@@ -42,6 +42,7 @@ source_suffix = {".rst": "restructuredtext", ".md": "markdown"}
 root_doc = "index"
 exclude_patterns = [
     "_build",
+    "_static",  # served as is; its README.md is no page
     "examples",  # the gallery's sources; sphinx-gallery renders them
     "generated/api_scan.rst",
     # sphinx-gallery's execution-time table, not linked from any page.
@@ -111,7 +112,13 @@ warnings.filterwarnings(
 # -- HTML -------------------------------------------------------------------
 html_theme = "pydata_sphinx_theme"
 html_title = f"sklearn-ae {release}"
-html_static_path = []
+html_static_path = ["_static"]
+# Wide tables (the benchmark pages') scroll inside the text column.
+html_css_files = ["sklearn_ae.css"]
+# MathJax 3 is served with the site (docs/_static/mathjax, see its README),
+# not from a CDN: the formulas render offline and from a local build. A path
+# relative to _static.
+mathjax_path = "mathjax/tex-chtml.js"
 html_theme_options = {
     "navigation_with_keys": False,
     "show_toc_level": 2,

@@ -11,6 +11,7 @@ from ._autoencoder import AutoEncoder, LinearAutoEncoder
 from ._contractive import ContractiveAutoEncoder
 from ._cvae import ConditionalVariationalAutoEncoder
 from ._denoising import DenoisingAutoEncoder
+from ._manifold import ManifoldAutoEncoder
 from ._persistence import load, save
 from ._sparse import SparseAutoEncoder
 from ._stacked import StackedAutoEncoder
@@ -25,6 +26,7 @@ __all__ = [
     "ContractiveAutoEncoder",
     "DenoisingAutoEncoder",
     "LinearAutoEncoder",
+    "ManifoldAutoEncoder",
     "SparseAutoEncoder",
     "StackedAutoEncoder",
     "VariationalAutoEncoder",

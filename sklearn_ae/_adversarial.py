@@ -46,7 +46,8 @@ class AdversarialModule(AutoEncoderModule):
 class Discrimination(Term):
     """The discriminator's loss: prior draws are "real", codes "fake".
 
-    ``-1/2 [log D(z) + log(1 - D(h(x)))]`` with ``z ~ p(z)`` drawn from
+    :math:`-\\frac{1}{2} [\\log D(z) + \\log(1 - D(h(x)))]` with
+    :math:`z \\sim p(z)` drawn from
     ``prior`` with the numpy Generator ``rng`` (a labelled row's draw from
     its class's component). The codes are computed afresh, after the
     reconstruction step, and carry no gradient to the encoder.
@@ -74,7 +75,7 @@ class Discrimination(Term):
 
 
 class Generation(Term):
-    """The encoder's adversarial loss ``-log D(h(x))``: codes pass for draws."""
+    """The encoder's adversarial loss :math:`-\\log D(h(x))`: codes pass for draws."""
 
     name = "generator"
 
@@ -89,21 +90,23 @@ class AdversarialAutoEncoder(GenerativeMixin, SemiSupervisedMixin, AutoEncoder):
     """Adversarial autoencoder: codes shaped into a chosen prior by a GAN.
 
     An autoencoder whose codes are made to follow a prior distribution
-    ``p(z)`` by adversarial training instead of a VAE's KL term. A
-    discriminator ``D`` learns to tell prior samples from codes ``h(x)``,
-    and the encoder learns to fool it. Each batch cycles three phases, each
-    with its own Adam optimizer:
+    :math:`p(z)` by adversarial training instead of a VAE's KL term. A
+    discriminator :math:`D` learns to tell prior samples from codes
+    :math:`h(x)`, and the encoder learns to fool it. Each batch cycles three
+    phases, each with its own Adam optimizer:
 
     1. reconstruction, encoder and decoder:
-       ``min -log p(x | g(h(x)))`` (squared error or cross-entropy);
+       :math:`\\min -\\log p(x \\mid g(h(x)))` (squared error or
+       cross-entropy);
     2. discriminator, at ``discriminator_learning_rate``:
-       ``min -1/2 [log D(z) + log(1 - D(h(x)))]`` with ``z ~ p(z)``;
+       :math:`\\min -\\frac{1}{2} [\\log D(z) + \\log(1 - D(h(x)))]` with
+       :math:`z \\sim p(z)`;
     3. generator (the encoder), at ``generator_learning_rate``:
-       ``min -log D(h(x))``.
+       :math:`\\min -\\log D(h(x))`.
 
     At equilibrium the codes are distributed as the prior, so decoding prior
     draws generates data (:meth:`sample`), and the discriminator's loss is
-    near ``log 2``. Any prior one can sample works: a Gaussian, a mixture of
+    near :math:`\\log 2`. Any prior one can sample works: a Gaussian, a mixture of
     Gaussians on a circle, a swiss roll, or your own sampler.
 
     With labels, ``fit(X, y)`` gives the discriminator each code's class

@@ -15,7 +15,9 @@ class AutoEncoder(_BaseAutoEncoder):
     perceptrons trained to minimise the reconstruction loss, read as a
     negative log-likelihood:
 
-    ``L(x) = -log p(x | g(h(x)))``
+    .. math::
+
+        L(x) = -\\log p(x \\mid g(h(x))),
 
     a unit-variance Gaussian (``loss="mse"``, squared error) or a Bernoulli
     (``loss="bce"``, binary cross-entropy, for data in [0, 1]).
@@ -143,7 +145,8 @@ default="relu"
 class LinearAutoEncoder(_BaseAutoEncoder):
     """Linear autoencoder: one linear encoder layer, one linear decoder layer.
 
-    The code is ``h = W (x - mu)`` and the reconstruction ``g(h) = V h + b``,
+    The code is :math:`h = W (x - \\mu)` and the reconstruction
+    :math:`g(h) = V h + b`,
     trained on the squared error (a unit-variance Gaussian likelihood). At its
     optimum the codes span the same subspace as PCA's first ``n_components``
     principal components (Baldi & Hornik, 1989): the codes are PCA's scores up

@@ -289,23 +289,31 @@ class _BaseAutoEncoder(
         (X_train, side_train), valid = self._split(X, side, seed)
         train = to_dataset(X_train, side_train, device)
         valid = None if valid is None else to_dataset(*valid, device)
-        fitted = {}
         with seeded(seed, device):
             if self._warm():
-                net = self._continue(self.net_, train, valid)
+                objective, fitted = self.net_.criterion_, {}
             else:
                 offset, scale = _standardisation(X_train)
                 module = self._build_module(X.shape[1], offset, scale)
                 fitted = self._pretrain(module, train)
-                net = self._train(
-                    module,
-                    self._make_objective(),
-                    self._training_settings(),
-                    train,
-                    valid,
-                    corrupt=self._corruption(module, X_train),
-                    labelled_share=self._labelled_share,
-                )
+                objective = self._make_objective()
+            # Terms that read the whole training set get it for this fit only.
+            fitted.update(objective.attach(train))
+            try:
+                if self._warm():
+                    net = self._continue(self.net_, train, valid)
+                else:
+                    net = self._train(
+                        module,
+                        objective,
+                        self._training_settings(),
+                        train,
+                        valid,
+                        corrupt=self._corruption(module, X_train),
+                        labelled_share=self._labelled_share,
+                    )
+            finally:
+                objective.release()
         net.module_.eval()
         self._record_fit(net, validated=valid is not None, **fitted)
         self._check_fitted(X)
@@ -459,9 +467,10 @@ class _BaseAutoEncoder(
 
         For ``loss="mse"`` this is the log-density of x under a unit-variance
         Gaussian centred on the reconstruction,
-        ``-0.5 * ||x - g(h(x))||^2 - n_features / 2 * log(2 pi)``; for
-        ``loss="bce"`` the Bernoulli log-probability
-        ``sum_j x_j log p_j + (1 - x_j) log(1 - p_j)`` with ``p = g(h(x))``.
+        :math:`-\\frac{1}{2} \\|x - g(h(x))\\|^2 - \\frac{d}{2} \\log(2 \\pi)`
+        for :math:`d` features; for ``loss="bce"`` the Bernoulli
+        log-probability :math:`\\sum_j x_j \\log p_j + (1 - x_j) \\log(1 - p_j)`
+        with :math:`p = g(h(x))`.
 
         Parameters
         ----------

@@ -127,7 +127,7 @@ def random_projection_sq_norm(module, x, n_projections):
 
 
 class Contraction(Term):
-    """``mean ||J_h(x)||_F^2``: the encoder's squared Jacobian norm.
+    """The encoder's squared Jacobian norm :math:`\\|J_h(x)\\|_F^2`, batch mean.
 
     Parameters
     ----------
@@ -156,13 +156,16 @@ class ContractiveAutoEncoder(AutoEncoder):
     The loss adds to the reconstruction negative log-likelihood the squared
     Frobenius norm of the encoder's Jacobian at each training point:
 
-    ``L(x) = -log p(x | g(h(x))) + contraction * ||J_h(x)||_F^2``,
-    ``J_h(x) = dh(x) / dx``,
+    .. math::
 
-    averaged over the batch. The penalty makes the encoder contract space in
-    every direction; the reconstruction term keeps it sensitive along the
-    directions the data actually vary in (the tangent of the data manifold),
-    so the codes follow the manifold and ignore off-manifold noise.
+        L(x) = -\\log p(x \\mid g(h(x))) + \\lambda \\, \\|J_h(x)\\|_F^2,
+        \\qquad J_h(x) = \\frac{\\partial h(x)}{\\partial x},
+
+    with :math:`\\lambda` = ``contraction``, averaged over the batch. The
+    penalty makes the encoder contract space in every direction; the
+    reconstruction term keeps it sensitive along the directions the data
+    actually vary in (the tangent of the data manifold), so the codes follow
+    the manifold and ignore off-manifold noise.
 
     Parameters
     ----------
@@ -171,17 +174,18 @@ class ContractiveAutoEncoder(AutoEncoder):
         keeps an overcomplete code from learning the identity.
 
     contraction : float, default=0.01
-        Weight ``lambda`` of the Jacobian penalty (>= 0; 0 trains a plain
+        Weight :math:`\\lambda` of the Jacobian penalty (>= 0; 0 trains a plain
         autoencoder).
 
     jacobian : {"exact", "random_projection"}, default="exact"
-        How ``||J_h(x)||_F^2`` is computed:
+        How :math:`\\|J_h(x)\\|_F^2` is computed:
 
         - ``"exact"``: by the chain rule through the encoder's layers, whose
           cost is about ``n_components`` times a forward pass and does not
           grow with the number of features.
         - ``"random_projection"``: the unbiased estimate
-          ``mean_k ||J^T u_k||^2``, ``u_k ~ N(0, I)``, over
+          :math:`\\frac{1}{K} \\sum_k \\|J^\\top u_k\\|^2`,
+          :math:`u_k \\sim \\mathcal{N}(0, I)`, over
           ``n_projections`` draws per sample, which costs ``n_projections``
           backward passes whatever ``n_components``: for wide
           (overcomplete) codes.
@@ -198,8 +202,8 @@ class ContractiveAutoEncoder(AutoEncoder):
     hidden_layer_sizes : tuple of int, default=(256, 128)
         Widths of the encoder's hidden layers; the decoder mirrors them.
         ``()`` with ``code_activation="logistic"`` gives Rifai et al.'s
-        one-layer encoder ``h = sigmoid(W x + b)``, for which
-        ``||J_h||_F^2 = sum_j (h_j (1 - h_j))^2 ||W_j||^2``.
+        one-layer encoder :math:`h = \\sigma(W x + b)`, for which
+        :math:`\\|J_h\\|_F^2 = \\sum_j (h_j (1 - h_j))^2 \\|W_j\\|^2`.
 
     activation : {"relu", "tanh", "logistic", "elu", "gelu", "identity"}, \
 default="relu"
@@ -224,11 +228,12 @@ default="relu"
     -----
     The Jacobian is taken with respect to the raw input ``x`` that
     :meth:`transform` reads, the standardisation inside the network
-    included: ``J_h(x) = J_net((x - m) / s) diag(1 / s)`` with ``m`` and
-    ``s`` the network's per-feature input offset and scale (see the Notes
-    of :class:`AutoEncoder`). Its size, and so a good ``contraction``,
-    depends on the units of ``x``; the default suits features of unit
-    order, such as pixel intensities in [0, 1].
+    included: :math:`J_h(x) = J_\\mathrm{net}((x - m) / s)
+    \\operatorname{diag}(1 / s)` with :math:`m` and :math:`s` the network's
+    per-feature input offset and scale (see the Notes of
+    :class:`AutoEncoder`). Its size, and so a good ``contraction``, depends
+    on the units of ``x``; the default suits features of unit order, such
+    as pixel intensities in [0, 1].
 
     The decoder is not tied to the encoder (as it is in Rifai et al.), so
     part of the penalty can be met by shrinking every code by a common

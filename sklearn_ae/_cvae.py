@@ -89,7 +89,7 @@ class ConditionalVariationalModule(VariationalModule):
 
 
 class Classification(Term):
-    """``-log q(y | x)`` summed over the labelled rows, per batch row."""
+    """:math:`-\\log q(y \\mid x)` summed over the labelled rows, per batch row."""
 
     name = "classification"
 
@@ -104,7 +104,7 @@ class Classification(Term):
 
 
 class NegativeEntropy(Term):
-    """``-H(q(y | x))`` summed over the unlabelled rows, per batch row."""
+    """:math:`-H(q(y \\mid x))` summed over the unlabelled rows, per batch row."""
 
     name = "negative_entropy"
 
@@ -120,18 +120,25 @@ class NegativeEntropy(Term):
 class ConditionalVariationalAutoEncoder(SemiSupervisedMixin, VariationalAutoEncoder):
     """Conditional VAE with a classifier: semi-supervised M2 model.
 
-    The label ``y`` (one-hot) is fed to the encoder ``q(z | x, y)`` and to
-    the decoder ``p(x | z, y)``, so the codes ``z`` keep what the label
-    does not say (the style of a digit) and ``sample(y=k)`` generates class
-    ``k``. A classifier ``q(y | x)`` infers missing labels (Kingma et al.'s
-    M2). Labelled samples minimise
+    The label :math:`y` (one-hot) is fed to the encoder
+    :math:`q(z \\mid x, y)` and to the decoder :math:`p(x \\mid z, y)`, so
+    the codes :math:`z` keep what the label does not say (the style of a
+    digit) and ``sample(y=k)`` generates class ``k``. A classifier
+    :math:`q(y \\mid x)` infers missing labels (Kingma et al.'s M2).
+    Labelled samples minimise
 
-    ``-ELBO(x, y) + alpha * (-log q(y | x))``,
-    ``-ELBO(x, y) = -E_q[log p(x | z, y)] + beta * KL(q(z | x, y) || p(z))``;
+    .. math::
+
+        -\\mathrm{ELBO}(x, y) + \\alpha \\, (-\\log q(y \\mid x)),
+
+        -\\mathrm{ELBO}(x, y) = -\\mathbb{E}_q[\\log p(x \\mid z, y)]
+        + \\beta \\, \\mathrm{KL}(q(z \\mid x, y) \\,\\|\\, p(z));
 
     unlabelled ones (``y == -1``) sum the label out,
 
-    ``sum_y q(y | x) (-ELBO(x, y)) - H(q(y | x))``.
+    .. math::
+
+        \\sum_y q(y \\mid x) \\, (-\\mathrm{ELBO}(x, y)) - H(q(y \\mid x)).
 
     Without any labels the model has a single class and is a VAE.
 
@@ -144,8 +151,8 @@ class ConditionalVariationalAutoEncoder(SemiSupervisedMixin, VariationalAutoEnco
         Weight of the KL term.
 
     alpha : float or "auto", default="auto"
-        Weight of the classification loss ``-log q(y | x)`` of each labelled
-        sample, relative to its ``-ELBO(x, y)``. ``"auto"`` is
+        Weight of the classification loss :math:`-\\log q(y \\mid x)` of each
+        labelled sample, relative to its :math:`-\\mathrm{ELBO}(x, y)`. ``"auto"`` is
         ``n_features_in_``: the ELBO is a sum over features, and so are the
         differences between the ELBOs of two labels that train the
         classifier on unlabelled samples, so the classification term keeps
@@ -161,7 +168,7 @@ default="relu"
         Nonlinearity between layers.
 
     loss : {"mse", "bce"}, default="mse"
-        The decoder's likelihood ``p(x | z, y)``.
+        The decoder's likelihood :math:`p(x \\mid z, y)`.
 
 {training_parameters}
 
@@ -194,14 +201,16 @@ default="relu"
     three seeds, 20 epochs; the regression's 75%), and it held at 84-85%
     from 20 to 100 epochs (seed 0), with ``loss="mse"`` too (82% at 20).
 
-    :meth:`transform` is the posterior mean of ``q(z | x, y)`` with the
-    given labels, or with the classifier's labels when none are given.
-    :meth:`score_samples` is the M2 bound on ``log p(x)`` (uniform
-    ``p(y)``): ``sum_y q(y | x) (ELBO(x, y) - log K) + H(q(y | x))``.
+    :meth:`transform` is the posterior mean of :math:`q(z \\mid x, y)` with
+    the given labels, or with the classifier's labels when none are given.
+    :meth:`score_samples` is the M2 bound on :math:`\\log p(x)` (uniform
+    :math:`p(y)` over :math:`K` classes):
+    :math:`\\sum_y q(y \\mid x) \\, (\\mathrm{ELBO}(x, y) - \\log K)
+    + H(q(y \\mid x))`.
     :meth:`log_likelihood` sums the label out exactly instead:
-    ``log (1/K) sum_y exp(L_y)``, where ``L_y`` is the importance-weighted
-    estimate of ``log p(x | y)`` with ``q(z | x, y)``; it is the tighter of
-    the two.
+    :math:`\\log \\frac{1}{K} \\sum_y \\exp L_y`, where :math:`L_y` is the
+    importance-weighted estimate of :math:`\\log p(x \\mid y)` with
+    :math:`q(z \\mid x, y)`; it is the tighter of the two.
 
     ``weight_decay`` defaults to 0, as for :class:`VariationalAutoEncoder`:
     decay would bias the posterior's variance towards 1.
@@ -399,7 +408,7 @@ default="relu"
         return self._decode(Z, **self._side(y, len(Z)))
 
     def sample(self, n_samples=1, *, y=None, random_state=None):
-        """Generate data: decode ``z ~ N(0, I)`` with labels y.
+        """Generate data: decode :math:`z \\sim \\mathcal{N}(0, I)` with labels y.
 
         Parameters
         ----------

@@ -59,10 +59,13 @@ class Corruption:
 class DenoisingAutoEncoder(AutoEncoder):
     """Denoising autoencoder: learns to undo a corruption of its input.
 
-    Each training batch ``x`` is corrupted into ``x~`` by a random noise
-    process, and the network learns to reconstruct the clean ``x`` from it:
+    Each training batch :math:`x` is corrupted into :math:`\\tilde x` by a
+    random noise process, and the network learns to reconstruct the clean
+    :math:`x` from it:
 
-    ``L(x) = -log p(x | g(h(x~)))``
+    .. math::
+
+        L(x) = -\\log p(x \\mid g(h(\\tilde x))),
 
     the reconstruction negative log-likelihood (squared error for
     ``loss="mse"``, binary cross-entropy for ``loss="bce"``) measured against
@@ -79,12 +82,14 @@ class DenoisingAutoEncoder(AutoEncoder):
     noise : {"gaussian", "masking", "salt_and_pepper"}, default="gaussian"
         The corruption of training batches:
 
-        - ``"gaussian"``: additive noise ``x~_j = x_j + noise_level * s_j *
-          e``, ``e ~ N(0, 1)``, where ``s_j`` is the scale the network
-          divides feature ``j`` by (its training standard deviation; see the
+        - ``"gaussian"``: additive noise
+          :math:`\\tilde x_j = x_j + \\nu s_j \\varepsilon`,
+          :math:`\\varepsilon \\sim \\mathcal{N}(0, 1)`, with :math:`\\nu` =
+          ``noise_level`` and :math:`s_j` the scale the network divides
+          feature :math:`j` by (its training standard deviation; see the
           Notes of :class:`AutoEncoder`). The noise is thus
-          ``N(0, noise_level^2)`` in the standardised units the encoder
-          reads, whatever the data's units.
+          :math:`\\mathcal{N}(0, \\nu^2)` in the standardised units the
+          encoder reads, whatever the data's units.
         - ``"masking"``: each entry is set to 0 with probability
           ``noise_level`` (masking noise of Vincent et al., for data where 0
           means "absent", such as pixel intensities or counts).
@@ -94,7 +99,7 @@ class DenoisingAutoEncoder(AutoEncoder):
 
     noise_level : float, default=0.5
         Strength of the corruption: the Gaussian noise's standard deviation
-        in units of each feature's scale ``s_j`` (>= 0), or the fraction
+        in units of each feature's scale :math:`s_j` (>= 0), or the fraction
         of entries corrupted for ``"masking"`` and ``"salt_and_pepper"`` (in
         [0, 1]). 0 trains a plain autoencoder.
 

@@ -17,7 +17,7 @@ _LOG_2PI = math.log(2.0 * math.pi)
 
 
 class GaussianLikelihood(nn.Module):
-    """``N(x; mean, I)``: the squared error, ``loss="mse"``.
+    """:math:`\\mathcal{N}(x; \\mu, I)`: the squared error, ``loss="mse"``.
 
     The decoder's output is the mean in data units (the module maps it back
     from the standardised scale it learns in).
@@ -27,10 +27,11 @@ class GaussianLikelihood(nn.Module):
     data_units = True
 
     def nll(self, decoded, target, *, constants=False):
-        """Per-sample ``-log p(target | decoded)``, summed over features.
+        """Per-sample :math:`-\\log p(\\mathrm{target} \\mid \\mathrm{decoded})`.
 
-        ``constants`` adds ``n_features / 2 * log(2 pi)``; training leaves it
-        out since it has no gradient.
+        Summed over the :math:`d` features. ``constants`` adds
+        :math:`\\frac{d}{2} \\log(2 \\pi)`; training leaves it out since it has
+        no gradient.
         """
         nll = 0.5 * (decoded - target).pow(2).sum(dim=1)
         if constants:
@@ -43,7 +44,9 @@ class GaussianLikelihood(nn.Module):
 
 
 class BernoulliLikelihood(nn.Module):
-    """``Bernoulli(x; sigmoid(logits))``: the cross-entropy, ``loss="bce"``.
+    """:math:`\\mathrm{Bernoulli}(x; \\sigma(\\mathrm{logits}))`: the cross-entropy.
+
+    ``loss="bce"``.
 
     The decoder's output is the logits; exact for targets in [0, 1].
     """

@@ -8,10 +8,18 @@ import torch
 
 
 def gaussian_kl(mean, log_var):
-    """Per-sample ``KL(N(mean, exp(log_var)) || N(0, I))`` in nats, closed form.
+    """Per-sample KL divergence of a diagonal Gaussian from N(0, I), in nats.
 
-    ``0.5 * sum_j (mean_j^2 + sigma_j^2 - log sigma_j^2 - 1)`` (Kingma &
-    Welling 2013, appendix B): the VAE's regulariser.
+    .. math::
+
+        \\mathrm{KL}(\\mathcal{N}(\\mu, \\operatorname{diag}\\sigma^2)
+        \\,\\|\\, \\mathcal{N}(0, I))
+        = \\frac{1}{2} \\sum_j \\left(\\mu_j^2 + \\sigma_j^2
+        - \\log \\sigma_j^2 - 1\\right)
+
+    with :math:`\\mu` = ``mean`` and :math:`\\log \\sigma^2` = ``log_var``,
+    in closed form (Kingma & Welling 2013, appendix B): the VAE's
+    regulariser.
 
     Parameters
     ----------
@@ -25,12 +33,17 @@ def gaussian_kl(mean, log_var):
 
 
 def bernoulli_kl(target, rate, *, eps=1e-6):
-    """``KL(Bernoulli(target) || Bernoulli(rate))`` elementwise, in nats.
+    """KL divergence of Bernoulli(rate) from Bernoulli(target), elementwise, in nats.
 
-    ``rho log(rho / r) + (1 - rho) log((1 - rho) / (1 - r))``: the sparse
-    autoencoder's penalty for a mean activation ``r`` against a target
-    ``rho`` in (0, 1). ``rate`` is clipped to ``[eps, 1 - eps]`` so that a
-    saturated unit gives a large, finite penalty instead of infinity.
+    .. math::
+
+        \\mathrm{KL}(\\rho \\,\\|\\, r) = \\rho \\log \\frac{\\rho}{r}
+        + (1 - \\rho) \\log \\frac{1 - \\rho}{1 - r}:
+
+    the sparse autoencoder's penalty for a mean activation :math:`r` =
+    ``rate`` against a target :math:`\\rho` = ``target`` in (0, 1). ``rate``
+    is clipped to ``[eps, 1 - eps]`` so that a saturated unit gives a large,
+    finite penalty instead of infinity.
 
     Parameters
     ----------

@@ -163,14 +163,16 @@ class AutoEncoderModule(nn.Module):
 
 
 class VariationalModule(AutoEncoderModule):
-    """Gaussian encoder ``q(z | x) = N(mean, diag(exp(log_var)))`` and decoder.
+    """Gaussian encoder and decoder.
 
-    The encoder's last layer outputs the mean and the log-variance of the
-    code (``code_multiplier=2``). In training mode the decoder reads a
-    reparameterised sample ``z = mean + exp(log_var / 2) * eps``,
-    ``eps ~ N(0, I)`` from torch's default generator (seeded by the training
-    loop); in eval mode it reads the mean, so validation losses and
-    reconstructions are deterministic.
+    The encoder is :math:`q(z \\mid x) = \\mathcal{N}(\\mu,
+    \\operatorname{diag} \\sigma^2)`: its last layer outputs the mean
+    :math:`\\mu` and the log-variance :math:`\\log \\sigma^2` of the code
+    (``code_multiplier=2``). In training mode the decoder reads a
+    reparameterised sample :math:`z = \\mu + \\sigma \\odot \\varepsilon`,
+    :math:`\\varepsilon \\sim \\mathcal{N}(0, I)`, from torch's default
+    generator (seeded by the training loop); in eval mode it reads the mean,
+    so validation losses and reconstructions are deterministic.
     """
 
     def __init__(self, *args, **kwargs):

@@ -45,6 +45,19 @@ class Term:
     def __call__(self, output, batch, module):
         raise NotImplementedError
 
+    def attach(self, train):
+        """Read what the term needs from the training rows, for one fit.
+
+        ``train`` is the :class:`~sklearn_ae._training.RowDataset` of the
+        training rows; a term may add per-row side data to it (row
+        positions into a neighbour graph). Returns a dict of fitted
+        attributes to record (nothing here).
+        """
+        return {}
+
+    def release(self):
+        """Drop what :meth:`attach` kept of the training rows."""
+
 
 class Reconstruction(Term):
     """Negative log-likelihood of the clean batch under the decoder."""
@@ -58,7 +71,7 @@ class Reconstruction(Term):
 
 
 class GaussianKL(Term):
-    """``KL(q(z | x) || N(0, I))`` of the Gaussian posterior, closed form."""
+    """:math:`\\mathrm{KL}(q(z \\mid x) \\,\\|\\, \\mathcal{N}(0, I))`, closed form."""
 
     name = "kl"
 
@@ -134,9 +147,25 @@ class Objective(nn.Module):
             for p in phases
         ]
 
+    def terms(self):
+        """Every term of every phase."""
+        return [term for phase in self.phases for term, _ in phase.terms]
+
+    def attach(self, train):
+        """Give each term the training rows; their fitted attributes."""
+        fitted = {}
+        for term in self.terms():
+            fitted.update(term.attach(train))
+        return fitted
+
+    def release(self):
+        """Make each term drop the training rows: a fitted model keeps none."""
+        for term in self.terms():
+            term.release()
+
     def history_columns(self):
         """The history columns of every term: ``<term>_loss``."""
-        return [f"{term.name}_loss" for p in self.phases for term, _ in p.terms]
+        return [f"{term.name}_loss" for term in self.terms()]
 
     def phase_loss(self, phase, output, batch, module):
         """``(loss, {term name: value})`` of one phase on a batch."""

@@ -12,9 +12,10 @@ from ._objective import Term
 class Sparsity(Term):
     """A sparsity penalty on the (sigmoid) codes.
 
-    ``"kl"``: ``sum_j KL(target || rho_hat_j)`` with ``rho_hat_j`` the mean
-    activation of code unit ``j`` over the batch; ``"l1"``:
-    ``mean_i sum_j |h_ij|``.
+    ``"kl"``: :math:`\\sum_j \\mathrm{KL}(\\rho \\,\\|\\, \\hat\\rho_j)` with
+    :math:`\\rho` = ``target`` and :math:`\\hat\\rho_j` the mean activation of
+    code unit :math:`j` over the batch; ``"l1"``:
+    :math:`\\frac{1}{n} \\sum_i \\sum_j |h_{ij}|`.
 
     Parameters
     ----------
@@ -39,18 +40,22 @@ class Sparsity(Term):
 class SparseAutoEncoder(AutoEncoder):
     """Sparse autoencoder: each sample activates only a few code units.
 
-    The code units are sigmoids, ``h_j(x)`` in (0, 1), and the loss adds a
-    sparsity penalty to the reconstruction negative log-likelihood. With
-    ``sparsity="kl"`` (Ng's formulation):
+    The code units are sigmoids, :math:`h_j(x) \\in (0, 1)`, and the loss
+    adds a sparsity penalty to the reconstruction negative log-likelihood.
+    With ``sparsity="kl"`` (Ng's formulation):
 
-    ``L = mean_i -log p(x_i | g(h(x_i)))
-    + sparsity_weight * sum_j KL(rho || rho_hat_j)``,
+    .. math::
 
-    ``KL(rho || r) = rho log(rho / r) + (1 - rho) log((1 - rho) / (1 - r))``,
+        L = \\frac{1}{n} \\sum_i -\\log p(x_i \\mid g(h(x_i)))
+        + \\lambda \\sum_j \\mathrm{KL}(\\rho \\,\\|\\, \\hat\\rho_j),
 
-    where ``rho = sparsity_target`` and ``rho_hat_j`` is the mean activation
-    of code unit ``j`` over the batch. With ``sparsity="l1"`` the penalty is
-    ``sparsity_weight * mean_i sum_j h_j(x_i)``. Because the penalty stops
+        \\mathrm{KL}(\\rho \\,\\|\\, r) = \\rho \\log \\frac{\\rho}{r}
+        + (1 - \\rho) \\log \\frac{1 - \\rho}{1 - r},
+
+    where :math:`\\lambda` is ``sparsity_weight``, :math:`\\rho` is
+    ``sparsity_target`` and :math:`\\hat\\rho_j` is the mean activation of
+    code unit :math:`j` over the batch. With ``sparsity="l1"`` the penalty
+    is :math:`\\lambda \\frac{1}{n} \\sum_i \\sum_j h_j(x_i)`. Because the penalty stops
     the network from copying its input, the code may be wider than the
     input (overcomplete): a dictionary of features, each used by few
     samples.

@@ -60,19 +60,23 @@ class StackedAutoEncoder(AutoEncoder):
     The deep autoencoder of :class:`AutoEncoder`, initialised the way deep
     networks were first trained (Hinton & Salakhutdinov 2006; Bengio et al.
     2007; Vincent et al. 2010). For the layer widths
-    ``n_features -> h_1 -> ... -> h_L -> n_components``, layer ``l`` is first
-    trained alone as a one-hidden-layer autoencoder on the codes of layer
-    ``l - 1`` (the data for the first layer):
+    ``n_features -> h_1 -> ... -> h_L -> n_components``, layer :math:`l` is
+    first trained alone as a one-hidden-layer autoencoder on the codes of
+    layer :math:`l - 1` (the data for the first layer):
 
-    ``min  L(c, g_l(h_l(c~)))``,  ``c = h_{l-1}(...h_1(x))``
+    .. math::
 
-    where ``c~`` is ``c`` itself (``pretraining="plain"``) or a corrupted copy
-    (``pretraining="denoising"``, the stacked denoising autoencoder: each
-    entry zeroed with probability ``pretraining_noise``). The first layer
-    uses the model's ``loss``; the others the squared error. The trained
-    ``h_l`` and ``g_l`` become layer ``l`` of the encoder and of the
-    mirrored decoder, and the whole network is then fine-tuned end to end on
-    ``-log p(x | g(h(x)))``, exactly as :class:`AutoEncoder`.
+        \\min \\; L(c, g_l(h_l(\\tilde c))), \\qquad
+        c = h_{l-1}(\\dots h_1(x)),
+
+    where :math:`\\tilde c` is :math:`c` itself (``pretraining="plain"``) or
+    a corrupted copy (``pretraining="denoising"``, the stacked denoising
+    autoencoder: each entry zeroed with probability ``pretraining_noise``).
+    The first layer uses the model's ``loss``; the others the squared
+    error. The trained :math:`h_l` and :math:`g_l` become layer :math:`l` of
+    the encoder and of the mirrored decoder, and the whole network is then
+    fine-tuned end to end on :math:`-\\log p(x \\mid g(h(x)))`, exactly as
+    :class:`AutoEncoder`.
 
     Parameters
     ----------

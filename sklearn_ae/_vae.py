@@ -89,19 +89,27 @@ def importance_weighted(module, batch, condition, *, n_draws, seed):
 class VariationalAutoEncoder(GenerativeMixin, AutoEncoder):
     """Variational autoencoder: a generative model of the data.
 
-    The encoder outputs a Gaussian posterior ``q(z | x) = N(mu(x),
-    diag(sigma^2(x)))`` over ``n_components`` latent variables, the prior is
-    ``p(z) = N(0, I)`` and the decoder is a Gaussian or Bernoulli likelihood
-    ``p(x | z)``. Training maximises the evidence lower bound (ELBO) on
-    ``log p(x)``; the loss is its negative,
+    The encoder outputs a Gaussian posterior
+    :math:`q(z \\mid x) = \\mathcal{N}(\\mu(x), \\operatorname{diag}
+    \\sigma^2(x))` over ``n_components`` latent variables, the prior is
+    :math:`p(z) = \\mathcal{N}(0, I)` and the decoder is a Gaussian or
+    Bernoulli likelihood :math:`p(x \\mid z)`. Training maximises the
+    evidence lower bound (ELBO) on :math:`\\log p(x)`; the loss is its
+    negative,
 
-    ``L(x) = -E_q[log p(x | z)] + beta * KL(q(z | x) || p(z))``,
+    .. math::
 
-    ``KL = 1/2 * sum_j (mu_j^2 + sigma_j^2 - log sigma_j^2 - 1)`` (closed
-    form), the expectation estimated with one reparameterised sample
-    ``z = mu + sigma * eps``, ``eps ~ N(0, I)``, per sample and step.
-    Because the codes follow the prior, decoding ``z ~ N(0, I)`` generates
-    new data (:meth:`sample`).
+        L(x) = -\\mathbb{E}_q[\\log p(x \\mid z)]
+        + \\beta \\, \\mathrm{KL}(q(z \\mid x) \\,\\|\\, p(z)),
+
+        \\mathrm{KL} = \\frac{1}{2} \\sum_j \\left(\\mu_j^2 + \\sigma_j^2
+        - \\log \\sigma_j^2 - 1\\right)
+
+    (closed form), the expectation estimated with one reparameterised
+    sample :math:`z = \\mu + \\sigma \\odot \\varepsilon`,
+    :math:`\\varepsilon \\sim \\mathcal{N}(0, I)`, per sample and step.
+    Because the codes follow the prior, decoding
+    :math:`z \\sim \\mathcal{N}(0, I)` generates new data (:meth:`sample`).
 
     Parameters
     ----------
@@ -289,10 +297,11 @@ default="relu"
     def score_samples(self, X):
         """Evidence lower bound (ELBO) of each sample, in nats.
 
-        ``E_q[log p(x | z)] - KL(q(z | x) || p(z))``, a lower bound on
-        ``log p(x)``, with the likelihood's constants (as in
-        :meth:`AutoEncoder.score_samples`) and the expectation estimated
-        with 16 draws of ``z`` seeded by ``random_state``.
+        :math:`\\mathbb{E}_q[\\log p(x \\mid z)] - \\mathrm{KL}(q(z \\mid x)
+        \\,\\|\\, p(z))`, a lower bound on :math:`\\log p(x)`, with the
+        likelihood's constants (as in :meth:`AutoEncoder.score_samples`) and
+        the expectation estimated with 16 draws of :math:`z` seeded by
+        ``random_state``.
 
         Parameters
         ----------
@@ -309,13 +318,17 @@ default="relu"
         )
 
     def log_likelihood(self, X, n_importance=100):
-        """Importance-weighted estimate of ``log p(x)`` for each sample, in nats.
+        """Importance-weighted estimate of log p(x) for each sample, in nats.
 
-        ``log (1/K) sum_k p(x | z_k) p(z_k) / q(z_k | x)`` with
-        ``z_k ~ q(z | x)`` and ``K = n_importance`` (Burda et al., 2016). Its
-        expectation is a lower bound on ``log p(x)`` that is at least the
-        ELBO (``K=1``) and tightens as ``K`` grows. The draws are seeded by
-        ``random_state``.
+        .. math::
+
+            \\log \\frac{1}{K} \\sum_{k=1}^K
+            \\frac{p(x \\mid z_k) \\, p(z_k)}{q(z_k \\mid x)}
+
+        with :math:`z_k \\sim q(z \\mid x)` and ``K = n_importance`` (Burda et
+        al., 2016). Its expectation is a lower bound on :math:`\\log p(x)`
+        that is at least the ELBO (``K=1``) and tightens as ``K`` grows. The
+        draws are seeded by ``random_state``.
 
         Parameters
         ----------

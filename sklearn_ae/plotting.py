@@ -18,17 +18,169 @@ __all__ = [
 ]
 
 
-def _per_panel(value, n, name):
+def _per_panel(value, n, name, scalar=(str,)):
     """``value`` repeated for n panels, or checked to have one per panel."""
-    if value is None or isinstance(value, str):
+    if value is None or isinstance(value, scalar):
         return [value] * n
     value = list(value)
     if len(value) != n:
         raise ValueError(
             f"{name} has {len(value)} entries for {n} embeddings; pass one per "
-            "embedding (or a single string for all)."
+            "embedding (or a single value for all)."
         )
     return value
+
+
+# Up to this many distinct values, a colour array of whole numbers is read
+# as class labels (drawn with a legend); past it, as a coordinate (drawn
+# with a colour bar).
+_MAX_CLASSES = 20
+
+
+def _is_continuous(values):
+    """Whether colour values are a coordinate rather than class labels."""
+    if values.dtype.kind not in "fc":
+        return values.dtype.kind in "iu" and len(np.unique(values)) > _MAX_CLASSES
+    finite = values[np.isfinite(values)]
+    whole = bool(np.all(finite == np.round(finite)))
+    return not whole or len(np.unique(finite)) > _MAX_CLASSES
+
+
+def _class_colours(classes, cmap):
+    """One colour per class: a qualitative map's own colours, in order, when
+    it has enough of them, else even steps along the map."""
+    import matplotlib.pyplot as plt
+    from matplotlib.colors import ListedColormap
+
+    cmap = plt.get_cmap(cmap)
+    n = len(classes)
+    if isinstance(cmap, ListedColormap) and n <= cmap.N <= _MAX_CLASSES:
+        return [cmap(k) for k in range(n)]
+    return [cmap(k / max(1, n - 1)) for k in range(n)]
+
+
+class _ColourKey:
+    """What the colours of a set of panels mean: classes or a coordinate.
+
+    Panels with the same colours (same values, kind, colour map and label)
+    share one key and one colour scale, drawn once for all of them.
+    """
+
+    def __init__(self, values, continuous, cmap, label):
+        self.continuous = continuous
+        self.cmap = cmap
+        self.label = label
+        if continuous:
+            self.classes = None
+            self.low = float(np.nanmin(values))
+            self.high = float(np.nanmax(values))
+        else:
+            self.classes = tuple(np.unique(values).tolist())
+
+        # Equal colour arrays (one data set's labels or coordinate, drawn
+        # for several methods) share a key; two data sets' never do, even
+        # with the same classes: their keys go beside their own panels.
+        # Bytes, not floats, so that arrays with NaN compare equal too.
+        data = values.tobytes() if values.dtype.kind != "O" else tuple(values.tolist())
+        self.values = hash((values.dtype.str, values.shape, data))
+
+    @property
+    def signature(self):
+        return (self.continuous, str(self.cmap), self.label, self.values)
+
+    def scatter_colours(self, values):
+        """The ``c`` and ``norm`` arguments of the scatter of ``values``."""
+        from matplotlib.colors import Normalize
+
+        if self.continuous:
+            return {
+                "c": values,
+                "cmap": self.cmap,
+                "norm": Normalize(self.low, self.high),
+            }
+        colours = np.array(_class_colours(self.classes, self.cmap))
+        index = {label: k for k, label in enumerate(self.classes)}
+        return {"c": colours[[index[v] for v in values.tolist()]]}
+
+    def draw_inside(self, ax):
+        """A key for one panel that adds no axes to the figure: a legend
+        beside it, or a colour bar in an inset axes beside it."""
+        if not self.continuous:
+            return self.draw(ax.figure, [ax], [(0, 0)], "right")
+        import matplotlib.pyplot as plt
+        from matplotlib.colors import Normalize
+
+        mappable = plt.cm.ScalarMappable(
+            norm=Normalize(self.low, self.high), cmap=self.cmap
+        )
+        return ax.figure.colorbar(
+            mappable, cax=ax.inset_axes([1.03, 0.0, 0.03, 1.0]), label=self.label
+        )
+
+    def draw(self, figure, axes, cells, where):
+        """A legend or colour bar for ``axes`` (at grid ``cells``), to their
+        right or below them."""
+        import matplotlib.pyplot as plt
+        from matplotlib.colors import Normalize
+        from matplotlib.lines import Line2D
+
+        if self.continuous:
+            mappable = plt.cm.ScalarMappable(
+                norm=Normalize(self.low, self.high), cmap=self.cmap
+            )
+            right = where == "right"
+            return figure.colorbar(
+                mappable,
+                ax=axes,
+                location=where,
+                label=self.label,
+                shrink=0.9 if right else 0.8,
+                aspect=30,
+                pad=0.02 if right else 0.01,
+            )
+        handles = [
+            Line2D(
+                [],
+                [],
+                marker="o",
+                linestyle="",
+                markersize=6,
+                color=colour,
+                label=str(label),
+            )
+            for label, colour in zip(
+                self.classes, _class_colours(self.classes, self.cmap), strict=True
+            )
+        ]
+        if where == "right":
+            # Beside the middle panel of the rightmost column.
+            last = max(col for _, col in cells)
+            column = [
+                ax for ax, (_, col) in zip(axes, cells, strict=True) if col == last
+            ]
+            ax = column[(len(column) - 1) // 2]
+            placement = {
+                "loc": "center left",
+                "bbox_to_anchor": (1.02, 0.5),
+                "ncols": 1 if len(handles) <= 12 else 2,
+            }
+        else:
+            ax = axes[int(np.argmax([row for row, _ in cells]))]
+            placement = {
+                "loc": "upper center",
+                "bbox_to_anchor": (0.5, -0.02),
+                "ncols": min(len(handles), 5),
+            }
+        return ax.legend(
+            handles=handles,
+            title=self.label,
+            fontsize=8,
+            title_fontsize=8,
+            frameon=False,
+            handletextpad=0.1,
+            columnspacing=0.8,
+            **placement,
+        )
 
 
 def plot_embeddings(
@@ -40,11 +192,26 @@ def plot_embeddings(
     size=3.0,
     cmap="Spectral",
     point_size=4.0,
+    transpose=False,
+    color_labels=None,
+    continuous=None,
+    legend=True,
+    title=None,
+    dpi=None,
 ):
     """Scatter plots of 2-D embeddings in a grid, one panel per embedding.
 
     Panels fill the grid row by row, so a methods x data sets table is a
-    list in row order with ``n_cols`` set to the number of data sets.
+    list in row order with ``n_cols`` set to the number of data sets. Such
+    a table of many methods is tall and narrow; two layouts read better:
+    ``transpose=True`` draws its rows as columns (one row per data set, a
+    grid wider than tall), and calling this function once per data set,
+    with that data set's panels and ``title``, makes one figure each.
+
+    The colours' meaning is drawn once for all panels with the same colour
+    values (one data set's labels or coordinate): a legend of the classes,
+    or a colour bar of a continuous coordinate, beside those panels (below
+    them when they fill one column of the grid).
 
     Parameters
     ----------
@@ -57,7 +224,7 @@ def plot_embeddings(
     titles : list of str, default=None
         Title of each panel.
     n_cols : int, default=4
-        Panels per row.
+        Panels per row (per column when ``transpose=True``).
     size : float, default=3.0
         Width and height of one panel, in inches.
     cmap : str or list of str, default="Spectral"
@@ -65,11 +232,32 @@ def plot_embeddings(
         class labels, ``"Spectral"`` for a coordinate).
     point_size : float, default=4.0
         Marker area, in points squared.
+    transpose : bool, default=False
+        Draw the grid's rows as columns: the panel that would sit in row
+        ``i``, column ``j`` sits in row ``j``, column ``i``.
+    color_labels : str or list of (str or None), default=None
+        What the colours are (e.g. ``"digit"``, ``"position along the
+        roll"``), for all panels or one per panel: the legend's title or the
+        colour bar's label.
+    continuous : bool or list of (bool or None), default=None
+        Whether the colours of all panels, or of each panel, are a
+        continuous coordinate (drawn with a colour map and a colour bar)
+        rather than class labels (one colour per class and a legend). None:
+        a coordinate if the values are not whole numbers or if there are
+        more than 20 distinct values.
+    legend : bool, default=True
+        Draw the legends and colour bars.
+    title : str, default=None
+        Title of the figure, above the panels.
+    dpi : float, default=None
+        Resolution of the figure, in dots per inch; None: matplotlib's
+        ``figure.dpi``. A ``savefig(dpi=...)`` overrides it.
 
     Returns
     -------
     figure : matplotlib.figure.Figure
-        One axes per embedding.
+        One axes per embedding, in the order of ``embeddings``, then one per
+        colour bar.
 
     See Also
     --------
@@ -82,9 +270,10 @@ def plot_embeddings(
     >>> matplotlib.use("Agg")
     >>> from sklearn_ae.plotting import plot_embeddings
     >>> Z = np.random.RandomState(0).normal(size=(50, 2))
-    >>> figure = plot_embeddings([Z, Z], titles=["a", "b"])
-    >>> len(figure.axes)
-    2
+    >>> labels = np.arange(50) % 3
+    >>> figure = plot_embeddings([Z, Z], colors=[labels, labels], titles=["a", "b"])
+    >>> len(figure.axes), len(figure.axes[1].get_legend().get_texts())
+    (2, 3)
     """
     import matplotlib.pyplot as plt
 
@@ -94,6 +283,8 @@ def plot_embeddings(
     colors = _per_panel(colors, n, "colors")
     titles = _per_panel(titles, n, "titles")
     cmaps = _per_panel(cmap, n, "cmap")
+    color_labels = _per_panel(color_labels, n, "color_labels")
+    continuous = _per_panel(continuous, n, "continuous", scalar=(bool, np.bool_))
     checked = []
     for i, Z in enumerate(embeddings):
         if Z is not None:
@@ -103,33 +294,69 @@ def plot_embeddings(
                     f"embedding {i} has shape {Z.shape}; plot_embeddings needs "
                     "at least 2 columns."
                 )
+            if colors[i] is not None:
+                colors[i] = np.asarray(colors[i]).ravel()
+                if len(colors[i]) != len(Z):
+                    raise ValueError(
+                        f"colors[{i}] has {len(colors[i])} values for the "
+                        f"{len(Z)} points of embedding {i}; pass one a point."
+                    )
         checked.append(Z)
+
+    # Panels with the same colours share a key and a colour scale.
+    keys, key_of = {}, [None] * n
+    for i, (Z, values) in enumerate(zip(checked, colors, strict=True)):
+        if Z is None or values is None:
+            continue
+        is_continuous = continuous[i]
+        if is_continuous is None:
+            is_continuous = _is_continuous(values)
+        key = _ColourKey(values, bool(is_continuous), cmaps[i], color_labels[i])
+        key_of[i] = keys.setdefault(key.signature, key)
+
     n_cols = max(1, min(n_cols, n))
     n_rows = int(np.ceil(n / n_cols))
-    figure, axes = plt.subplots(
-        n_rows, n_cols, figsize=(size * n_cols, size * n_rows), squeeze=False
+    cells = [divmod(i, n_cols) for i in range(n)]
+    if transpose:
+        n_rows, n_cols = n_cols, n_rows
+        cells = [(col, row) for row, col in cells]
+    # Constrained layout makes room for the titles, legends and colour bars.
+    figure = plt.figure(
+        figsize=(size * n_cols, size * n_rows), layout="constrained", dpi=dpi
     )
-    for i, ax in enumerate(axes.ravel()):
-        if i >= n:
-            ax.remove()
-            continue
+    grid = figure.add_gridspec(n_rows, n_cols)
+    # Made in the order of the panels, so that figure.axes lists them so.
+    axes = [figure.add_subplot(grid[cell]) for cell in cells]
+    for i, ax in enumerate(axes):
         Z = checked[i]
         if Z is None:
             ax.text(0.5, 0.5, "not run", ha="center", va="center", color="0.5")
+        elif key_of[i] is None:
+            ax.scatter(Z[:, 0], Z[:, 1], s=point_size, linewidths=0)
         else:
             ax.scatter(
                 Z[:, 0],
                 Z[:, 1],
-                c=colors[i],
                 s=point_size,
-                cmap=cmaps[i] if colors[i] is not None else None,
                 linewidths=0,
+                **key_of[i].scatter_colours(colors[i]),
             )
         ax.set_xticks([])
         ax.set_yticks([])
         if titles[i] is not None:
             ax.set_title(titles[i], fontsize=9)
-    figure.tight_layout()
+    if legend:
+        for key in keys.values():
+            members = [i for i in range(n) if key_of[i] is key]
+            columns = {cells[i][1] for i in members}
+            # A key shared by one column of a taller grid goes below it (a
+            # data set's column), any other beside its panels.
+            where = "bottom" if len(columns) == 1 and n_rows > 1 else "right"
+            key.draw(
+                figure, [axes[i] for i in members], [cells[i] for i in members], where
+            )
+    if title is not None:
+        figure.suptitle(title)
     return figure
 
 
@@ -167,6 +394,8 @@ def plot_latent_traversal(
     quantiles=(0.02, 0.98),
     size=6.0,
     cmap="gray_r",
+    title=None,
+    color_label=None,
 ):
     """Decode a grid over a 2-D code plane and tile the decoded images.
 
@@ -198,13 +427,21 @@ def plot_latent_traversal(
         Height of the figure, and width of each panel, in inches.
     cmap : str, default="gray_r"
         Colour map of the images.
+    title : str, default=None
+        Title of the figure. None names the model, e.g. "Latent traversal
+        of AutoEncoder"; an empty string leaves the title out.
+    color_label : str, default=None
+        What ``y`` is (e.g. ``"digit"``): the title of the codes' legend, or
+        the label of their colour bar when ``y`` is a continuous coordinate.
 
     Returns
     -------
     figure : matplotlib.figure.Figure
         Two axes (codes, decoded grid) when ``X`` is given, else one. The
         grid's image is the last axes' only image, of shape
-        ``(n_steps * (height + 1) - 1, n_steps * (width + 1) - 1)``.
+        ``(n_steps * (height + 1) - 1, n_steps * (width + 1) - 1)``. When
+        ``y`` is given, the codes' axes has a legend of its classes or, for
+        a continuous ``y``, a colour bar (an inset of that axes).
 
     See Also
     --------
@@ -222,6 +459,8 @@ def plot_latent_traversal(
     >>> figure = plot_latent_traversal(ae, X / 16, y, image_shape=(8, 8), n_steps=5)
     >>> len(figure.axes), figure.axes[1].images[0].get_array().shape
     (2, (44, 44))
+    >>> figure.get_suptitle()
+    'Latent traversal of AutoEncoder'
     """
     import matplotlib.pyplot as plt
 
@@ -264,19 +503,36 @@ def plot_latent_traversal(
 
     n_panels = 1 if codes is None else 2
     figure, axes = plt.subplots(
-        1, n_panels, figsize=(size * n_panels, size), squeeze=False
+        1,
+        n_panels,
+        figsize=(size * n_panels, size),
+        squeeze=False,
+        layout="constrained",
     )
     axes = axes.ravel()
     if codes is not None:
         ax = axes[0]
+        key = None
+        if y is not None:
+            y = np.asarray(y).ravel()
+            if len(y) != len(codes):
+                raise ValueError(
+                    f"y has {len(y)} values for the {len(codes)} rows of X; "
+                    "pass one a row."
+                )
+            continuous = _is_continuous(y)
+            key = _ColourKey(
+                y, continuous, "Spectral" if continuous else "tab10", color_label
+            )
         ax.scatter(
             codes[:, 0],
             codes[:, 1],
-            c=y,
             s=4,
-            cmap="tab10" if y is not None else None,
             linewidths=0,
+            **({} if key is None else key.scatter_colours(y)),
         )
+        if key is not None:
+            key.draw_inside(ax)
         ax.scatter(grid[:, 0], grid[:, 1], marker="+", s=12, c="k", linewidths=0.6)
         ax.set_xlabel("code 1")
         ax.set_ylabel("code 2")
@@ -285,7 +541,10 @@ def plot_latent_traversal(
     ax.imshow(canvas, cmap=cmap, interpolation="nearest")
     ax.set_title(f"decoded {n_steps} x {n_steps} grid", fontsize=10)
     ax.axis("off")
-    figure.tight_layout()
+    if title is None:
+        title = f"Latent traversal of {type(model).__name__}"
+    if title:
+        figure.suptitle(title)
     return figure
 
 
@@ -397,7 +656,7 @@ def plot_reconstructions(
     return figure
 
 
-def plot_loss_curves(curves, *, ax=None, log_scale=True, title=None):
+def plot_loss_curves(curves, *, ax=None, log_scale="auto", title=None):
     """Training loss against epoch, one line per model.
 
     Parameters
@@ -408,9 +667,11 @@ def plot_loss_curves(curves, *, ax=None, log_scale=True, title=None):
         loss values themselves.
     ax : matplotlib.axes.Axes, default=None
         Axes to draw on; None makes a new figure.
-    log_scale : bool, default=True
-        Logarithmic loss axis: losses of different models differ by orders
-        of magnitude. Falls back to linear when a loss is not positive.
+    log_scale : "auto" or bool, default="auto"
+        Logarithmic loss axis, for losses of different models that differ
+        by orders of magnitude. "auto": logarithmic when the losses span a
+        factor of 10 or more, linear otherwise; True: logarithmic; False:
+        linear. Linear whenever a loss is not positive.
     title : str, default=None
         Title of the axes.
 
@@ -429,8 +690,8 @@ def plot_loss_curves(curves, *, ax=None, log_scale=True, title=None):
     >>> matplotlib.use("Agg")
     >>> from sklearn_ae.plotting import plot_loss_curves
     >>> figure = plot_loss_curves({"a": [3.0, 2.0, 1.5], "b": [4.0, 1.0]})
-    >>> len(figure.axes[0].lines)
-    2
+    >>> len(figure.axes[0].lines), figure.axes[0].get_yscale()
+    (2, 'linear')
     """
     import matplotlib.pyplot as plt
 
@@ -438,11 +699,13 @@ def plot_loss_curves(curves, *, ax=None, log_scale=True, title=None):
         raise ValueError(
             "curves must be a non-empty dict of {label: fitted model or loss values}."
         )
+    if log_scale not in ("auto", True, False):
+        raise ValueError(f"log_scale={log_scale!r}; pass 'auto', True or False.")
     # Past a few curves the legend would hide them: it goes beside the axes.
     legend_outside = len(curves) > 4
     if ax is None:
         _, ax = plt.subplots(figsize=(9 if legend_outside else 6, 4))
-    positive = True
+    positive, values = True, []
     for label, value in curves.items():
         validation = None
         if hasattr(value, "loss_curve_"):
@@ -457,6 +720,7 @@ def plot_loss_curves(curves, *, ax=None, log_scale=True, title=None):
         epochs = np.arange(1, len(loss) + 1)
         (line,) = ax.plot(epochs, loss, label=label, linewidth=1.2)
         positive &= bool(np.all(loss[np.isfinite(loss)] > 0))
+        values.append(loss)
         if validation is not None:
             validation = np.asarray(validation, dtype=float)
             ax.plot(
@@ -467,8 +731,8 @@ def plot_loss_curves(curves, *, ax=None, log_scale=True, title=None):
                 linewidth=1.0,
             )
             positive &= bool(np.all(validation[np.isfinite(validation)] > 0))
-    if log_scale and positive:
-        ax.set_yscale("log")
+            values.append(validation)
+    _loss_axis(ax, np.concatenate(values), log_scale, positive)
     ax.set_xlabel("epoch")
     ax.set_ylabel("training loss")
     if title is not None:
@@ -479,6 +743,39 @@ def plot_loss_curves(curves, *, ax=None, log_scale=True, title=None):
     else:
         ax.legend(fontsize=7)
     return ax.figure
+
+
+def _loss_axis(ax, values, log_scale, positive):
+    """Scale and ticks of a loss axis: several labelled ticks on any range."""
+    from matplotlib.ticker import (
+        FuncFormatter,
+        LogLocator,
+        MaxNLocator,
+        NullFormatter,
+    )
+
+    # Epochs are whole numbers: no tick at epoch 2.5.
+    ax.xaxis.set_major_locator(MaxNLocator(integer=True))
+    finite = values[np.isfinite(values)]
+    low, high = (finite.min(), finite.max()) if finite.size else (1.0, 1.0)
+    if log_scale == "auto":
+        log_scale = positive and high >= 10 * low
+    if not (log_scale and positive):
+        ax.yaxis.set_major_locator(MaxNLocator(nbins=6))
+        return
+    ax.set_yscale("log")
+    if high >= 100 * low:
+        return  # two decades or more: a tick a decade reads well
+    # Less than two decades: matplotlib's log axis labels only the powers
+    # of ten, one or two ticks at most. Label 1, 2 and 5 times each power,
+    # or, on a range narrower still, evenly spaced values.
+    locator = LogLocator(subs=(1.0, 2.0, 5.0))
+    ticks = locator.tick_values(low, high)
+    if np.sum((ticks >= low) & (ticks <= high)) < 3:
+        locator = MaxNLocator(nbins=6)
+    ax.yaxis.set_major_locator(locator)
+    ax.yaxis.set_major_formatter(FuncFormatter(lambda value, _: f"{value:g}"))
+    ax.yaxis.set_minor_formatter(NullFormatter())
 
 
 def plot_scaling(

@@ -27,7 +27,7 @@ ROLL_STD = 0.02
 
 
 class GaussianPrior:
-    """The standard normal ``N(0, I)`` in ``n_components`` dimensions."""
+    """The standard normal :math:`\\mathcal{N}(0, I)` in ``n_components`` dimensions."""
 
     has_components = False
 
@@ -66,10 +66,11 @@ class _ComponentPrior(GaussianPrior):
 class GaussianMixturePrior(_ComponentPrior):
     """Gaussians on a circle of radius ``radius`` in each pair of coordinates.
 
-    Component ``k`` sits at angle ``2 pi k / n_prior_components``, with
-    standard deviation 0.5 along the radius and 0.1 across it; an odd last
-    coordinate is ``N(0, 0.25)``. In one dimension the means are evenly
-    spaced on ``[-radius, radius]``, with standard deviation 0.1.
+    Component :math:`k` of :math:`K` = ``n_prior_components`` sits at angle
+    :math:`2 \\pi k / K`, with standard deviation 0.5 along the radius and
+    0.1 across it; an odd last coordinate is :math:`\\mathcal{N}(0, 0.25)`.
+    In one dimension the means are evenly spaced on ``[-radius, radius]``,
+    with standard deviation 0.1.
     """
 
     def sample(self, n, rng, components=None):

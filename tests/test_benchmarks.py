@@ -1,17 +1,23 @@
 """The benchmark scripts: smoke runs, the targets' verdicts, measurement."""
 
+import ast
 import csv
 import math
+from pathlib import Path
 
 import numpy as np
 import pytest
 
-from benchmarks.__main__ import COMPRESSION, main, plan, targets
+from benchmarks.__main__ import main
+from benchmarks._evaluate import COMPRESSION, plan
 from benchmarks._measure import PeakMemory, fit_and_time, repeat_timing
 from benchmarks._methods import VARIANTS, available_methods
+from benchmarks._report import targets
 from benchmarks.scaling import loglog_slope, predicted
 from benchmarks.scaling import main as scaling_main
 from benchmarks.seeds import main as seeds_main
+
+ROOT = Path(__file__).resolve().parent.parent
 
 
 def test_quick_run_writes_tables_figures_and_report(tmp_path):
@@ -286,3 +292,383 @@ def test_scaling_records_a_failure_as_the_reason_to_stop():
     assert stopped == {
         "Fragile": "n=400 failed: ValueError: Factor is exactly singular"
     }
+
+
+# Public API only: the benchmarks and the gallery show what a user can do.
+SCANNED = [
+    *sorted((ROOT / "benchmarks").glob("*.py")),
+    *sorted((ROOT / "docs" / "examples").glob("*.py")),
+]
+
+
+def _is_private(name):
+    return name.startswith("_") and not (name.startswith("__") and name.endswith("__"))
+
+
+def _root(node):
+    """The name an expression such as ``a.b().c[0].d`` starts from, or None."""
+    while isinstance(node, ast.Attribute | ast.Call | ast.Subscript):
+        node = node.func if isinstance(node, ast.Call) else node.value
+    return node.id if isinstance(node, ast.Name) else None
+
+
+def private_uses(source):
+    """Uses of private sklearn_ae names in ``source``: ``[(line, text)]``.
+
+    Flags imports of private sklearn_ae modules or names, ``._name``
+    attributes (and ``getattr(x, "_name")``) of anything that may be a
+    sklearn_ae object, and attributes of a fitted ``net_`` that skorch's
+    ``NeuralNet`` does not have (the private net subclass's own state,
+    such as ``prior_sampler``). Not flagged: relative imports (a script's own
+    helpers, ``from ._measure import ...``), attributes of ``self`` and
+    ``cls``, of a relative import, and of names imported from other
+    packages (numpy, torch, matplotlib).
+    """
+    from skorch import NeuralNet
+
+    tree = ast.parse(source)
+    own, foreign, found = {"self", "cls"}, set(), []
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            for alias in node.names:
+                parts = alias.name.split(".")
+                bound = alias.asname or parts[0]
+                if parts[0] == "sklearn_ae":
+                    if any(_is_private(p) for p in parts[1:]):
+                        found.append((node.lineno, f"import {alias.name}"))
+                else:
+                    foreign.add(bound)
+        elif isinstance(node, ast.ImportFrom):
+            names = [alias.asname or alias.name for alias in node.names]
+            if node.level:
+                own.update(names)
+                continue
+            parts = (node.module or "").split(".")
+            if parts[0] != "sklearn_ae":
+                foreign.update(names)
+                continue
+            private = [p for p in parts[1:] if _is_private(p)]
+            private += [a.name for a in node.names if _is_private(a.name)]
+            if private:
+                found.append((node.lineno, f"from {node.module} import {private}"))
+    skorch_public = set(dir(NeuralNet))
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Call) and getattr(node.func, "id", "") == "getattr":
+            args = node.args
+            if len(args) >= 2 and isinstance(args[1], ast.Constant):
+                name, attribute = args[1].value, args[0]
+            else:
+                continue
+        elif isinstance(node, ast.Attribute):
+            name, attribute = node.attr, node.value
+        else:
+            continue
+        if not isinstance(name, str):
+            continue
+        root = _root(attribute)
+        if root in own or root in foreign:
+            continue
+        if _is_private(name):
+            found.append((node.lineno, f"._{name.lstrip('_')}"))
+        elif (
+            isinstance(attribute, ast.Attribute)
+            and attribute.attr == "net_"
+            and name not in skorch_public
+            and not name.endswith("_")
+        ):
+            found.append((node.lineno, f".net_.{name}"))
+    return sorted(found)
+
+
+@pytest.mark.parametrize(
+    ("source", "flagged"),
+    [
+        ("import sklearn_ae._base as _base\n_base._standardisation", 2),
+        ("from sklearn_ae._adversarial import mixture_means", 1),
+        ("from sklearn_ae import _contractive", 1),
+        ("from sklearn_ae.datasets import _draw_rows", 1),
+        ("model._corruption(X)", 1),
+        ("reference._make_criterion()", 1),
+        ("getattr(model, '_make_criterion')()", 1),
+        ("model.net_.prior_sampler(10, rng)", 1),
+        ("import sklearn_ae\nsklearn_ae._base._standardisation", 2),
+        ("from ._measure import fit_and_time\n_measure = 1", 0),
+        ("from . import _methods\n_methods._umap_class()", 0),
+        ("self._start = 0\ncls._registry", 0),
+        ("import numpy as np\nnp.random._bit_generator", 0),
+        ("from sklearn_ae.priors import mixture_means\nsklearn_ae.__all__", 0),
+        ("model.net_.module_.train()\nmodel.net_.history\nmodel.net_.predict", 0),
+    ],
+)
+def test_private_use_heuristic(source, flagged):
+    assert len(private_uses(source)) == flagged, private_uses(source)
+
+
+@pytest.mark.parametrize("path", SCANNED, ids=lambda p: f"{p.parent.name}/{p.name}")
+def test_scripts_and_examples_use_only_public_names(path):
+    uses = private_uses(path.read_text())
+    assert not uses, f"{path} uses private sklearn_ae names: {uses}"
+
+
+RESUMABLE = [
+    "--quick",
+    "--datasets",
+    "swiss_roll",
+    "digits",
+    "--methods",
+    "PCA",
+    "KernelPCA",
+    "--n-samples",
+    "200",
+    "--device",
+    "cpu",
+]
+
+
+def _steady_costs(monkeypatch, *, interrupt_at=None):
+    """Patch the row timing to fixed costs; count rows, interrupt at one."""
+    import benchmarks._evaluate as evaluate_module
+
+    real = evaluate_module.fit_and_time
+    calls = []
+
+    def fit_and_time(*args, **kwargs):
+        calls.append(1)
+        if len(calls) == interrupt_at:
+            raise KeyboardInterrupt
+        costs, Z_test, Z_train = real(*args, **kwargs)
+        costs.update(fit_seconds=1.0, transform_seconds=0.01, peak_memory_mb=5.0)
+        return costs, Z_test, Z_train
+
+    monkeypatch.setattr(evaluate_module, "fit_and_time", fit_and_time)
+    return calls
+
+
+def _tables(report):
+    """The task tables and known failures of a results page."""
+    return report[report.index("## swiss_roll") : report.index("## Figures")]
+
+
+def test_interrupted_run_keeps_its_rows_and_resumes_with_the_rest(
+    tmp_path, monkeypatch
+):
+    full, broken = tmp_path / "full", tmp_path / "broken"
+    calls = _steady_costs(monkeypatch)
+    main([*RESUMABLE, "--output", str(full)])
+    n_rows = len(calls)
+    assert n_rows == 6  # 2 methods x (2 embeddings + 1 compression)
+
+    calls = _steady_costs(monkeypatch, interrupt_at=4)
+    with pytest.raises(KeyboardInterrupt):
+        main([*RESUMABLE, "--output", str(broken)])
+    saved = (broken / "results.csv").read_text().splitlines()
+    # The header and the three rows finished before the interruption.
+    assert saved == (full / "results.csv").read_text().splitlines()[:4]
+
+    calls = _steady_costs(monkeypatch)
+    main([*RESUMABLE, "--output", str(broken), "--resume"])
+    assert len(calls) == n_rows - 3, "only the missing rows are measured"
+    assert (broken / "results.csv").read_text() == (full / "results.csv").read_text()
+    resumed = (broken / "results.md").read_text()
+    assert _tables(resumed) == _tables((full / "results.md").read_text())
+    assert "Resumed run: 3 rows" in resumed
+    # The embedding figure has every row: the resumed rows' codes were saved.
+    assert (broken / "embeddings.png").stat().st_size > 1000
+
+
+class _SwallowsCtrlC:
+    """PCA whose fit, like skorch's, ends early on Ctrl-C and returns."""
+
+    def __init__(self, n_components=2):
+        self.n_components = n_components
+
+    def fit(self, X):
+        import os
+        import signal
+        import time
+
+        from sklearn.decomposition import PCA
+
+        self.pca_ = PCA(self.n_components).fit(X)
+        try:
+            os.kill(os.getpid(), signal.SIGINT)
+            time.sleep(5)  # the signal arrives well before this ends
+        except KeyboardInterrupt:
+            pass
+        return self
+
+    def transform(self, X):
+        return self.pca_.transform(X)
+
+
+def test_ctrl_c_swallowed_by_a_fit_still_stops_the_run_unsaved(tmp_path, monkeypatch):
+    import benchmarks.__main__ as script
+    from benchmarks._methods import Method
+
+    real = script.available_methods
+
+    def with_swallower(**kwargs):
+        return {**real(**kwargs), "Swallower": Method("Swallower", _SwallowsCtrlC)}
+
+    monkeypatch.setattr(script, "available_methods", with_swallower)
+    argv = ["--quick", "--datasets", "swiss_roll", "--methods", "PCA", "Swallower"]
+    with pytest.raises(KeyboardInterrupt):
+        main([*argv, "--n-samples", "200", "--output", str(tmp_path)])
+    with open(tmp_path / "results.csv") as f:
+        rows = list(csv.DictReader(f))
+    # PCA's row was saved; the fit cut short by Ctrl-C was not.
+    assert [(r["dataset"], r["method"]) for r in rows] == [("swiss_roll", "PCA")]
+
+
+def test_resume_refuses_a_run_with_other_settings(tmp_path, monkeypatch, capsys):
+    with pytest.raises(SystemExit):
+        main([*RESUMABLE, "--output", str(tmp_path), "--resume"])
+    assert "holds no run to resume" in capsys.readouterr().err
+
+    _steady_costs(monkeypatch, interrupt_at=2)
+    with pytest.raises(KeyboardInterrupt):
+        main([*RESUMABLE, "--output", str(tmp_path)])
+    other = [arg if arg != "200" else "300" for arg in RESUMABLE]
+    with pytest.raises(SystemExit):
+        main([*other, "--output", str(tmp_path), "--resume"])
+    error = capsys.readouterr().err
+    assert "other settings" in error and "n_samples" in error
+
+
+class _Warns:
+    """PCA that warns in its fit, the way Isomap warns of a split graph."""
+
+    def __init__(self, n_components=2):
+        self.n_components = n_components
+
+    def fit(self, X):
+        import warnings
+
+        from sklearn.decomposition import PCA
+
+        for _ in range(2):
+            warnings.warn("the graph is not fully connected", UserWarning, stacklevel=2)
+        warnings.warn("Changing the sparsity structure", RuntimeWarning, stacklevel=2)
+        self.pca_ = PCA(self.n_components).fit(X)
+        return self
+
+    def transform(self, X):
+        return self.pca_.transform(X)
+
+
+def test_warnings_are_recorded_per_row_and_listed_in_the_report(
+    tmp_path, monkeypatch, capsys
+):
+    import benchmarks.__main__ as script
+    from benchmarks._methods import Method
+
+    real = script.available_methods
+
+    def with_warner(**kwargs):
+        return {**real(**kwargs), "Warner": Method("Warner", _Warns)}
+
+    monkeypatch.setattr(script, "available_methods", with_warner)
+    main(
+        [
+            "--quick",
+            "--datasets",
+            "swiss_roll",
+            "--methods",
+            "PCA",
+            "Warner",
+            "--n-samples",
+            "200",
+            "--output",
+            str(tmp_path),
+            "--device",
+            "cpu",
+        ]
+    )
+    assert "not fully connected" not in capsys.readouterr().err
+    with open(tmp_path / "warnings.csv") as f:
+        caught = list(csv.DictReader(f))
+    assert {(w["method"], w["category"], w["count"]) for w in caught} == {
+        ("Warner", "UserWarning", "2"),
+        ("Warner", "RuntimeWarning", "1"),
+    }
+    report = (tmp_path / "results.md").read_text()
+    section = report[report.index("## Warnings") :]
+    assert (
+        "| Warner | swiss_roll 2-D | UserWarning: the graph is not fully "
+        "connected | 2 |" in section
+    )
+    assert "PCA |" not in section
+
+
+def _task(dataset, k, **rows):
+    return [
+        {"dataset": dataset, "method": m, "n_components": k, "transductive": False}
+        | figures
+        for m, figures in rows.items()
+    ]
+
+
+def test_rows_worse_than_pca_are_flagged_with_a_reason():
+    from benchmarks._report import (
+        FAILURE_MARK,
+        GENERIC_REASON,
+        known_failures,
+        task_report,
+    )
+
+    digits = _task(
+        "digits",
+        2,
+        PCA={"trustworthiness": 0.82, "knn_accuracy": 0.62},
+        VariationalAutoEncoder={"trustworthiness": 0.56, "knn_accuracy": 0.21},
+        # Better on one figure of two: not a failure.
+        AutoEncoder={"trustworthiness": 0.94, "knn_accuracy": 0.60},
+        Mystery={"trustworthiness": 0.70, "knn_accuracy": 0.50},
+    )
+    compression = _task(
+        "digits",
+        10,
+        PCA={"trustworthiness": 0.99, "reconstruction_error": 1.29},
+        # Worse trust but better reconstruction: compression judges the latter.
+        AutoEncoder={"trustworthiness": 0.9, "reconstruction_error": 0.60},
+        KernelPCA={"trustworthiness": 0.99, "reconstruction_error": 2.85},
+    )
+    roll = _task(
+        "swiss_roll",
+        2,
+        PCA={"trustworthiness": 0.915},
+        KernelPCA={"trustworthiness": 0.589},
+    )
+    rows = digits + compression + roll
+    flagged = {
+        (d, k): [(m, reason) for m, _, reason in known_failures(rows, d, k)]
+        for d, k in [("digits", 2), ("digits", 10), ("swiss_roll", 2)]
+    }
+    assert [m for m, _ in flagged["digits", 2]] == ["VariationalAutoEncoder", "Mystery"]
+    assert "posterior collapse" in flagged["digits", 2][0][1]
+    assert flagged["digits", 2][1][1] == GENERIC_REASON
+    assert flagged["digits", 10] == [("KernelPCA", GENERIC_REASON)]
+    assert "gamma" in flagged["swiss_roll", 2][0][1]
+
+    page = task_report(rows, "digits", 2)
+    assert f"| VariationalAutoEncoder {FAILURE_MARK} |" in page
+    assert "| AutoEncoder |" in page
+    assert "Known failures" in page
+    assert "- Mystery: trust 0.700 vs PCA 0.820, 5-NN acc. 0.500 vs PCA 0.620." in (
+        page
+    )
+    # Without a PCA row there is nothing to compare with.
+    assert known_failures(digits[1:], "digits", 2) == []
+
+
+def test_row_weights_follow_the_committed_times_then_the_table():
+    from benchmarks._evaluate import ROW_OVERHEAD_SECONDS, row_weights
+
+    methods = available_methods(include_umap=False)
+    tasks = [("digits", 2, ["PCA", "TSNE", "AutoEncoder"])]
+    weights = row_weights(tasks, methods, quick=False)
+    assert weights["digits", "PCA", 2] < weights["digits", "TSNE", 2]
+    assert weights["digits", "TSNE", 2] < weights["digits", "AutoEncoder", 2]
+    measured = {("digits", "AutoEncoder", 2): 40.0}
+    weights = row_weights(tasks, methods, quick=False, reference=measured)
+    assert weights["digits", "AutoEncoder", 2] == 40.0 + ROW_OVERHEAD_SECONDS

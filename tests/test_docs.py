@@ -13,6 +13,7 @@ within their time budget.
 import ast
 import importlib.util
 import inspect
+import os
 import re
 from pathlib import Path
 
@@ -21,6 +22,8 @@ import pytest
 import sklearn_ae
 
 DOCS = Path(__file__).resolve().parents[1] / "docs"
+# Where the HTML build is checked: CI's build folder, or another one.
+BUILD = Path(os.environ.get("SKLEARN_AE_DOCS_BUILD", DOCS / "_build" / "html"))
 EXAMPLES = sorted((DOCS / "examples").glob("plot_*.py"))
 USER_GUIDE = DOCS / "user_guide"
 
@@ -185,6 +188,24 @@ def test_gallery_example_is_well_formed(path):
     assert "cuda" not in source, f"{path.name} must not need a GPU"
 
 
+@pytest.mark.parametrize("path", EXAMPLES, ids=lambda p: p.stem)
+def test_gallery_configuration_comments_sit_in_code_blocks(path):
+    # sphinx-gallery reads "# sphinx_gallery_..." settings from code blocks;
+    # in a text block (a run of comments after "# %%") it prints them as
+    # prose on the page instead.
+    lines = path.read_text().splitlines()
+    for number, line in enumerate(lines):
+        if not re.match(r"#\s*sphinx_gallery_\w+\s*=", line):
+            continue
+        above = number - 1
+        while above >= 0 and lines[above].startswith("#"):
+            assert not lines[above].startswith(("# %%", "####")), (
+                f"{path.name}:{number + 1}: {line!r} is in a text block, so it "
+                "shows on the page; move it below a line of code"
+            )
+            above -= 1
+
+
 def _seconds(built_rst):
     match = re.search(
         r"Total running time of the script:\*\* \((\d+) minutes ([\d.]+) seconds\)",
@@ -235,3 +256,89 @@ def test_benchmark_pages_are_committed_with_their_figures():
         assert figures, name
         for figure in figures:
             assert (page.parent / figure).is_file(), (name, figure)
+
+
+def _conf_value(name):
+    """A string setting of docs/conf.py, read without running it."""
+    tree = ast.parse((DOCS / "conf.py").read_text())
+    for node in tree.body:
+        if isinstance(node, ast.Assign) and any(
+            getattr(target, "id", None) == name for target in node.targets
+        ):
+            return ast.literal_eval(node.value)
+    raise AssertionError(f"docs/conf.py sets no {name}")
+
+
+def test_mathjax_and_css_are_in_the_static_files():
+    assert "_static" in _conf_value("html_static_path")
+    mathjax = _conf_value("mathjax_path")
+    assert not re.match(r"(https?:)?//", mathjax), (
+        f"mathjax_path={mathjax!r} loads MathJax from the network; serve it "
+        "from docs/_static"
+    )
+    assert (DOCS / "_static" / mathjax).is_file()
+    fonts = DOCS / "_static" / Path(mathjax).parent / "output/chtml/fonts/woff-v2"
+    assert any(fonts.glob("*.woff")), f"{fonts} holds no fonts"
+    for css in _conf_value("html_css_files"):
+        assert (DOCS / "_static" / css).is_file(), css
+    assert "overflow-x: auto" in (DOCS / "_static" / "sklearn_ae.css").read_text()
+
+
+def _built_pages_with_maths():
+    if not (BUILD / "index.html").is_file():
+        pytest.skip(f"no docs build in {BUILD}")
+    pages = [
+        page
+        for page in BUILD.rglob("*.html")
+        if 'class="math' in page.read_text(encoding="utf-8")
+    ]
+    assert pages, f"no page of the build in {BUILD} has a formula"
+    return pages
+
+
+def test_built_pages_load_mathjax_from_the_site():
+    for page in _built_pages_with_maths():
+        html = page.read_text(encoding="utf-8")
+        sources = [
+            src
+            for src in re.findall(r"<script[^>]*\ssrc=\"([^\"]+)\"", html)
+            if "mathjax" in src.lower()
+        ]
+        assert sources, f"{page} has formulas but loads no MathJax"
+        for src in sources:
+            assert not re.match(r"(https?:)?//", src), (
+                f"{page} loads MathJax from {src}, a CDN: the formulas would "
+                "not render offline"
+            )
+            assert (page.parent / src.split("?")[0]).is_file(), (
+                f"{page} loads {src}, which is not in the build"
+            )
+
+
+def test_built_pages_load_the_table_css():
+    page = BUILD / "benchmarks" / "results.html"
+    if not page.is_file():
+        pytest.skip(f"no docs build in {BUILD}")
+    html = page.read_text(encoding="utf-8")
+    (href,) = re.findall(r'<link[^>]*href="([^"]*sklearn_ae\.css[^"]*)"', html)
+    assert (page.parent / href.split("?")[0]).is_file()
+
+
+@pytest.mark.parametrize("name", _estimators())
+def test_estimator_docstrings_write_their_formulas_as_maths(name):
+    # A formula in ``literal`` markup shows as code, not as maths.
+    doc = getattr(sklearn_ae, name).__doc__
+    assert ":math:`" in doc or ".. math::" in doc, (
+        f"{name}'s docstring has no :math: role or math directive; write its "
+        "formula as maths"
+    )
+
+
+@pytest.mark.parametrize("name", _estimators())
+def test_built_estimator_pages_render_their_formulas(name):
+    page = BUILD / "generated" / f"sklearn_ae.{name}.html"
+    if not page.is_file():
+        pytest.skip(f"no docs build in {BUILD}")
+    html = page.read_text(encoding="utf-8")
+    assert 'class="math' in html, f"{page.name} shows no formula as maths"
+    assert "mathjax/tex-chtml.js" in html

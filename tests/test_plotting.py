@@ -1,6 +1,7 @@
 """Figures build with the right panels and refuse bad embeddings."""
 
 import matplotlib
+import matplotlib.pyplot as plt
 import numpy as np
 import pytest
 
@@ -12,9 +13,92 @@ matplotlib.use("Agg")
 def test_plot_embeddings_grid(tmp_path):
     Z = np.random.RandomState(0).normal(size=(30, 2))
     figure = plot_embeddings([Z] * 5, colors=[np.arange(30)] * 5, n_cols=3)
-    assert len(figure.axes) == 5
+    # Five panels, then the colour bar of their shared coordinate.
+    assert len(figure.axes) == 6 and len(_colour_bars(figure)) == 1
     figure.savefig(tmp_path / "grid.png")
     assert (tmp_path / "grid.png").stat().st_size > 0
+
+
+def _colour_bars(figure):
+    return [ax for ax in figure.axes if ax.get_label() == "<colorbar>"]
+
+
+def test_plot_embeddings_key_classes_with_a_legend_and_coordinates_with_a_bar():
+    rng = np.random.RandomState(0)
+    Z = rng.normal(size=(60, 2))
+    classes = np.arange(60) % 4
+    coordinate = rng.uniform(0, 10, size=60)
+    # Two methods (rows) x two data sets (columns): classes, then a coordinate.
+    figure = plot_embeddings(
+        [Z, Z, Z, Z],
+        colors=[classes, coordinate] * 2,
+        n_cols=2,
+        color_labels=["digit", "position"] * 2,
+    )
+    panels = figure.axes[:4]
+    legends = [ax.get_legend() for ax in panels if ax.get_legend() is not None]
+    # One legend for the class column, below its last panel.
+    assert len(legends) == 1 and panels[2].get_legend() is legends[0]
+    assert [t.get_text() for t in legends[0].get_texts()] == ["0", "1", "2", "3"]
+    assert legends[0].get_title().get_text() == "digit"
+    # One colour bar for the coordinate column, spanning its full range.
+    (bar,) = _colour_bars(figure)
+    assert bar.get_xlabel() == "position"
+    assert bar.get_xlim() == pytest.approx((coordinate.min(), coordinate.max()))
+    # Without keys: the panels only.
+    assert len(plot_embeddings([Z], colors=[classes], legend=False).axes) == 1
+    assert (
+        plot_embeddings([Z], colors=[classes], legend=False).axes[0].get_legend()
+        is None
+    )
+
+
+def test_plot_embeddings_keys_each_data_set_beside_its_own_panels():
+    rng = np.random.RandomState(0)
+    Z = rng.normal(size=(40, 2))
+    roll, curve = rng.uniform(0, 1, 40), rng.uniform(5, 9, 40)
+    # Two coordinates: two colour bars, never one scale over both.
+    figure = plot_embeddings(
+        [Z, Z, Z, Z], colors=[roll, curve, roll, curve], n_cols=2, transpose=True
+    )
+    bars = _colour_bars(figure)
+    assert len(bars) == 2
+    assert sorted(bar.get_ylim() for bar in bars) == [
+        pytest.approx((roll.min(), roll.max())),
+        pytest.approx((curve.min(), curve.max())),
+    ]
+    # Integer labels with many values read as a coordinate, and a float
+    # coordinate can be declared as classes.
+    many = plot_embeddings([Z], colors=[np.arange(40)])
+    assert len(_colour_bars(many)) == 1
+    declared = plot_embeddings([Z], colors=[np.arange(40) % 2 + 0.5], continuous=False)
+    assert len(declared.axes[0].get_legend().get_texts()) == 2
+    # Class names may be strings; a coordinate with a missing value keys once.
+    names = np.array(["cat", "dog"] * 20)
+    legend = plot_embeddings([Z], colors=[names]).axes[0].get_legend()
+    assert [t.get_text() for t in legend.get_texts()] == ["cat", "dog"]
+    gappy = roll.copy()
+    gappy[0] = np.nan
+    assert len(_colour_bars(plot_embeddings([Z, Z], colors=[gappy, gappy]))) == 1
+    with pytest.raises(ValueError, match="colors\\[0\\] has 3 values"):
+        plot_embeddings([Z], colors=[[1, 2, 3]])
+
+
+def test_plot_embeddings_transpose_draws_a_wide_grid():
+    Z = np.random.RandomState(0).normal(size=(20, 2))
+    # Four methods x two data sets, in row order: a tall table ...
+    tall = plot_embeddings([Z] * 8, n_cols=2, titles=list("abcdefgh"), size=2)
+    wide = plot_embeddings(
+        [Z] * 8, n_cols=2, titles=list("abcdefgh"), size=2, transpose=True
+    )
+    assert tuple(tall.get_size_inches()) == (4, 8)
+    assert tuple(wide.get_size_inches()) == (8, 4)
+    # ... whose first row (panels a and b) becomes the first column.
+    a, b = wide.axes[0].get_position(), wide.axes[1].get_position()
+    assert a.x0 == pytest.approx(b.x0) and a.y0 > b.y0
+    assert [ax.get_title() for ax in wide.axes] == list("abcdefgh")
+    titled = plot_embeddings([Z], title="swiss roll", dpi=50)
+    assert titled.get_suptitle() == "swiss roll" and titled.dpi == 50
 
 
 def test_plot_embeddings_refuses_one_column():
@@ -22,6 +106,12 @@ def test_plot_embeddings_refuses_one_column():
         plot_embeddings([np.zeros((5, 1))])
     with pytest.raises(ValueError, match="at least one"):
         plot_embeddings([])
+
+
+@pytest.fixture(autouse=True)
+def _close_figures():
+    yield
+    plt.close("all")
 
 
 @pytest.fixture(scope="module")
@@ -49,6 +139,37 @@ def test_latent_traversal_draws_the_decoded_grid(digits_ae):
     np.testing.assert_allclose(canvas[-8:, :8], expected, rtol=1e-5, atol=1e-6)
     # Without data the grid spans the standard normal's quantiles.
     assert len(plot_latent_traversal(model, image_shape=(8, 8)).axes) == 1
+
+
+def test_latent_traversal_names_its_model_and_keys_its_codes(digits_ae):
+    from sklearn_ae.plotting import plot_latent_traversal
+
+    model, X, y = digits_ae
+    figure = plot_latent_traversal(
+        model, X, y, image_shape=(8, 8), n_steps=3, color_label="digit"
+    )
+    assert figure.get_suptitle() == "Latent traversal of AutoEncoder"
+    legend = figure.axes[0].get_legend()
+    assert legend.get_title().get_text() == "digit"
+    assert len(legend.get_texts()) == len(np.unique(y))
+    titled = plot_latent_traversal(model, image_shape=(8, 8), n_steps=3, title="VAE")
+    assert titled.get_suptitle() == "VAE"
+    assert (
+        plot_latent_traversal(
+            model, image_shape=(8, 8), n_steps=3, title=""
+        ).get_suptitle()
+        == ""
+    )
+    # A continuous y gets a colour bar, inset in the codes' axes: the grid
+    # stays the last axes.
+    coordinate = np.linspace(0, 1, len(X))
+    figure = plot_latent_traversal(
+        model, X, coordinate, image_shape=(8, 8), n_steps=3, color_label="position"
+    )
+    assert len(figure.axes) == 2 and figure.axes[-1].images
+    (inset,) = figure.axes[0].child_axes
+    assert inset.get_ylabel() == "position"
+    assert inset.get_ylim() == pytest.approx((0, 1))
 
 
 def test_latent_traversal_refuses_models_and_shapes_that_do_not_fit(digits_ae):
@@ -114,6 +235,47 @@ def test_loss_curves_put_a_long_legend_beside_the_axes():
     few.figure.canvas.draw()
     inside = few.get_legend().get_window_extent(few.figure.canvas.get_renderer())
     assert inside.x1 <= few.get_window_extent().x1
+
+
+def _labelled_ticks(axis):
+    axis.figure.canvas.draw()
+    low, high = sorted(axis.get_view_interval())
+    return [
+        label.get_text()
+        for loc, label in zip(
+            axis.get_majorticklocs(), axis.get_majorticklabels(), strict=True
+        )
+        if low <= loc <= high and label.get_text()
+    ]
+
+
+@pytest.mark.parametrize(
+    "losses, log_scale, scale",
+    [
+        ([3.0, 2.0, 1.5, 1.4], "auto", "linear"),  # a factor 2: linear
+        ([3.0, 2.0, 1.5, 1.4], True, "log"),  # forced log on a narrow range
+        ([1.02, 1.01, 1.0], True, "log"),  # narrower still
+        ([40.0, 10.0, 3.0, 1.0], "auto", "log"),  # over a decade: log
+        ([900.0, 10.0, 0.5], "auto", "log"),  # three decades
+        ([2.0, 0.5, -1.0], True, "linear"),  # not positive: linear
+    ],
+)
+def test_loss_curves_label_several_ticks_on_any_range(losses, log_scale, scale):
+    from sklearn_ae.plotting import plot_loss_curves
+
+    ax = plot_loss_curves({"a": losses}, log_scale=log_scale).axes[0]
+    assert ax.get_yscale() == scale
+    labels = _labelled_ticks(ax.yaxis)
+    assert len(labels) >= 3, f"only {len(labels)} labelled y ticks: {labels}"
+    # Epochs are whole numbers.
+    assert all(float(loc).is_integer() for loc in ax.xaxis.get_majorticklocs())
+
+
+def test_loss_curves_refuse_an_unknown_scale():
+    from sklearn_ae.plotting import plot_loss_curves
+
+    with pytest.raises(ValueError, match="log_scale='symlog'"):
+        plot_loss_curves({"a": [2.0, 1.0]}, log_scale="symlog")
 
 
 def test_loss_curves_draw_training_and_validation(digits_ae):

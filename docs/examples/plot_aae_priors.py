@@ -14,7 +14,6 @@ digits' codes.
 
 # %%
 import matplotlib.pyplot as plt
-import numpy as np
 from sklearn.datasets import load_digits
 from sklearn.model_selection import train_test_split
 
@@ -49,8 +48,8 @@ models = {
 fig, axes = plt.subplots(1, 3, figsize=(12, 4.3), layout="constrained")
 for ax, (name, model) in zip(axes, models.items(), strict=True):
     model.fit(X_train, y_train)  # the gaussian prior ignores y
-    # The fitted net keeps the prior's sampler; draw from it for the picture.
-    prior = model.net_.prior_sampler(2000, np.random.default_rng(0))
+    # Draws from the fitted model's prior, for the picture.
+    prior = model.sample_prior(2000, random_state=0)
     Z = model.transform(X_test)
     ax.scatter(prior[:, 0], prior[:, 1], s=2, c="0.8")
     points = ax.scatter(Z[:, 0], Z[:, 1], c=y_test, cmap="tab10", s=6)

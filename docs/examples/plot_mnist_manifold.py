@@ -62,8 +62,8 @@ plt.show()
 # is spaced by quantiles of its N(0, I) prior, so each cell covers the same
 # prior probability, and every cell decodes to a digit: the class changes
 # from region to region, and the slant and the thickness within a region.
-# sphinx_gallery_thumbnail_number = 2
 plot_latent_traversal(vae, n_steps=15, size=6.5)
+# sphinx_gallery_thumbnail_number = 2
 plt.show()
 
 # %%
@@ -72,7 +72,7 @@ plt.show()
 # too, but one with no known range or density: here it spans tens of units,
 # with wide empty stretches (the gap before the 1s) that a draw from a
 # standard normal would never reach.
-plot_latent_traversal(ae, X_test, y_test, n_steps=15, size=5.5)
+plot_latent_traversal(ae, X_test, y_test, n_steps=15, size=5.5, color_label="digit")
 plt.show()
 
 # %%

@@ -66,6 +66,7 @@ plot_embeddings(
     colors=[t_test] * (len(embeddings) + 1),
     titles=["the roll, seen from above", *titles],
     n_cols=4,
+    color_labels="position along the roll",
 )
 plt.show()
 

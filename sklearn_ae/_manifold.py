@@ -1,0 +1,429 @@
+"""The manifold autoencoder: codes that keep the data's neighbourhood geometry."""
+
+import math
+from numbers import Integral, Real
+
+import numpy as np
+import torch
+from sklearn.base import clone
+
+from ._autoencoder import AutoEncoder
+from ._compat import HasMethods, Interval, StrOptions, _fit_context
+from ._docstrings import fill_doc
+from ._graph import (
+    Timer,
+    fuzzy_weights,
+    geodesic_distances,
+    nearest_neighbors,
+    padded_rows,
+    perplexity_weights,
+    symmetrise,
+)
+from ._objective import Term
+
+GEOMETRIES = ("umap", "tsne", "isomap")
+
+# UMAP's output kernel 1 / (1 + a d^(2b)) for min_dist=0.1, spread=1
+# (umap-learn's find_ab_params).
+UMAP_A, UMAP_B = 1.577, 0.8951
+
+
+class _GraphTerm(Term):
+    """A geometry term on a neighbour graph of the training rows.
+
+    :meth:`attach` builds the graph once per fit and gives each training row
+    its position in it (side data ``"row"``); validation rows have none, so
+    the term is 0 on them. The training rows are kept only for the fit, to
+    encode each batch row's sampled neighbour.
+    """
+
+    name = "geometry"
+
+    def __init__(self, n_neighbors, neighbors, random_state):
+        self.n_neighbors = n_neighbors
+        self.neighbors = neighbors
+        self.random_state = random_state
+
+    def attach(self, train):
+        X = train.inputs.cpu().numpy()
+        with Timer() as timer:
+            indices, distances = nearest_neighbors(
+                X,
+                self.n_neighbors,
+                method=self.neighbors,
+                random_state=self.random_state,
+            )
+            self._build(indices, distances, train.inputs.device)
+        self.data = train.inputs
+        train.side["row"] = torch.arange(len(X), device=train.inputs.device)
+        return {"graph_seconds_": timer.seconds}
+
+    def release(self):
+        self.data = None
+        for name in ("neighbor_indices", "neighbor_weights", "geodesic"):
+            if hasattr(self, name):
+                setattr(self, name, None)
+
+    def _keep_rows(self, graph, device):
+        indices, weights = padded_rows(graph, 2 * self.n_neighbors)
+        self.neighbor_indices = torch.as_tensor(indices, device=device)
+        self.neighbor_weights = torch.as_tensor(weights, device=device)
+
+    def _neighbours(self, rows, n_draws=1):
+        """``n_draws`` neighbours of each row, drawn by edge weight.
+
+        Shape ``(n_draws * len(rows),)``, draw-major.
+        """
+        weights = self.neighbor_weights[rows]
+        weights = weights + (weights.sum(dim=1, keepdim=True) == 0)  # isolated
+        columns = torch.multinomial(weights.float(), n_draws, replacement=True)
+        return self.neighbor_indices[rows[:, None], columns].T.reshape(-1)
+
+    def __call__(self, output, batch, module):
+        rows = batch.side.get("row")
+        if rows is None:  # a validation batch: its rows are not in the graph
+            return output.code.new_zeros(())
+        return self._loss(output.code, rows, module)
+
+
+class UMAPGeometry(_GraphTerm):
+    """UMAP's fuzzy cross-entropy on sampled edges, with negative sampling.
+
+    Each batch row is paired with a neighbour drawn by edge weight
+    (attraction, ``-log q(d)``) and with ``negative_sample_rate`` codes of
+    other rows of the batch (repulsion, ``-log(1 - q(d))``), ``q(d) = 1 /
+    (1 + a d^(2b))`` (Sainburg, McInnes & Gentner 2021).
+    """
+
+    def __init__(
+        self,
+        n_neighbors,
+        neighbors,
+        random_state,
+        negative_sample_rate=5,
+        edges_per_row=int(__import__("os").environ.get("EDGES", 1)),
+    ):
+        super().__init__(n_neighbors, neighbors, random_state)
+        self.negative_sample_rate = negative_sample_rate
+        self.edges_per_row = edges_per_row
+
+    def _build(self, indices, distances, device):
+        graph = symmetrise(indices, fuzzy_weights(distances), "fuzzy_union")
+        self._keep_rows(graph, device)
+
+    def _loss(self, code, rows, module):
+        partner = module.encode(self.data[self._neighbours(rows, self.edges_per_row)])
+        code = code.repeat(self.edges_per_row, 1)
+        n = len(code)
+        negatives = torch.randint(
+            n, (n * self.negative_sample_rate,), device=code.device
+        )
+        anchors = code.repeat(self.negative_sample_rate, 1)
+        positive = _similarity(code, partner)
+        negative = _similarity(anchors, partner[negatives])
+        attraction = -torch.log(positive.clamp_min(1e-4)).mean()
+        repulsion = -torch.log((1 - negative).clamp_min(1e-4)).mean()
+        return attraction + self.negative_sample_rate * repulsion
+
+
+def _similarity(a, b):
+    squared = (a - b).pow(2).sum(dim=1)
+    return 1.0 / (1.0 + UMAP_A * squared.clamp_min(1e-12).pow(UMAP_B))
+
+
+class TSNEGeometry(_GraphTerm):
+    """The t-SNE objective on each batch and its rows' sampled neighbours.
+
+    ``KL(P || Q)`` over the batch rows and one neighbour of each: ``P`` the
+    perplexity-calibrated, symmetrised affinities among those rows,
+    renormalised; ``Q`` the Student-t kernel of their codes (van der
+    Maaten 2009's parametric t-SNE, with batches that always hold
+    neighbours).
+    """
+
+    def __init__(self, n_neighbors, neighbors, random_state, perplexity=30.0):
+        super().__init__(n_neighbors, neighbors, random_state)
+        self.perplexity = perplexity
+
+    def _build(self, indices, distances, device):
+        p = perplexity_weights(distances, min(self.perplexity, distances.shape[1] / 3))
+        self._keep_rows(symmetrise(indices, p, "mean"), device)
+
+    def _loss(self, code, rows, module):
+        partners = self._neighbours(rows)
+        every = torch.cat([rows, partners])
+        codes = torch.cat([code, module.encode(self.data[partners])])
+        # P among the rows: each row's weight to each other row, if an edge.
+        match = self.neighbor_indices[every][:, None, :] == every[None, :, None]
+        p = (match * self.neighbor_weights[every][:, None, :]).sum(dim=2)
+        p.fill_diagonal_(0.0)
+        p = p / p.sum().clamp_min(1e-12)
+        q = 1.0 / (1.0 + torch.cdist(codes, codes).pow(2))
+        q = q.fill_diagonal_(0.0)
+        log_q = torch.log(q.clamp_min(1e-12)) - torch.log(q.sum())
+        return (p * (torch.log(p.clamp_min(1e-12)) - log_q)).sum()
+
+
+class IsomapGeometry(_GraphTerm):
+    """Code distances matched to geodesic distances, over a batch's pairs.
+
+    The geodesics are shortest paths along the neighbour graph, scaled to
+    mean 1; the term is the mean squared difference over every pair of
+    rows in the batch (metric MDS on geodesics, as Isomap solves in closed
+    form). It holds all ``n^2`` geodesics of the training rows during fit.
+    """
+
+    def _build(self, indices, distances, device):
+        geodesic = geodesic_distances(indices, distances)
+        geodesic /= geodesic.mean()
+        self.geodesic = torch.as_tensor(geodesic, dtype=torch.float32, device=device)
+
+    def _loss(self, code, rows, module):
+        target = self.geodesic[rows][:, rows].to(code.dtype)
+        distances = (code[:, None, :] - code[None, :, :]).pow(2).sum(2)
+        distances = distances.clamp_min(1e-12).sqrt()
+        return (distances - target).pow(2).mean()
+
+
+class TeacherGeometry(Term):
+    """Squared distance of each code to its row's teacher coordinates.
+
+    The coordinates travel with the rows as side data ``"teacher"``.
+    """
+
+    name = "geometry"
+
+    def __call__(self, output, batch, module):
+        target = batch.side["teacher"].to(output.code.dtype)
+        return (output.code - target).pow(2).sum(dim=1).mean()
+
+
+@fill_doc
+class ManifoldAutoEncoder(AutoEncoder):
+    """Autoencoder whose codes keep the manifold's neighbourhood geometry.
+
+    Reconstruction alone lets an encoder fold a manifold: a swiss roll
+    squashed flat reconstructs as well as one unrolled. This model adds a
+    geometry term on the codes, computed on a neighbour graph of the
+    training rows built once per fit:
+
+    ``L = -log p(x | g(h(x))) + geometry_weight * G(h)``.
+
+    The encoder then maps new points (:meth:`transform`), which t-SNE
+    cannot, the decoder maps codes back (:meth:`inverse_transform`), which
+    UMAP does only by interpolation, and :meth:`score` stays the
+    reconstruction log-likelihood.
+
+    Parameters
+    ----------
+    n_components : int, default=2
+        Size of the code.
+
+    geometry : {"umap", "tsne", "isomap"} or estimator, default="umap"
+        The geometry term ``G``:
+
+        - ``"umap"``: UMAP's fuzzy-graph cross-entropy over sampled edges
+          with negative sampling (Sainburg et al. 2021). Clusters and local
+          neighbourhoods; the choice for images (MNIST, digits).
+        - ``"tsne"``: the t-SNE objective with perplexity-calibrated
+          affinities (van der Maaten 2009). Like ``"umap"``, with heavier
+          clustering.
+        - ``"isomap"``: code distances matched to geodesic (graph
+          shortest-path) distances over pairs of rows. Unrolls a single
+          smooth sheet (swiss roll, S-curve); holds ``n^2`` geodesics while
+          fitting, so keep it to some thousands of rows.
+        - an estimator with ``fit_transform`` (``Isomap(n_components=2)``,
+          ``SpectralEmbedding``, ``TSNE``, ``umap.UMAP``, ...): a teacher,
+          cloned and fitted on the training rows inside :meth:`fit` and kept
+          as ``teacher_``; the codes are pulled towards its embedding,
+          scaled to unit variance (Duque et al. 2022).
+
+    geometry_weight : float, default=1.0
+        Weight of ``G`` against the reconstruction term.
+
+    n_neighbors : int, default=15
+        Neighbours of each row in the graph (and 3 x the t-SNE perplexity's
+        reach); must be below the number of training rows.
+
+    neighbors : {"auto", "exact", "approximate"}, default="auto"
+        How the graph's neighbours are found: ``"exact"`` with
+        scikit-learn, ``"approximate"`` with pynndescent (optional, the
+        ``manifold`` extra), ``"auto"`` approximate from 20,000 rows when
+        pynndescent is installed.
+
+    hidden_layer_sizes : tuple of int, default=(256, 128)
+        Widths of the encoder's hidden layers; the decoder mirrors them.
+
+    activation : {"relu", "tanh", "logistic", "elu", "gelu", "identity"}, \
+default="relu"
+        Nonlinearity between layers.
+
+    loss : {"mse", "bce"}, default="mse"
+        Reconstruction likelihood.
+
+{training_parameters}
+
+    Attributes
+    ----------
+    graph_seconds_ : float
+        Seconds spent building the neighbour graph (and geodesics) in the
+        last fit; 0 for a teacher (see ``teacher_seconds_``).
+
+    teacher_ : estimator
+        The fitted clone of ``geometry`` when it is an estimator.
+
+{training_attributes}
+
+    See Also
+    --------
+    AutoEncoder : Reconstruction alone.
+    sklearn.manifold.Isomap : Geodesic embedding without an encoder.
+    sklearn.manifold.TSNE : Neighbour embedding that cannot map new points.
+
+    Notes
+    -----
+    The graph is built once per fit, on the training rows (not the
+    validation split of ``early_stopping``); each training batch draws a
+    neighbour of each of its rows by edge weight, so the rows carry their
+    positions in the graph through the batching. Validation batches carry
+    none: the validation loss is the reconstruction term. The training rows
+    are released when fitting ends, so a fitted model holds none of them
+    (except inside a teacher that keeps its own, as Isomap does).
+
+    References
+    ----------
+    Sainburg, T., McInnes, L., & Gentner, T. Q. (2021). Parametric UMAP
+    embeddings for representation and semi-supervised learning. Neural
+    Computation, 33(11), 2881-2907.
+
+    van der Maaten, L. (2009). Learning a parametric embedding by preserving
+    local structure. AISTATS.
+
+    Duque, A. F., Morin, S., Wolf, G., & Moon, K. R. (2022). Geometry
+    regularized autoencoders. IEEE TPAMI, 45(6), 7381-7394.
+
+    Examples
+    --------
+    >>> from sklearn.datasets import make_swiss_roll
+    >>> from sklearn_ae import ManifoldAutoEncoder
+    >>> X, t = make_swiss_roll(400, random_state=0)
+    >>> model = ManifoldAutoEncoder(geometry="isomap", max_iter=5, random_state=0)
+    >>> model.fit_transform(X).shape
+    (400, 2)
+    """
+
+    _parameter_constraints: dict = {
+        **AutoEncoder._parameter_constraints,
+        "geometry": [StrOptions(set(GEOMETRIES)), HasMethods(["fit_transform"])],
+        "geometry_weight": [Interval(Real, 0, None, closed="left")],
+        "n_neighbors": [Interval(Integral, 1, None, closed="left")],
+        "neighbors": [StrOptions({"auto", "exact", "approximate"})],
+    }
+
+    def __init__(
+        self,
+        n_components=2,
+        *,
+        geometry="umap",
+        geometry_weight=1.0,
+        n_neighbors=15,
+        neighbors="auto",
+        hidden_layer_sizes=(256, 128),
+        activation="relu",
+        loss="mse",
+        batch_size=64,
+        learning_rate_init=1e-3,
+        learning_rate="constant",
+        weight_decay=0.0,
+        max_iter=200,
+        early_stopping=False,
+        validation_fraction=0.1,
+        n_iter_no_change=10,
+        tol=1e-4,
+        device="auto",
+        random_state=None,
+        verbose=0,
+        warm_start=False,
+    ):
+        super().__init__(
+            n_components,
+            hidden_layer_sizes=hidden_layer_sizes,
+            activation=activation,
+            loss=loss,
+            batch_size=batch_size,
+            learning_rate_init=learning_rate_init,
+            learning_rate=learning_rate,
+            weight_decay=weight_decay,
+            max_iter=max_iter,
+            early_stopping=early_stopping,
+            validation_fraction=validation_fraction,
+            n_iter_no_change=n_iter_no_change,
+            tol=tol,
+            device=device,
+            random_state=random_state,
+            verbose=verbose,
+            warm_start=warm_start,
+        )
+        self.geometry = geometry
+        self.geometry_weight = geometry_weight
+        self.n_neighbors = n_neighbors
+        self.neighbors = neighbors
+
+    def _check_params_vs_data(self, X):
+        super()._check_params_vs_data(X)
+        n_rows = len(X)
+        if self.early_stopping:
+            n_rows -= math.ceil(self.validation_fraction * n_rows)
+        if isinstance(self.geometry, str) and self.n_neighbors >= n_rows:
+            raise ValueError(
+                f"n_neighbors={self.n_neighbors} must be below the number of "
+                f"training rows ({n_rows}): each row needs that many others."
+            )
+
+    def _objective_terms(self):
+        term = {"umap": UMAPGeometry, "tsne": TSNEGeometry, "isomap": IsomapGeometry}
+        if isinstance(self.geometry, str):
+            geometry = term[self.geometry](
+                self.n_neighbors, self.neighbors, self.random_state
+            )
+        else:
+            geometry = TeacherGeometry()
+        return [*super()._objective_terms(), (geometry, float(self.geometry_weight))]
+
+    @_fit_context(prefer_skip_nested_validation=False)
+    def fit(self, X, y=None):
+        """Build the neighbour graph (or fit the teacher) and train on X.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+            Training data.
+        y : None
+            Ignored.
+
+        Returns
+        -------
+        self : object
+            The fitted estimator.
+        """
+        X = self._validate_training_data(X)
+        if isinstance(self.geometry, str):
+            return self._fit(X)
+        teacher = clone(self.geometry)
+        with Timer() as timer:
+            embedding = np.asarray(teacher.fit_transform(X), dtype=np.float64)
+        if embedding.shape != (len(X), self.n_components):
+            raise ValueError(
+                f"The teacher {type(teacher).__name__} embedded X in shape "
+                f"{embedding.shape}, but the codes have n_components="
+                f"{self.n_components} columns: give it n_components="
+                f"{self.n_components}."
+            )
+        embedding = (embedding - embedding.mean(0)) / embedding.std(0).clip(1e-12)
+        self._fit(X, teacher=embedding.astype(np.float32))
+        self.teacher_, self.teacher_seconds_, self.graph_seconds_ = (
+            teacher,
+            timer.seconds,
+            0.0,
+        )
+        return self
