@@ -23,6 +23,7 @@ runs whatever code its file names when it is loaded.
 
 import hashlib
 import json
+import os
 import re
 import zipfile
 from numbers import Integral, Real
@@ -155,15 +156,23 @@ def save(estimator, path):
         },
     }
     text = json.dumps(document, indent=1, sort_keys=True)
-    with zipfile.ZipFile(path, "w") as archive:
-        archive.writestr(
-            zipfile.ZipInfo(JSON_NAME, ZIP_DATE), text, zipfile.ZIP_DEFLATED
-        )
-        # Stored, not compressed: float weights barely compress, and a stored
-        # member can be memory-mapped or read in place by other tools.
-        archive.writestr(
-            zipfile.ZipInfo(WEIGHTS_NAME, ZIP_DATE), weights, zipfile.ZIP_STORED
-        )
+    # Written beside the target and renamed over it: an interrupted save
+    # never leaves a half-written model under the name.
+    path = Path(path)
+    partial = path.with_name(path.name + ".partial")
+    try:
+        with zipfile.ZipFile(partial, "w") as archive:
+            archive.writestr(
+                zipfile.ZipInfo(JSON_NAME, ZIP_DATE), text, zipfile.ZIP_DEFLATED
+            )
+            # Stored, not compressed: float weights barely compress, and a
+            # stored member can be read in place by other tools.
+            archive.writestr(
+                zipfile.ZipInfo(WEIGHTS_NAME, ZIP_DATE), weights, zipfile.ZIP_STORED
+            )
+        os.replace(partial, path)
+    finally:
+        partial.unlink(missing_ok=True)
 
 
 def load(path, *, device=None):

@@ -201,6 +201,9 @@ def test_saving_twice_writes_the_same_bytes(fitted, saved, tmp_path):
     again = tmp_path / "again.skae"
     save(fitted, again)
     assert again.read_bytes() == saved.read_bytes()
+    # Saving over a file replaces it, leaving nothing else behind.
+    save(fitted, again)
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["again.skae", "model.skae"]
 
 
 def test_load_restores_params_and_fitted_attributes(fitted, saved, small_data):
