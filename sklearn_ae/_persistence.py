@@ -383,6 +383,9 @@ def _decode_array(spec, where):
             isinstance(item, dict | list) for item in data
         ):
             raise ValueError("its data must be a flat list of scalars")
+        # A string dtype's width is the file's to choose: cap what it costs.
+        if dtype.itemsize * len(data) > MAX_JSON_BYTES:
+            raise ValueError(f"{len(data)} elements of {dtype} are too large")
         return np.array(data, dtype=dtype).reshape(shape)
     except (KeyError, TypeError, ValueError) as exc:
         raise ValueError(f"The file's {where} is a malformed array: {exc}.") from exc
@@ -501,6 +504,12 @@ def _read_archive(path):
                 raise ValueError(
                     f"{path}: {JSON_NAME} is {info.file_size} bytes, more than "
                     f"the {MAX_JSON_BYTES} a model's description can take."
+                )
+            # Stored weights take no more memory than the file's own size.
+            if archive.getinfo(WEIGHTS_NAME).compress_type != zipfile.ZIP_STORED:
+                raise ValueError(
+                    f"{path}: {WEIGHTS_NAME} is compressed; save stores it "
+                    "uncompressed."
                 )
             text = archive.read(JSON_NAME)
             weights = archive.read(WEIGHTS_NAME)

@@ -502,6 +502,25 @@ def test_refuses_an_unknown_format_version(saved):
         load(saved)
 
 
+def test_refuses_compressed_weights(saved):
+    # A compressed member could inflate far beyond the file's size.
+    document, weights = _members(saved)
+    with zipfile.ZipFile(saved, "w") as archive:
+        archive.writestr("model.json", json.dumps(document))
+        archive.writestr("weights.safetensors", weights, zipfile.ZIP_DEFLATED)
+    with pytest.raises(ValueError, match=r"weights\.safetensors is compressed"):
+        load(saved)
+
+
+def test_refuses_an_array_too_wide_to_allocate(saved):
+    document, weights = _members(saved)
+    wide = {"dtype": "<U100000000", "shape": [2], "data": ["a", "b"]}
+    document["fitted"]["classes_"] = {"__ndarray__": wide}
+    _rewrite(saved, document, weights)
+    with pytest.raises(ValueError, match=r"classes_ is a malformed array.*too large"):
+        load(saved)
+
+
 def test_refuses_a_truncated_file(saved):
     data = saved.read_bytes()
     saved.write_bytes(data[: len(data) // 2])
