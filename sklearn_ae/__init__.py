@@ -2,7 +2,8 @@
 
 Every estimator is a scikit-learn transformer backed by a PyTorch network:
 ``fit``, ``transform``, ``inverse_transform``, ``score`` and, for generative
-models, ``sample``.
+models, ``sample``. :func:`save` and :func:`load` store a fitted estimator
+without pickle.
 """
 
 from ._adversarial import AdversarialAutoEncoder
@@ -11,6 +12,7 @@ from ._contractive import ContractiveAutoEncoder
 from ._cvae import ConditionalVariationalAutoEncoder
 from ._denoising import DenoisingAutoEncoder
 from ._manifold import ManifoldAutoEncoder
+from ._persistence import load, save
 from ._sparse import SparseAutoEncoder
 from ._stacked import StackedAutoEncoder
 from ._vae import VariationalAutoEncoder
@@ -29,4 +31,6 @@ __all__ = [
     "StackedAutoEncoder",
     "VariationalAutoEncoder",
     "__version__",
+    "load",
+    "save",
 ]

@@ -226,6 +226,18 @@ class AutoEncoderNet(NeuralNet):
         self.corrupt = corrupt
         self.labelled_share = labelled_share
 
+    def __getstate__(self):
+        # A pickle keeps each epoch's row of the history but not its
+        # per-batch records: those grow with the training set (22 KB more
+        # for 2,000 rows than for 200 in 5 epochs), the epoch means do not.
+        state = super().__getstate__()
+        if "history_" in state:
+            state["history_"] = type(state["history_"])(
+                {key: value for key, value in row.items() if key != "batches"}
+                for row in state["history_"]
+            )
+        return state
+
     @property
     def _default_callbacks(self):
         callbacks = list(super()._default_callbacks)

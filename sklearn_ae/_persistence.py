@@ -1,0 +1,768 @@
+"""Saving and loading fitted estimators without pickle.
+
+A saved model is one zip archive holding two members:
+
+``model.json``
+    What the model is: the format and package versions, the class name, the
+    parameters, the fitted attributes that are not tensors (curves,
+    ``classes_``, ``feature_names_in_``, ...), the training history's epoch
+    rows, a description of the prior, and the SHA-256 and layout (name, shape,
+    dtype) of every tensor.
+``weights.safetensors``
+    The network's state dict (and the per-feature tensors of a denoising
+    model's noise), CPU tensors in the safetensors format.
+
+Loading reads only data: JSON, and tensors through safetensors, a format
+that cannot hold code. The class is looked up by name among the package's
+own estimators (never imported from a name in the file), the parameters are
+checked against that class's ``_parameter_constraints``, the network is
+rebuilt by the estimator's own ``_build_module`` and the tensors must match
+it name by name, shape by shape and dtype by dtype. A pickle, by contrast,
+runs whatever code its file names when it is loaded.
+"""
+
+import hashlib
+import json
+import os
+import re
+import zipfile
+from numbers import Integral, Real
+from pathlib import Path
+
+import numpy as np
+import torch
+from safetensors import SafetensorError
+from safetensors.torch import load as load_tensors
+from safetensors.torch import save as save_tensors
+from sklearn.utils.validation import check_is_fitted
+from skorch.history import History
+
+from ._base import _BaseAutoEncoder, warn
+from ._training import make_net, resolve_device
+
+FORMAT = "sklearn-ae"
+FORMAT_VERSION = 1
+JSON_NAME = "model.json"
+WEIGHTS_NAME = "weights.safetensors"
+# Prefixes of the tensors in the weights file: the module's state dict, and
+# the tensors a training-batch corruption keeps (a denoising model's
+# per-feature noise scale and range), needed to warm-start after loading.
+MODULE_PREFIX = "module."
+CORRUPT_PREFIX = "corrupt."
+# A model's JSON is a few hundred KB at most (curves and epoch rows); the
+# cap keeps a hostile archive from inflating gigabytes into memory.
+MAX_JSON_BYTES = 64 * 2**20
+# Members are dated at the zip epoch, so that saving a model twice writes
+# the same bytes.
+ZIP_DATE = (1980, 1, 1, 0, 0, 0)
+# Element kinds an array may have in the JSON: bool, ints, floats, unicode
+# strings, and objects that are JSON scalars (``feature_names_in_``).
+ARRAY_KINDS = "biufUO"
+_TAGS = ("__tuple__", "__ndarray__")
+_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
+
+
+def save(estimator, path):
+    """Save a fitted estimator to ``path``, without pickle.
+
+    The file is a zip archive of ``model.json`` (the class name, the
+    parameters, the fitted attributes that are not tensors, the training
+    history's epoch rows, the SHA-256 of the weights) and
+    ``weights.safetensors`` (the network's weights, as CPU tensors). Open it
+    with :func:`load`; both members are readable by other tools.
+
+    The optimizer's state and the per-batch training records are not saved:
+    a warm start after :func:`load` restarts the optimizer (see
+    :ref:`saving_and_loading`).
+
+    Parameters
+    ----------
+    estimator : estimator of sklearn_ae
+        A fitted estimator of one of the classes in ``sklearn_ae.__all__``
+        (not a subclass: :func:`load` only builds the package's own classes).
+    path : str or path-like
+        Where to write the archive (conventionally ending in ``.skae``); an
+        existing file is replaced.
+
+    Raises
+    ------
+    TypeError
+        If ``estimator`` is not an estimator of this package.
+    ValueError
+        If a parameter or fitted attribute cannot be written as JSON, such
+        as a callable ``prior`` or a ``RandomState`` instance as
+        ``random_state``: such a model can only be pickled.
+    sklearn.exceptions.NotFittedError
+        If the estimator is not fitted.
+
+    See Also
+    --------
+    load : Read the archive back.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> from pathlib import Path
+    >>> import numpy as np
+    >>> from sklearn_ae import AutoEncoder, load, save
+    >>> X = np.random.RandomState(0).rand(100, 8)
+    >>> ae = AutoEncoder(n_components=2, max_iter=3, random_state=0).fit(X)
+    >>> path = Path(tempfile.mkdtemp()) / "autoencoder.skae"
+    >>> save(ae, path)
+    >>> loaded = load(path)
+    >>> bool(np.array_equal(loaded.transform(X), ae.transform(X)))
+    True
+    """
+    cls = _estimator_class(type(estimator).__name__)
+    if cls is None or type(estimator) is not cls:
+        raise TypeError(
+            f"save takes an estimator of sklearn_ae (one of {sorted(_classes())}), "
+            f"got {type(estimator).__qualname__}. Save the autoencoder itself, "
+            "not a pipeline or a subclass."
+        )
+    check_is_fitted(estimator)
+    net = estimator.net_
+    corrupt = getattr(net, "corrupt", None)
+    tensors = {
+        MODULE_PREFIX + name: _cpu(value)
+        for name, value in net.module_.state_dict().items()
+    }
+    if corrupt is not None:
+        tensors.update(
+            {
+                CORRUPT_PREFIX + name: _cpu(value)
+                for name, value in vars(corrupt).items()
+                if isinstance(value, torch.Tensor)
+            }
+        )
+    weights = save_tensors(tensors)
+    document = {
+        "format": FORMAT,
+        "format_version": FORMAT_VERSION,
+        "sklearn_ae_version": _package_version(),
+        "versions": _library_versions(),
+        "class": cls.__name__,
+        "params": _encode_params(estimator),
+        "fitted": _encode_fitted(estimator),
+        "prior": _describe_prior(net.criterion_.prior),
+        "corruption": None if corrupt is None else type(corrupt).__name__,
+        "history": _epoch_rows(net.history),
+        "weights": {
+            "sha256": hashlib.sha256(weights).hexdigest(),
+            "tensors": {
+                name: {"dtype": str(t.dtype), "shape": list(t.shape)}
+                for name, t in sorted(tensors.items())
+            },
+        },
+    }
+    text = json.dumps(document, indent=1, sort_keys=True)
+    # Written beside the target and renamed over it: an interrupted save
+    # never leaves a half-written model under the name.
+    path = Path(path)
+    partial = path.with_name(path.name + ".partial")
+    try:
+        with zipfile.ZipFile(partial, "w") as archive:
+            archive.writestr(
+                zipfile.ZipInfo(JSON_NAME, ZIP_DATE), text, zipfile.ZIP_DEFLATED
+            )
+            # Stored, not compressed: float weights barely compress, and a
+            # stored member can be read in place by other tools.
+            archive.writestr(
+                zipfile.ZipInfo(WEIGHTS_NAME, ZIP_DATE), weights, zipfile.ZIP_STORED
+            )
+        os.replace(partial, path)
+    finally:
+        partial.unlink(missing_ok=True)
+
+
+def load(path, *, device=None):
+    """Load an estimator saved by :func:`save`; never unpickles.
+
+    The class must be one of ``sklearn_ae.__all__``; the parameters are
+    checked against its constraints, the network is rebuilt from them and
+    the weights must match it exactly. The result transforms, decodes,
+    scores and samples bit-identically to the saved model on the same kind
+    of device, and can be refitted or warm-started (with a fresh
+    optimizer).
+
+    Parameters
+    ----------
+    path : str or path-like
+        An archive written by :func:`save`.
+    device : str, default=None
+        Where to put the network, as the estimators' ``device`` parameter
+        (``"cpu"``, ``"cuda"``, ``"cuda:1"``, ``"mps"``, ``"auto"``); it
+        also becomes the loaded estimator's ``device`` parameter, used by
+        later fits. None keeps the saved parameter and resolves it on this
+        machine: ``"auto"`` picks what is here, and a model saved with a
+        device this machine lacks (``"cuda"`` on a CPU-only machine) is
+        loaded onto the CPU with a warning.
+
+    Returns
+    -------
+    estimator : estimator of sklearn_ae
+        The fitted estimator.
+
+    Raises
+    ------
+    ValueError
+        If the file is not a complete archive of this format (truncated,
+        another format, an unknown format version), names a class outside
+        ``sklearn_ae.__all__``, holds unknown or invalid parameters, its
+        weights do not match their SHA-256, or a tensor is missing, extra, or
+        of the wrong shape or dtype for the model the parameters describe.
+
+    See Also
+    --------
+    save : Write the archive.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> from pathlib import Path
+    >>> from sklearn.datasets import load_digits
+    >>> from sklearn_ae import VariationalAutoEncoder, load, save
+    >>> X = load_digits().data / 16
+    >>> vae = VariationalAutoEncoder(loss="bce", max_iter=3, random_state=0).fit(X)
+    >>> path = Path(tempfile.mkdtemp()) / "vae.skae"
+    >>> save(vae, path)
+    >>> load(path, device="cpu").sample(4, random_state=0).shape
+    (4, 64)
+    """
+    document, weights = _read_archive(path)
+    cls = _check_header(document)
+    estimator = cls(**_decode_params(cls, document.get("params")))
+    try:
+        estimator._validate_params()
+    except (ValueError, TypeError) as exc:
+        raise ValueError(
+            f"The file holds an invalid parameter of {cls.__name__}: {exc}"
+        ) from exc
+    placement = _placement(estimator, device)
+    if device is not None:
+        estimator.set_params(device=device)
+    _set_fitted(estimator, document.get("fitted"))
+    tensors = _read_weights(document, weights)
+    estimator.net_ = _rebuild_net(estimator, document, tensors, placement)
+    if estimator.net_.criterion_.prior is not None:
+        estimator.prior_ = estimator.net_.criterion_.prior
+    return estimator
+
+
+# ---------------------------------------------------------------- the classes
+def _classes():
+    """The package's estimator classes, by name: all ``load`` builds."""
+    import sklearn_ae
+
+    return {
+        name: obj
+        for name in sklearn_ae.__all__
+        if isinstance(obj := getattr(sklearn_ae, name), type)
+        and issubclass(obj, _BaseAutoEncoder)
+    }
+
+
+def _estimator_class(name):
+    return _classes().get(name) if isinstance(name, str) else None
+
+
+def _package_version():
+    import sklearn_ae
+
+    return sklearn_ae.__version__
+
+
+def _library_versions():
+    """Versions of the libraries that compute a loaded model: for the record."""
+    import sklearn
+    import skorch
+
+    return {
+        "numpy": np.__version__,
+        "scikit-learn": sklearn.__version__,
+        "skorch": skorch.__version__,
+        "torch": torch.__version__,
+    }
+
+
+def _cpu(tensor):
+    # A copy: safetensors refuses tensors that share storage or are strided.
+    return tensor.detach().to("cpu", copy=True).contiguous()
+
+
+# ------------------------------------------------------------- JSON encoding
+def _encode(value, where):
+    """``value`` as JSON data, tuples and arrays tagged; ValueError if impossible.
+
+    ``where`` names the value in the error (``"parameter prior"``).
+    """
+    if value is None or isinstance(value, bool | str):
+        return value
+    if isinstance(value, np.generic) and value.dtype.kind in "biuf":
+        # A grid's np.int64 or np.bool_ is saved as the Python scalar.
+        return _encode(value.item(), where)
+    if isinstance(value, Integral):
+        return int(value)
+    if isinstance(value, Real):
+        return float(value)
+    if isinstance(value, tuple):
+        return {"__tuple__": [_encode(v, where) for v in value]}
+    if isinstance(value, list):
+        return [_encode(v, where) for v in value]
+    if isinstance(value, dict):
+        if not all(isinstance(k, str) and not k.startswith("__") for k in value):
+            raise ValueError(
+                f"Cannot save the {where}: its dict keys must be strings not "
+                f"starting with '__', got {list(value)!r}."
+            )
+        return {k: _encode(v, f"{where}[{k!r}]") for k, v in value.items()}
+    if isinstance(value, np.ndarray):
+        return _encode_array(value, where)
+    raise ValueError(
+        f"Cannot save the {where}={value!r}: sklearn_ae.save writes "
+        "parameters and fitted attributes as JSON (numbers, strings, tuples, "
+        "lists, arrays), and this value is code or an object. Use a value "
+        "JSON can hold (an int random_state, a named prior), or pickle the "
+        "model instead (and load such a pickle only if you trust its source)."
+    )
+
+
+def _encode_array(array, where):
+    if array.dtype.kind not in ARRAY_KINDS:
+        raise ValueError(
+            f"Cannot save the {where}: an array of dtype {array.dtype} has no "
+            "JSON form; arrays of bools, numbers or strings can be saved."
+        )
+    data = array.ravel().tolist()
+    if array.dtype.kind == "O":
+        for item in data:
+            if item is not None and not isinstance(item, bool | int | float | str):
+                raise ValueError(
+                    f"Cannot save the {where}: an object array may hold only "
+                    f"strings, numbers, booleans or None, not {type(item).__name__}."
+                )
+    return {
+        "__ndarray__": {
+            "dtype": array.dtype.str,
+            "shape": list(array.shape),
+            "data": data,
+        }
+    }
+
+
+def _decode(value, where):
+    """Inverse of :func:`_encode`; a ValueError names a malformed value."""
+    if isinstance(value, list):
+        return [_decode(v, where) for v in value]
+    if not isinstance(value, dict):
+        return value
+    tags = [key for key in value if key.startswith("__")]
+    if tags:
+        if len(value) != 1 or tags[0] not in _TAGS:
+            raise ValueError(
+                f"The file's {where} holds an unknown tagged value with keys "
+                f"{sorted(value)}; the format knows only {list(_TAGS)}."
+            )
+        if "__tuple__" in value:
+            items = value["__tuple__"]
+            if not isinstance(items, list):
+                raise ValueError(f"The file's {where} holds a malformed tuple.")
+            return tuple(_decode(v, where) for v in items)
+        return _decode_array(value["__ndarray__"], where)
+    return {k: _decode(v, f"{where}[{k!r}]") for k, v in value.items()}
+
+
+def _decode_array(spec, where):
+    try:
+        dtype = np.dtype(spec["dtype"])
+        shape = tuple(int(n) for n in spec["shape"])
+        data = spec["data"]
+        if dtype.kind not in ARRAY_KINDS or dtype.fields is not None:
+            raise ValueError(f"dtype {dtype} is not one the format allows")
+        if not isinstance(data, list) or any(
+            isinstance(item, dict | list) for item in data
+        ):
+            raise ValueError("its data must be a flat list of scalars")
+        # A string dtype's width is the file's to choose: cap what it costs.
+        if dtype.itemsize * len(data) > MAX_JSON_BYTES:
+            raise ValueError(f"{len(data)} elements of {dtype} are too large")
+        return np.array(data, dtype=dtype).reshape(shape)
+    except (KeyError, TypeError, ValueError) as exc:
+        raise ValueError(f"The file's {where} is a malformed array: {exc}.") from exc
+
+
+def _encode_params(estimator):
+    return {
+        name: _encode(value, f"parameter {name}")
+        for name, value in estimator.get_params(deep=False).items()
+    }
+
+
+def _decode_params(cls, params):
+    if not isinstance(params, dict):
+        raise ValueError("The file has no parameters object ('params').")
+    known = set(cls._get_param_names())
+    unknown = sorted(set(params) - known)
+    if unknown:
+        raise ValueError(
+            f"The file holds parameters unknown to {cls.__name__}: {unknown}. "
+            f"Its parameters are {sorted(known)}."
+        )
+    missing = sorted(known - set(params))
+    if missing:
+        raise ValueError(
+            f"The file lacks parameters of {cls.__name__}: {missing}; it was "
+            "written by another version of sklearn-ae or edited."
+        )
+    return {name: _decode(value, f"parameter {name}") for name, value in params.items()}
+
+
+def _encode_fitted(estimator):
+    """Every instance attribute that is not a parameter, the net or the prior."""
+    skip = {*estimator._get_param_names(), "net_", "prior_"}
+    return {
+        name: _encode(value, f"attribute {name}")
+        for name, value in sorted(vars(estimator).items())
+        if name not in skip
+    }
+
+
+def _set_fitted(estimator, fitted):
+    if not isinstance(fitted, dict) or "n_features_in_" not in fitted:
+        raise ValueError(
+            "The file has no fitted attributes ('fitted' with n_features_in_)."
+        )
+    cls = type(estimator)
+    params = set(cls._get_param_names())
+    for name, value in fitted.items():
+        # Only data attributes: never one that shadows a method, a property
+        # or anything else the class defines.
+        if (
+            not _NAME.match(name)
+            or name in params
+            or name in ("net_", "prior_")
+            or hasattr(cls, name)
+        ):
+            raise ValueError(
+                f"The file sets the attribute {name!r}, which a fitted "
+                f"{cls.__name__} does not have as data."
+            )
+        setattr(estimator, name, _decode(value, f"attribute {name}"))
+    n = estimator.n_features_in_
+    if not isinstance(n, int) or isinstance(n, bool) or n < 1:
+        raise ValueError(f"The file's n_features_in_={n!r} is not a positive int.")
+
+
+def _describe_prior(prior):
+    """``{"class": name, **attributes}`` of a prior, or None.
+
+    Load rebuilds the prior from the parameters and checks it against this.
+    """
+    if prior is None:
+        return None
+    return {
+        "class": type(prior).__name__,
+        **{
+            name: _encode(value, f"prior's {name}")
+            for name, value in sorted(vars(prior).items())
+        },
+    }
+
+
+def _epoch_rows(history):
+    """The history's epoch rows without their per-batch records.
+
+    Kept so that a warm start after loading continues the epoch count and
+    the curves; the per-batch records (which grow with the training set) and
+    non-scalar entries are dropped.
+    """
+    return [
+        {
+            key: value
+            for key, value in row.items()
+            if key != "batches"
+            and (value is None or isinstance(value, bool | int | float | str))
+        }
+        for row in history
+    ]
+
+
+# ------------------------------------------------------------------- reading
+def _read_archive(path):
+    """``(document, weights bytes)`` of an archive; ValueError when malformed."""
+    path = Path(path)
+    try:
+        with zipfile.ZipFile(path) as archive:
+            names = sorted(archive.namelist())
+            if names != sorted([JSON_NAME, WEIGHTS_NAME]):
+                raise ValueError(
+                    f"{path} is a zip archive but not an sklearn-ae model: it "
+                    f"holds {names}, not exactly {[JSON_NAME, WEIGHTS_NAME]}."
+                )
+            info = archive.getinfo(JSON_NAME)
+            if info.file_size > MAX_JSON_BYTES:
+                raise ValueError(
+                    f"{path}: {JSON_NAME} is {info.file_size} bytes, more than "
+                    f"the {MAX_JSON_BYTES} a model's description can take."
+                )
+            # Stored weights take no more memory than the file's own size.
+            if archive.getinfo(WEIGHTS_NAME).compress_type != zipfile.ZIP_STORED:
+                raise ValueError(
+                    f"{path}: {WEIGHTS_NAME} is compressed; save stores it "
+                    "uncompressed."
+                )
+            text = archive.read(JSON_NAME)
+            weights = archive.read(WEIGHTS_NAME)
+    except (zipfile.BadZipFile, EOFError, zipfile.LargeZipFile) as exc:
+        raise ValueError(
+            f"{path} is not a complete sklearn-ae archive (truncated, corrupted "
+            f"or another kind of file): {exc}"
+        ) from exc
+    try:
+        document = json.loads(text.decode("utf-8"))
+    except (UnicodeDecodeError, RecursionError, json.JSONDecodeError) as exc:
+        raise ValueError(f"{path}: {JSON_NAME} is not valid JSON: {exc}") from exc
+    if not isinstance(document, dict):
+        raise ValueError(f"{path}: {JSON_NAME} is not a JSON object.")
+    return document, weights
+
+
+def _check_header(document):
+    """The estimator class the document names, after checking the format."""
+    if document.get("format") != FORMAT:
+        raise ValueError(
+            f"The file is not in the {FORMAT} format (its 'format' is "
+            f"{document.get('format')!r})."
+        )
+    version = document.get("format_version")
+    if version != FORMAT_VERSION:
+        raise ValueError(
+            f"The file has format version {version!r}; this sklearn-ae "
+            f"({_package_version()}) reads version {FORMAT_VERSION} only. "
+            "Load it with the sklearn-ae version that saved it "
+            f"({document.get('sklearn_ae_version')!r})."
+        )
+    name = document.get("class")
+    cls = _estimator_class(name)
+    if cls is None:
+        raise ValueError(
+            f"The file names the class {name!r}, which is not an estimator of "
+            f"sklearn_ae; load builds only {sorted(_classes())}."
+        )
+    saved_by = document.get("sklearn_ae_version")
+    if saved_by != _package_version():
+        warn(
+            f"The model was saved by sklearn-ae {saved_by!r} and is loaded by "
+            f"{_package_version()!r}; its results may differ."
+        )
+    return cls
+
+
+def _placement(estimator, device):
+    """The torch device to load onto: ``device``, else the saved parameter."""
+    if device is not None:
+        return resolve_device(device)
+    try:
+        return resolve_device(estimator.device)
+    except ValueError as exc:
+        warn(
+            f"Loading onto the CPU: {exc} Pass device='cpu' to load to make "
+            "the CPU the model's device for later fits too."
+        )
+        return torch.device("cpu")
+
+
+def _read_weights(document, weights):
+    """The file's tensors, after checking their hash and their listing."""
+    listing = document.get("weights")
+    if not isinstance(listing, dict) or not isinstance(listing.get("sha256"), str):
+        raise ValueError("The file's description has no SHA-256 of the weights.")
+    digest = hashlib.sha256(weights).hexdigest()
+    if digest != listing["sha256"]:
+        raise ValueError(
+            f"The weights do not match their SHA-256 (the file says "
+            f"{listing['sha256'][:16]}..., the weights hash to {digest[:16]}...): "
+            "the file was corrupted or altered."
+        )
+    try:
+        tensors = load_tensors(weights)
+    except (SafetensorError, ValueError, RuntimeError) as exc:
+        raise ValueError(
+            f"{WEIGHTS_NAME} is not a valid safetensors file (truncated?): {exc}"
+        ) from exc
+    expected = listing.get("tensors")
+    found = {
+        name: {"dtype": str(t.dtype), "shape": list(t.shape)}
+        for name, t in tensors.items()
+    }
+    if found != expected:
+        raise ValueError(
+            "The weights file's tensors differ from those the description "
+            f"lists: {_differences(expected or {}, found)}."
+        )
+    return tensors
+
+
+def _rebuild_net(estimator, document, tensors, device):
+    """A fresh, initialised net around the rebuilt module with the saved state."""
+    unexpected = [
+        name for name in tensors if not name.startswith((MODULE_PREFIX, CORRUPT_PREFIX))
+    ]
+    if unexpected:
+        raise ValueError(f"The weights file holds unexpected tensors {unexpected}.")
+    module_state = _strip(tensors, MODULE_PREFIX)
+    n_features = estimator.n_features_in_
+    offset, scale = _tensor(module_state, "offset"), _tensor(module_state, "scale")
+    if offset.shape != (n_features,) or scale.shape != (n_features,):
+        raise ValueError(
+            f"The input offset and scale have shapes {tuple(offset.shape)} and "
+            f"{tuple(scale.shape)}; n_features_in_={n_features} needs "
+            f"({n_features},)."
+        )
+    # The layout is checked on the meta device first, where nothing is
+    # allocated: parameters describing a huge network fail here, before any
+    # memory is spent on them.
+    with torch.device("meta"):
+        skeleton = _built(
+            estimator,
+            lambda: estimator._build_module(
+                n_features, offset.to("meta"), scale.to("meta")
+            ),
+        )
+    _check_state(skeleton.state_dict(), module_state, "module")
+    # The real module's random initialisation is overwritten by the saved
+    # state; a forked RNG keeps loading from changing torch's global state.
+    with torch.random.fork_rng(devices=[]):
+        torch.manual_seed(0)
+        module = _built(
+            estimator, lambda: estimator._build_module(n_features, offset, scale)
+        )
+        module.load_state_dict(module_state, strict=True)
+        objective = _built(estimator, estimator._make_objective)
+        corrupt = _built(
+            estimator,
+            lambda: estimator._corruption(
+                module, np.zeros((2, n_features), dtype=np.float32)
+            ),
+        )
+    _restore_corruption(corrupt, document, _strip(tensors, CORRUPT_PREFIX))
+    prior = objective.prior
+    if _describe_prior(prior) != document.get("prior"):
+        raise ValueError(
+            f"The file's prior {document.get('prior')!r} is not the one its "
+            f"parameters define, {_describe_prior(prior)!r}."
+        )
+    net = make_net(
+        module,
+        objective,
+        estimator._training_settings(),
+        device=device,
+        corrupt=corrupt,
+        labelled_share=estimator._labelled_share,
+    )
+    net.initialize()
+    net.history_ = History(_history(document.get("history")))
+    net.module_.eval()
+    return net
+
+
+def _built(estimator, build):
+    """``build()``, its errors turned into a ValueError about the file."""
+    try:
+        return build()
+    except (ValueError, TypeError, RuntimeError, IndexError) as exc:
+        raise ValueError(
+            f"The file's parameters and fitted attributes do not build a "
+            f"{type(estimator).__name__}: {exc}"
+        ) from exc
+
+
+def _restore_corruption(corrupt, document, saved):
+    """Put the saved tensors of a training corruption back into ``corrupt``."""
+    name = None if corrupt is None else type(corrupt).__name__
+    if document.get("corruption") != name or (corrupt is None and saved):
+        raise ValueError(
+            f"The file's training corruption {document.get('corruption')!r} is "
+            f"not the one its parameters define, {name!r}."
+        )
+    if corrupt is None:
+        return
+    expected = {
+        key: value
+        for key, value in vars(corrupt).items()
+        if isinstance(value, torch.Tensor)
+    }
+    _check_state(expected, saved, "training corruption")
+    for key, value in saved.items():
+        setattr(corrupt, key, value)
+
+
+def _strip(tensors, prefix):
+    return {
+        name.removeprefix(prefix): value
+        for name, value in tensors.items()
+        if name.startswith(prefix)
+    }
+
+
+def _tensor(state, name):
+    if name not in state:
+        raise ValueError(f"The weights file lacks the tensor 'module.{name}'.")
+    return state[name]
+
+
+def _check_state(expected, saved, what):
+    """Raise a ValueError naming every missing, extra or mis-shaped tensor."""
+    problems = []
+    missing = sorted(set(expected) - set(saved))
+    extra = sorted(set(saved) - set(expected))
+    if missing:
+        problems.append(f"missing tensors {missing}")
+    if extra:
+        problems.append(f"unexpected tensors {extra}")
+    for name in sorted(set(expected) & set(saved)):
+        want, got = expected[name], saved[name]
+        if tuple(want.shape) != tuple(got.shape):
+            problems.append(
+                f"tensor {name!r} has shape {tuple(got.shape)} in the file but "
+                f"the model its parameters describe needs {tuple(want.shape)}"
+            )
+        elif want.dtype != got.dtype:
+            problems.append(
+                f"tensor {name!r} has dtype {got.dtype} in the file but the "
+                f"model needs {want.dtype}"
+            )
+    if problems:
+        raise ValueError(
+            f"The weights do not fit the {what} built from the file's "
+            f"parameters: {'; '.join(problems)}."
+        )
+
+
+def _history(rows):
+    if rows is None:
+        return []
+    if not isinstance(rows, list) or not all(
+        isinstance(row, dict)
+        and all(
+            v is None or isinstance(v, bool | int | float | str) for v in row.values()
+        )
+        for row in rows
+    ):
+        raise ValueError("The file's history is not a list of rows of scalars.")
+    return rows
+
+
+def _differences(expected, found):
+    parts = []
+    for name in sorted(set(expected) | set(found)):
+        if name not in found:
+            parts.append(f"{name!r} is missing")
+        elif name not in expected:
+            parts.append(f"{name!r} is extra")
+        elif expected[name] != found[name]:
+            parts.append(f"{name!r} is {found[name]}, listed as {expected[name]}")
+    return "; ".join(parts) or "their listing is malformed"
+
+
+__all__ = ["load", "save"]
