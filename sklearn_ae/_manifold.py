@@ -219,7 +219,11 @@ class ManifoldAutoEncoder(AutoEncoder):
     geometry term on the codes, computed on a neighbour graph of the
     training rows built once per fit:
 
-    ``L = -log p(x | g(h(x))) + geometry_weight * G(h)``.
+    .. math::
+
+        L = -\\log p(x \\mid g(h(x))) + \\lambda \\, G(h),
+
+    with :math:`\\lambda` = ``geometry_weight``.
 
     The encoder then maps new points (:meth:`transform`), which t-SNE
     cannot, the decoder maps codes back (:meth:`inverse_transform`), which
