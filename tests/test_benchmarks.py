@@ -672,3 +672,28 @@ def test_row_weights_follow_the_committed_times_then_the_table():
     measured = {("digits", "AutoEncoder", 2): 40.0}
     weights = row_weights(tasks, methods, quick=False, reference=measured)
     assert weights["digits", "AutoEncoder", 2] == 40.0 + ROW_OVERHEAD_SECONDS
+
+
+def test_manifold_study_writes_its_targets(tmp_path):
+    from benchmarks import manifold
+
+    summary, checks = manifold.main(
+        [
+            "--quick",
+            "--datasets",
+            "swiss_roll",
+            "--seeds",
+            "0",
+            "--n-samples",
+            "200",
+            "--output",
+            str(tmp_path),
+            "--device",
+            "cpu",
+        ]
+    )
+    page = (tmp_path / "manifold.md").read_text()
+    assert "## Targets" in page and (tmp_path / "manifold.png").exists()
+    methods = {row["method"] for row in summary}
+    assert "ManifoldAutoEncoder-teacher" in methods and "Isomap" in methods
+    assert any("swiss_roll" in target for target, *_ in checks)
