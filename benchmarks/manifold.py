@@ -123,10 +123,16 @@ def draw_figure(path, codes, datasets):
         for method, (Z, colour) in codes[dataset].items():
             panels.append(Z)
             colours.append(colour)
-            titles.append(f"{dataset}: {method}")
+            short = method.replace("ManifoldAutoEncoder", "Manifold AE")
+            titles.append(f"{short}\n{dataset}")
     n_cols = max(len(c) for c in codes.values())
     figure = plot_embeddings(
-        panels, colors=colours, titles=titles, n_cols=n_cols, size=2.6
+        panels,
+        colors=colours,
+        titles=titles,
+        n_cols=n_cols,
+        size=2.6,
+        title="Held-out 2-D codes (seed 0)",
     )
     figure.savefig(path, dpi=90)
 
