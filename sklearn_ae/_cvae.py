@@ -8,6 +8,7 @@ import torch
 import torch.nn.functional as F
 from sklearn.utils.validation import check_is_fitted
 
+from ._base import restores_on_failure
 from ._compat import Interval, StrOptions, _fit_context
 from ._docstrings import fill_doc
 from ._generative import check_n_samples
@@ -61,7 +62,7 @@ class ConditionalVariationalModule(VariationalModule):
             return like.new_full((len(like), k), 1.0 / k)
         return self.one_hot(labels, like)
 
-    def forward(self, x, labels=None):
+    def forward(self, x, labels=None, generator=None):
         """The M2 forward pass: each row decoded under the labels it may have.
 
         A labelled row is decoded once, with its label; an unlabelled one
@@ -85,6 +86,7 @@ class ConditionalVariationalModule(VariationalModule):
             rows=rows,
             row_weights=weights,
             class_logits=logits,
+            generator=generator,
         )
 
 
@@ -297,6 +299,7 @@ default="relu"
         ]
 
     @_fit_context(prefer_skip_nested_validation=True)
+    @restores_on_failure
     def fit(self, X, y=None):
         """Train on X with labels y (-1 marks an unlabelled sample).
 

@@ -63,7 +63,14 @@ def make_mlp(sizes, activation, *, output_activation=None):
     """
     layers = []
     for i, (fan_in, fan_out) in enumerate(itertools.pairwise(sizes)):
-        layers.append(nn.Linear(fan_in, fan_out))
+        # No draw from torch's global generator: the fit initialises every
+        # layer from its own stream (``_random.initialise``). Zeros until
+        # then, rather than uninitialised memory.
+        layer = nn.utils.skip_init(nn.Linear, fan_in, fan_out)
+        with torch.no_grad():
+            for parameter in layer.parameters():
+                parameter.zero_()
+        layers.append(layer)
         last = i == len(sizes) - 2
         name = output_activation if last else activation
         if name is not None and name != "identity":
@@ -156,7 +163,8 @@ class AutoEncoderModule(nn.Module):
         """The condition vector of a batch from its side data; None here."""
         return None
 
-    def forward(self, x, **side):
+    def forward(self, x, generator=None, **side):
+        """Decode the code of ``x``; ``generator`` feeds any sampling."""
         condition = self.condition(x, **side)
         code = self.encode(x, condition)
         return ModuleOutput(self.decode(code, condition), code)
@@ -168,9 +176,9 @@ class VariationalModule(AutoEncoderModule):
     The encoder's last layer outputs the mean and the log-variance of the
     code (``code_multiplier=2``). In training mode the decoder reads a
     reparameterised sample ``z = mean + exp(log_var / 2) * eps``,
-    ``eps ~ N(0, I)`` from torch's default generator (seeded by the training
-    loop); in eval mode it reads the mean, so validation losses and
-    reconstructions are deterministic.
+    ``eps ~ N(0, I)`` drawn from the fit's ``generator``; in eval mode it
+    reads the mean, so validation losses and reconstructions are
+    deterministic.
     """
 
     def __init__(self, *args, **kwargs):
@@ -185,13 +193,18 @@ class VariationalModule(AutoEncoderModule):
         """Posterior mean: the deterministic code."""
         return self.encode_distribution(x, condition)[0]
 
-    def variational_output(self, x, condition, **extra):
+    def variational_output(self, x, condition, generator=None, **extra):
         """Posterior, its (training: sampled) code and the decoded code."""
         mean, log_var = self.encode_distribution(x, condition)
         code = mean
         if self.training:
-            code = mean + torch.exp(0.5 * log_var) * torch.randn_like(mean)
+            noise = torch.randn(
+                mean.shape, generator=generator, device=mean.device, dtype=mean.dtype
+            )
+            code = mean + torch.exp(0.5 * log_var) * noise
         return ModuleOutput(self.decode(code, condition), code, mean, log_var, **extra)
 
-    def forward(self, x, **side):
-        return self.variational_output(x, self.condition(x, **side))
+    def forward(self, x, generator=None, **side):
+        return self.variational_output(
+            x, self.condition(x, **side), generator=generator
+        )
