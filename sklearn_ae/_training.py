@@ -285,6 +285,8 @@ class AutoEncoderNet(NeuralNet):
         self.notify("on_train_begin", X=X, y=y)
         try:
             self.fit_loop(X, y, **fit_params)
+        except StopTraining:
+            pass
         finally:
             self.notify("on_train_end", X=X, y=y)
         return self
@@ -430,6 +432,27 @@ class NonFiniteLossGuard(Callback):
         check_parameters(net, when=f"at epoch {len(net.history)}")
 
 
+class StopTraining(Exception):
+    """Raised by a callback to end training normally (early stopping)."""
+
+
+class StoppingEarly(EarlyStopping):
+    """skorch's ``EarlyStopping``, which ends training with StopTraining.
+
+    skorch's raises ``KeyboardInterrupt`` to stop, which its loop catches;
+    ours lets a real ``KeyboardInterrupt`` reach the caller, so the decision
+    to stop needs an exception of its own.
+    """
+
+    def on_epoch_end(self, net, **kwargs):
+        try:
+            super().on_epoch_end(net, **kwargs)
+        except KeyboardInterrupt:
+            if self.misses_ != self.patience:
+                raise  # a real Ctrl-C, not the decision to stop
+            raise StopTraining from None
+
+
 class EpochProgressBar(Callback):
     """One tqdm bar over epochs with the latest losses as its postfix."""
 
@@ -546,7 +569,7 @@ def make_callbacks(settings):
         callbacks.append(
             (
                 "early_stopping",
-                EarlyStopping(
+                StoppingEarly(
                     monitor=monitor,
                     patience=settings.n_iter_no_change,
                     threshold=settings.tol,
