@@ -334,7 +334,10 @@ default="relu"
         if of_likelihood:
             return torch.logsumexp(per_label, dim=1)
         log_q = F.log_softmax(module.classify(batch), dim=1)
-        return (log_q.exp() * (per_label - log_q)).sum(dim=1)
+        # A label whose probability underflows to 0 adds nothing (rather
+        # than 0 * -inf = NaN for a far-away row's bound).
+        q = log_q.exp()
+        return torch.where(q > 0, q * (per_label - log_q), 0.0).sum(dim=1)
 
     # ------------------------------------------------------------ inference
     def predict_proba(self, X):
