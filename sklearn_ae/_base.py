@@ -311,9 +311,9 @@ class _BaseAutoEncoder(
 
     def _check_params_vs_data(self, X):
         """Check rules tying parameters to each other or to the data."""
-        hidden, _, loss = self._architecture()
-        if hidden:
+        if hasattr(self, "hidden_layer_sizes"):
             check_layer_sizes("hidden_layer_sizes", self.hidden_layer_sizes)
+        hidden, _, loss = self._architecture()
         n_features = X.shape[1]
         check_layer_weights(
             [
