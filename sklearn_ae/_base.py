@@ -40,13 +40,19 @@ from ._compat import (
 )
 from ._modules import AutoEncoderModule
 from ._objective import Objective, Reconstruction
-from ._random import fit_generators, initialise, torch_seed
+from ._random import (
+    deferred_initialisation,
+    fit_generators,
+    initialise,
+    torch_seed,
+)
 from ._training import (
     RowDataset,
     TrainingSettings,
     apply_settings,
     make_net,
     resolve_device,
+    snapshot,
     to_dataset,
 )
 
@@ -137,9 +143,10 @@ def restores_on_failure(fit):
     Whatever the failure (bad data, a diverging loss, a user's callable
     raising, a ``KeyboardInterrupt``), the estimator's attributes are put
     back: an unfitted estimator stays unfitted (``transform`` raises
-    ``NotFittedError``), a fitted one keeps its previous model. Fitting
-    never changes the fitted state in place (a warm start trains a copy of
-    the net), so the attributes are all there is to put back.
+    ``NotFittedError``), a fitted one keeps its previous model. The
+    attributes are put back here; a warm start, which trains the fitted net
+    in place, puts the net's weights, optimizers and history back itself
+    (:func:`~sklearn_ae._training.snapshot`).
     """
 
     @functools.wraps(fit)
@@ -409,18 +416,18 @@ class _BaseAutoEncoder(
         valid = None if valid is None else to_dataset(*valid, device)
         settings = self._training_settings()
         fitted = {}
+        restore = None
         if self._warm():
-            # Train a copy: the fitted model stays intact if this fit fails.
-            net = copy.deepcopy(self.net_)
-            apply_settings(net, self._make_objective(), settings)
-            net.corrupt = self._corruption(net.module_, X_train)
+            # Trains the fitted net in place, so keep what a failure must
+            # put back (the estimator's attributes are restored by fit).
+            net = self.net_
+            restore = snapshot(net)
             n_codes = self._n_features_out
         else:
             offset, scale = _standardisation(X_train)
-            module = initialise(
-                self._allocate(self._build_module, X.shape[1], offset, scale),
-                init_generator,
-            )
+            with deferred_initialisation():
+                module = self._allocate(self._build_module, X.shape[1], offset, scale)
+            initialise(module, init_generator)
             fitted = self._pretrain(module, train, generator)
             net = make_net(
                 module,
@@ -432,10 +439,20 @@ class _BaseAutoEncoder(
             )
             net.initialize()
             n_codes = self.n_components
-        net = self._continue(net, train, valid, generator)
-        net.module_.eval()
-        self._record_fit(net, validated=valid is not None, n_codes=n_codes, **fitted)
-        self._check_fitted(X)
+        try:
+            if restore is not None:
+                apply_settings(net, self._make_objective(), settings)
+                net.corrupt = self._corruption(net.module_, X_train)
+            net = self._continue(net, train, valid, generator)
+            net.module_.eval()
+            self._record_fit(
+                net, validated=valid is not None, n_codes=n_codes, **fitted
+            )
+            self._check_fitted(X)
+        except BaseException:
+            if restore is not None:
+                restore()
+            raise
         return self
 
     def _allocate(self, build, *args):

@@ -14,6 +14,7 @@ import torch
 from torch import nn
 
 from ._likelihoods import make_likelihood
+from ._random import initialisation_deferred
 
 ACTIVATIONS = {
     "identity": nn.Identity,
@@ -49,6 +50,24 @@ class ModuleOutput(NamedTuple):
     class_logits: torch.Tensor | None = None
 
 
+def linear_layer(fan_in, fan_out):
+    """An ``nn.Linear``, initialised by torch unless a fit builds it.
+
+    Inside :func:`~sklearn_ae._random.deferred_initialisation` (a fit
+    building its module) the layer is not initialised from torch's global
+    generator, which a fit must neither read nor advance: its weights are
+    zeros until the fit draws them from its own stream
+    (:func:`~sklearn_ae._random.initialise`).
+    """
+    if not initialisation_deferred():
+        return nn.Linear(fan_in, fan_out)
+    layer = nn.utils.skip_init(nn.Linear, fan_in, fan_out)
+    with torch.no_grad():
+        for parameter in layer.parameters():
+            parameter.zero_()
+    return layer
+
+
 def make_mlp(sizes, activation, *, output_activation=None):
     """A stack of ``Linear`` layers with ``activation`` between them.
 
@@ -63,14 +82,7 @@ def make_mlp(sizes, activation, *, output_activation=None):
     """
     layers = []
     for i, (fan_in, fan_out) in enumerate(itertools.pairwise(sizes)):
-        # No draw from torch's global generator: the fit initialises every
-        # layer from its own stream (``_random.initialise``). Zeros until
-        # then, rather than uninitialised memory.
-        layer = nn.utils.skip_init(nn.Linear, fan_in, fan_out)
-        with torch.no_grad():
-            for parameter in layer.parameters():
-                parameter.zero_()
-        layers.append(layer)
+        layers.append(linear_layer(fan_in, fan_out))
         last = i == len(sizes) - 2
         name = output_activation if last else activation
         if name is not None and name != "identity":

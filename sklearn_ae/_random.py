@@ -10,6 +10,7 @@ never touched.
 """
 
 import contextlib
+import contextvars
 import math
 
 import numpy as np
@@ -83,6 +84,30 @@ def initialise(module, generator):
                 bound = 1.0 / math.sqrt(fan_in) if fan_in > 0 else 0.0
                 nn.init.uniform_(layer.bias, -bound, bound, generator=generator)
     return module
+
+
+# Set while a fit builds its module: layers then skip torch's global-RNG
+# initialisation. A context variable, so each thread has its own.
+_DEFERRED = contextvars.ContextVar("sklearn_ae_deferred_initialisation", default=False)
+
+
+def initialisation_deferred():
+    """Whether modules built now are initialised later, by :func:`initialise`."""
+    return _DEFERRED.get()
+
+
+@contextlib.contextmanager
+def deferred_initialisation():
+    """Build modules in this block, then :func:`initialise` them.
+
+    Their ``nn.Linear`` layers skip torch's initialisation (they hold zeros),
+    so building draws nothing from torch's global generator.
+    """
+    token = _DEFERRED.set(True)
+    try:
+        yield
+    finally:
+        _DEFERRED.reset(token)
 
 
 @contextlib.contextmanager

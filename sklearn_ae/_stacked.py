@@ -12,7 +12,7 @@ from ._docstrings import fill_doc
 from ._likelihoods import GaussianLikelihood
 from ._modules import AutoEncoderModule, ModuleOutput, make_mlp
 from ._objective import Objective, Reconstruction
-from ._random import initialise
+from ._random import deferred_initialisation, initialise
 
 
 class _LayerAutoEncoder(nn.Module):
@@ -240,23 +240,24 @@ default="relu"
         for depth in range(len(widths) - 1):
             # The code layer stays linear, as in the deep network.
             code_activation = activation if depth < len(widths) - 2 else None
-            if depth == 0:
-                # Reads the data as the deep network does: standardised, with
-                # the model's likelihood.
-                layer = AutoEncoderModule(
-                    widths[0],
-                    widths[1],
-                    (),
-                    activation,
-                    loss,
-                    module.offset,
-                    module.scale,
-                    code_activation=code_activation,
-                )
-            else:
-                layer = _LayerAutoEncoder(
-                    widths[depth], widths[depth + 1], activation, code_activation
-                )
+            with deferred_initialisation():
+                if depth == 0:
+                    # Reads the data as the deep network does: standardised, with
+                    # the model's likelihood.
+                    layer = AutoEncoderModule(
+                        widths[0],
+                        widths[1],
+                        (),
+                        activation,
+                        loss,
+                        module.offset,
+                        module.scale,
+                        code_activation=code_activation,
+                    )
+                else:
+                    layer = _LayerAutoEncoder(
+                        widths[depth], widths[depth + 1], activation, code_activation
+                    )
             initialise(layer, generator)
             name = f"{type(self).__name__} layer {depth + 1}"
             net = self._train(

@@ -14,6 +14,7 @@ estimator itself, so anything (a stacked model's layer-wise pretraining) can
 train a module with it.
 """
 
+import copy
 import dataclasses
 import math
 from typing import NamedTuple
@@ -673,6 +674,36 @@ def apply_settings(net, objective, settings):
     return net
 
 
+def snapshot(net):
+    """A callable that puts an initialised net back as it is now.
+
+    For a warm start, which trains the fitted net in place: the net's
+    attributes (settings, callbacks, objective), the module's weights, every
+    optimizer's state and the history are put back, so that a failed fit
+    leaves the fitted model as it was. The module and optimizers stay the
+    same objects (hooks a user registered on them survive).
+    """
+    attributes = dict(vars(net))
+    weights = copy.deepcopy(net.module_.state_dict())
+    optimizers = [
+        (optimizer, copy.deepcopy(optimizer.state_dict()))
+        for optimizer in net.phase_optimizers()
+    ]
+    history = copy.deepcopy(net.history)
+    training = net.module_.training
+
+    def restore():
+        vars(net).clear()
+        vars(net).update(attributes)
+        net.module_.load_state_dict(weights)
+        net.module_.train(training)
+        for optimizer, state in optimizers:
+            optimizer.load_state_dict(state)
+        net.history = history
+
+    return restore
+
+
 def to_dataset(X, side, device):
     """A :class:`RowDataset` of float32 rows and their side data on ``device``."""
     # torch.tensor copies: read-only (memmapped) input must not be shared.
@@ -694,6 +725,7 @@ __all__ = [
     "make_net",
     "resolve_device",
     "seeded",
+    "snapshot",
     "to_dataset",
     "torch_seed",
 ]

@@ -470,7 +470,7 @@ def test_warm_start_applies_the_current_training_parameters(small_data):
         warm_start=True,
     ).fit(X)
     assert est.n_iter_ == 1
-    optimizer_state = est.net_.optimizer_.state_dict()["state"]
+    steps_before = float(est.net_.optimizer_.state_dict()["state"][0]["step"])
     est.set_params(
         max_iter=3, learning_rate_init=0.05, weight_decay=0.01, batch_size=7
     ).fit(X)
@@ -480,7 +480,7 @@ def test_warm_start_applies_the_current_training_parameters(small_data):
     assert group["lr"] == 0.05 and group["weight_decay"] == 0.01
     # The optimizer kept its state: Adam's step counts went on.
     steps = est.net_.optimizer_.state_dict()["state"][0]["step"]
-    assert float(steps) == float(optimizer_state[0]["step"]) + 3 * 9
+    assert float(steps) == steps_before + 3 * 9
     est.set_params(max_iter=50, n_iter_no_change=1, tol=10.0).fit(X)
     assert est.n_iter_ == 4 + 2, "the new stopping rule was not applied"
 
