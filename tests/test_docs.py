@@ -5,9 +5,9 @@ docs/_build/html``, run by CI after the tests) executes every gallery
 example and fails on any warning; these tests check what a build would not:
 that the API reference covers every public name with its true defaults,
 that every estimator has its user-guide page and that the page advises on
-real parameters, that the gallery scripts are well formed, and, when a build
-has run (CI runs the budget tests again after it), that the examples stayed
-within their time budget.
+real parameters, and that the gallery scripts are well formed. How long the
+examples ran is reported, not tested (a loaded machine would fail a time
+budget): ``python docs/gallery_times.py`` after a build.
 """
 
 import ast
@@ -23,11 +23,6 @@ import sklearn_ae
 DOCS = Path(__file__).resolve().parents[1] / "docs"
 EXAMPLES = sorted((DOCS / "examples").glob("plot_*.py"))
 USER_GUIDE = DOCS / "user_guide"
-
-# Each gallery example must run in under a minute on two CPU cores, and the
-# whole gallery in about four, to keep CI (install, tests, docs) short.
-EXAMPLE_SECONDS = 60
-GALLERY_SECONDS = 240
 
 
 def _docs_api():
@@ -183,44 +178,6 @@ def test_gallery_example_is_well_formed(path):
     # Fitted models must be reproducible, and examples must run on a CPU.
     assert "random_state" in source, f"{path.name} sets no random_state"
     assert "cuda" not in source, f"{path.name} must not need a GPU"
-
-
-def _seconds(built_rst):
-    match = re.search(
-        r"Total running time of the script:\*\* \((\d+) minutes ([\d.]+) seconds\)",
-        built_rst.read_text(),
-    )
-    return None if match is None else 60 * int(match[1]) + float(match[2])
-
-
-@pytest.mark.parametrize("path", EXAMPLES, ids=lambda p: p.stem)
-def test_gallery_example_ran_within_budget(path):
-    built = DOCS / "auto_examples" / f"{path.stem}.rst"
-    if not built.exists() or built.stat().st_mtime < path.stat().st_mtime:
-        pytest.skip("no docs build of this example's current version")
-    seconds = _seconds(built)
-    if seconds is None:
-        pytest.skip("the last docs build did not execute this example")
-    assert seconds < EXAMPLE_SECONDS, (
-        f"{path.name} ran {seconds:.1f} s in the docs build; the budget is "
-        f"{EXAMPLE_SECONDS} s (smaller data or fewer epochs)"
-    )
-
-
-def test_gallery_ran_within_budget():
-    built = [DOCS / "auto_examples" / f"{path.stem}.rst" for path in EXAMPLES]
-    fresh = [
-        page
-        for page, path in zip(built, EXAMPLES, strict=True)
-        if page.exists() and page.stat().st_mtime >= path.stat().st_mtime
-    ]
-    seconds = [_seconds(page) for page in fresh]
-    if len(fresh) < len(EXAMPLES) or None in seconds:
-        pytest.skip("no docs build that executed every current example")
-    assert sum(seconds) < GALLERY_SECONDS, (
-        f"the gallery ran {sum(seconds):.0f} s in the docs build; the budget is "
-        f"{GALLERY_SECONDS} s"
-    )
 
 
 def test_benchmark_pages_are_committed_with_their_figures():
