@@ -418,6 +418,7 @@ class _BaseAutoEncoder(
         fitted = {}
         restore = None
         if self._warm():
+            self._check_same_network()
             # Trains the fitted net in place, so keep what a failure must
             # put back (the estimator's attributes are restored by fit).
             net = self.net_
@@ -439,6 +440,7 @@ class _BaseAutoEncoder(
             )
             net.initialize()
             n_codes = self.n_components
+            fitted["_fitted_network"] = self._network()
         try:
             if restore is not None:
                 apply_settings(net, self._make_objective(), settings)
@@ -454,6 +456,29 @@ class _BaseAutoEncoder(
                 restore()
             raise
         return self
+
+    def _network(self):
+        """What the parameters make of the network: its widths and layers."""
+        hidden, activation, loss = self._architecture()
+        return {
+            "n_components": self.n_components,
+            "hidden_layer_sizes": tuple(hidden),
+            "activation": activation,
+            "loss": loss,
+            **self._module_options(),
+        }
+
+    def _check_same_network(self):
+        """A warm start keeps the network: its parameters must not change."""
+        now, fitted = self._network(), self._fitted_network
+        changed = [name for name in now if now[name] != fitted.get(name)]
+        if changed:
+            was = ", ".join(f"{name}={fitted.get(name)!r}" for name in changed)
+            raise ValueError(
+                f"warm_start=True continues the fitted network, built with "
+                f"{was}; set the parameters back, or warm_start=False to fit a new "
+                "network."
+            )
 
     def _allocate(self, build, *args):
         """``build(*args)``, with a failed allocation named as a ValueError."""

@@ -601,3 +601,23 @@ def test_absurd_sizes_are_refused_naming_the_parameter(
     with pytest.raises((ValueError, TypeError), match=name):
         est.fit(small_data, y)
     _assert_unfitted(est, small_data)
+
+
+@pytest.mark.parametrize(
+    "change",
+    [{"n_components": 1}, {"hidden_layer_sizes": (4,)}, {"activation": "tanh"}],
+)
+def test_warm_start_refuses_another_network(change, small_data):
+    est = AdversarialAutoEncoder(
+        hidden_layer_sizes=(8,),
+        discriminator_layer_sizes=(8,),
+        max_iter=1,
+        random_state=0,
+        device="cpu",
+        warm_start=True,
+    ).fit(small_data)
+    codes = est.transform(small_data)
+    name = next(iter(change))
+    with pytest.raises(ValueError, match=f"built with {name}="):
+        est.set_params(**change).fit(small_data)
+    np.testing.assert_array_equal(est.transform(small_data), codes)
