@@ -470,14 +470,17 @@ class _BaseAutoEncoder(
 
     def _check_same_network(self):
         """A warm start keeps the network: its parameters must not change."""
-        now, fitted = self._network(), self._fitted_network
+        fitted = getattr(self, "_fitted_network", None)
+        if fitted is None:  # fitted by code that does not record it
+            return
+        now = self._network()
         changed = [name for name in now if now[name] != fitted.get(name)]
         if changed:
             was = ", ".join(f"{name}={fitted.get(name)!r}" for name in changed)
             raise ValueError(
                 f"warm_start=True continues the fitted network, built with "
-                f"{was}; set the parameters back, or warm_start=False to fit a new "
-                "network."
+                f"{was}; set the parameters back, or warm_start=False to fit "
+                "a new network."
             )
 
     def _allocate(self, build, *args):
