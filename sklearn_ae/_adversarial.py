@@ -7,13 +7,14 @@ import torch
 import torch.nn.functional as F
 
 from ._autoencoder import AutoEncoder
-from ._base import check_layer_sizes
+from ._base import check_layer_sizes, check_layer_weights, restores_on_failure
 from ._compat import Interval, StrOptions, _fit_context
 from ._docstrings import fill_doc
 from ._generative import GenerativeMixin
 from ._labels import SemiSupervisedMixin, label_indices
 from ._modules import AutoEncoderModule, make_mlp
 from ._objective import Objective, ParametersOf, Phase, Reconstruction, Term
+from ._random import numpy_stream
 from .priors import PRIORS, make_prior
 
 
@@ -47,24 +48,28 @@ class Discrimination(Term):
     """The discriminator's loss: prior draws are "real", codes "fake".
 
     :math:`-\\frac{1}{2} [\\log D(z) + \\log(1 - D(h(x)))]` with
-    :math:`z \\sim p(z)` drawn from
-    ``prior`` with the numpy Generator ``rng`` (a labelled row's draw from
-    its class's component). The codes are computed afresh, after the
+    :math:`z \\sim p(z)` drawn from ``prior`` (a labelled row's draw from its
+    class's component) with a numpy Generator seeded from the batch's torch
+    generator, the fit's own stream. The codes are computed afresh, after the
     reconstruction step, and carry no gradient to the encoder.
     """
 
     name = "discriminator"
 
-    def __init__(self, prior, rng):
+    def __init__(self, prior):
         self.prior = prior
-        self.rng = rng
 
     def __call__(self, output, batch, module):
         labels = batch.side.get("labels")
         with torch.no_grad():
             codes = module.encode(batch.inputs)
         components = None if labels is None else labels.cpu().numpy()
-        draws = self.prior.sample(len(codes), self.rng, components=components)
+        rng = (
+            np.random.default_rng()
+            if batch.generator is None
+            else numpy_stream(batch.generator)
+        )
+        draws = self.prior.sample(len(codes), rng, components=components)
         draws = torch.as_tensor(draws, dtype=codes.dtype, device=codes.device)
         real = module.discriminate(draws, labels)
         fake = module.discriminate(codes, labels)
@@ -302,6 +307,17 @@ default="relu"
     def _check_params_vs_data(self, X):
         super()._check_params_vs_data(X)
         check_layer_sizes("discriminator_layer_sizes", self.discriminator_layer_sizes)
+        n_label_inputs = self._module_options()["n_label_inputs"]
+        check_layer_weights(
+            [
+                (self.n_components + n_label_inputs, "n_prior_components"),
+                *(
+                    (w, "discriminator_layer_sizes")
+                    for w in self.discriminator_layer_sizes
+                ),
+                (1, None),
+            ]
+        )
         self._make_prior().check()
 
     _module_class = AdversarialModule
@@ -322,13 +338,11 @@ default="relu"
         )
 
     def _make_objective(self):
-        # Three phases a batch (the class docstring); the prior's numpy
-        # stream is seeded from the fit's seeded torch stream.
+        # Three phases a batch (the class docstring).
         prior = self._make_prior()
-        rng = np.random.default_rng(int(torch.randint(np.iinfo(np.int32).max, ())))
         autoencoder = ParametersOf("encoder", "decoder")
         discriminator, encoder = ParametersOf("discriminator"), ParametersOf("encoder")
-        discrimination = [(Discrimination(prior, rng), 1.0)]
+        discrimination = [(Discrimination(prior), 1.0)]
         phases = [
             Phase("reconstruction", [(Reconstruction(), 1.0)], autoencoder),
             Phase(
@@ -347,6 +361,7 @@ default="relu"
         return Objective(phases=phases, prior=prior)
 
     @_fit_context(prefer_skip_nested_validation=True)
+    @restores_on_failure
     def fit(self, X, y=None):
         """Train the autoencoder, its discriminator and its encoder on X.
 

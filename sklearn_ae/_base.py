@@ -12,6 +12,8 @@ net), train, then record the fitted state.
 """
 
 import copy
+import functools
+import itertools
 import sys
 import warnings
 from numbers import Integral, Real
@@ -29,20 +31,42 @@ from sklearn.model_selection import train_test_split
 from sklearn.utils.validation import check_array, check_is_fitted
 from skorch.helper import predefined_split
 
-from ._compat import Interval, StrOptions, _fit_context, validate_data
+from ._compat import (
+    Interval,
+    InvalidParameterError,
+    StrOptions,
+    _fit_context,
+    validate_data,
+)
 from ._modules import AutoEncoderModule
 from ._objective import Objective, Reconstruction
-from ._random import seeded, torch_seed
+from ._random import (
+    deferred_initialisation,
+    fit_generators,
+    initialise,
+    torch_seed,
+)
 from ._training import (
     RowDataset,
     TrainingSettings,
+    apply_settings,
     make_net,
     resolve_device,
+    snapshot,
     to_dataset,
 )
 
 # Rows per forward pass in transform/score: bounds memory on large X.
 INFERENCE_BATCH_SIZE = 4096
+
+# Training rows on which every loss of the trained network is checked once
+# training ends (the divergence guard's last look, after the last update).
+FINITE_CHECK_ROWS = 1024
+
+# Most weights one layer may have: 2**31 float32 weights are 8 GiB, before
+# Adam's two moments. Beyond it a size is a typo (10**12 for 10**2), and
+# torch would fail to allocate with an error that names no parameter.
+MAX_LAYER_WEIGHTS = 2**31
 
 # Parameters of the training loop, shared by every estimator.
 TRAINING_CONSTRAINTS = {
@@ -77,13 +101,66 @@ def warn(message, category=UserWarning):
     warnings.warn(message, category, stacklevel=level)
 
 
+def _is_int(value):
+    """An integer that is not a boolean (``True`` is an ``Integral``)."""
+    return isinstance(value, Integral | np.integer) and not isinstance(
+        value, bool | np.bool_
+    )
+
+
 def check_layer_sizes(name, sizes):
     """Raise a ValueError unless ``sizes`` is a sequence of positive ints."""
-    if any(not isinstance(w, Integral | np.integer) or w < 1 for w in tuple(sizes)):
+    try:
+        widths = tuple(sizes)
+    except TypeError:
+        widths = None
+    if widths is None or any(not _is_int(w) or w < 1 for w in widths):
         raise ValueError(
             f"{name}={sizes!r} must be a sequence of positive integers, "
             "e.g. (256, 128)."
         )
+
+
+def check_layer_weights(widths):
+    """Raise a ValueError if a layer of a stack would be absurdly large.
+
+    ``widths`` is a sequence of ``(width, name)``, input first; ``name`` is
+    the parameter that sets the width, or None for the data's.
+    """
+    for (fan_in, name_in), (fan_out, name_out) in itertools.pairwise(widths):
+        if int(fan_in) * int(fan_out) > MAX_LAYER_WEIGHTS:
+            named = " and ".join(n for n in dict.fromkeys((name_in, name_out)) if n)
+            raise ValueError(
+                f"{named} give a layer of {int(fan_in)} x {int(fan_out)} "
+                "weights, more than the limit of 2**31 (8 GiB of float32): "
+                f"use smaller values of {named}."
+            )
+
+
+def restores_on_failure(fit):
+    """Make ``fit`` leave the estimator as it was when it raises.
+
+    Whatever the failure (bad data, a diverging loss, a user's callable
+    raising, a ``KeyboardInterrupt``), the estimator's attributes are put
+    back: an unfitted estimator stays unfitted (``transform`` raises
+    ``NotFittedError``), a fitted one keeps its previous model. The
+    attributes are put back here; a warm start, which trains the fitted net
+    in place, puts the net's weights, optimizers and history back itself
+    (:func:`~sklearn_ae._training.snapshot`).
+    """
+
+    @functools.wraps(fit)
+    def fit_or_restore(self, *args, **kwargs):
+        before = dict(vars(self))
+        try:
+            return fit(self, *args, **kwargs)
+        except BaseException:
+            vars(self).clear()
+            vars(self).update(before)
+            raise
+
+    fit_or_restore.restores_on_failure = True
+    return fit_or_restore
 
 
 class _BaseAutoEncoder(
@@ -173,20 +250,22 @@ class _BaseAutoEncoder(
         return [(Reconstruction(), 1.0)]
 
     def _make_objective(self):
-        """The :class:`~sklearn_ae._objective.Objective` of a fresh fit.
+        """The :class:`~sklearn_ae._objective.Objective` of a fit.
 
-        Built under the fit's seed, after the module. Override for several
-        phases (the adversarial autoencoder's).
+        Built after the module, and again for each warm-started fit (so
+        changed weights take effect); it must not draw random numbers.
+        Override for several phases (the adversarial autoencoder's).
         """
         return Objective(self._objective_terms())
 
-    def _pretrain(self, module, train):
+    def _pretrain(self, module, train, generator):
         """Initialise ``module`` from the training rows before training.
 
         ``train`` is the :class:`~sklearn_ae._training.RowDataset` of the
-        training rows. Called on a fresh (not warm-started) fit, under the
-        fit's seed. Returns a dict of fitted attributes to record; nothing by
-        default (the stacked autoencoder pretrains layer-wise).
+        training rows, ``generator`` the fit's torch generator on their
+        device. Called on a fresh (not warm-started) fit. Returns a dict of
+        fitted attributes to record; nothing by default (the stacked
+        autoencoder pretrains layer-wise).
         """
         return {}
 
@@ -204,12 +283,15 @@ class _BaseAutoEncoder(
         return TrainingSettings.of(self)
 
     @staticmethod
-    def _train(module, objective, settings, train, valid=None, **options):
+    def _train(
+        module, objective, settings, train, valid=None, *, generator=None, **options
+    ):
         """Train ``module`` on ``objective``; returns the skorch net.
 
         ``train`` and ``valid`` are :class:`~sklearn_ae._training.RowDataset`
         objects on the training device (``valid`` may be None), or tensors
-        of rows without side data; ``options`` go to
+        of rows without side data; ``generator`` is the fit's torch
+        generator on that device; ``options`` go to
         :func:`~sklearn_ae._training.make_net`.
         """
         if isinstance(train, torch.Tensor):
@@ -217,20 +299,36 @@ class _BaseAutoEncoder(
         device = train.inputs.device
         net = make_net(module, objective, settings, device=device, **options)
         net.initialize()
-        return _BaseAutoEncoder._continue(net, train, valid)
+        return _BaseAutoEncoder._continue(net, train, valid, generator)
 
     @staticmethod
-    def _continue(net, train, valid):
-        net.set_params(train_split=None if valid is None else predefined_split(valid))
-        net.partial_fit(train)
+    def _continue(net, train, valid, generator):
+        """Train an initialised net on ``train``, checking it ends finite."""
+        net.train_split = None if valid is None else predefined_split(valid)
+        net.generator = generator
+        try:
+            net.partial_fit(train)
+            net.check_finite(train, FINITE_CHECK_ROWS)
+        finally:
+            # A fitted net keeps neither the validation rows (a model file
+            # must not carry training data) nor the fit's generator.
+            net.train_split = None
+            net.generator = None
         return net
 
     def _check_params_vs_data(self, X):
         """Check rules tying parameters to each other or to the data."""
-        hidden, _, loss = self._architecture()
-        if hidden:
+        if hasattr(self, "hidden_layer_sizes"):
             check_layer_sizes("hidden_layer_sizes", self.hidden_layer_sizes)
+        hidden, _, loss = self._architecture()
         n_features = X.shape[1]
+        check_layer_weights(
+            [
+                (n_features, None),
+                *((width, "hidden_layer_sizes") for width in hidden),
+                (self.n_components, "n_components"),
+            ]
+        )
         if not self._allows_overcomplete and self.n_components > n_features:
             raise ValueError(
                 f"n_components={self.n_components} must be <= "
@@ -246,7 +344,22 @@ class _BaseAutoEncoder(
             )
 
     # ---------------------------------------------------------------- fitting
+    def _validate_params(self):
+        super()._validate_params()
+        # scikit-learn's Interval(Integral) takes True for 1: refuse it.
+        for name, constraints in self._parameter_constraints.items():
+            value = getattr(self, name)
+            integral = any(
+                isinstance(c, Interval) and c.type is Integral for c in constraints
+            )
+            if integral and isinstance(value, bool | np.bool_):
+                raise InvalidParameterError(
+                    f"The {name!r} parameter of {type(self).__name__} must be "
+                    f"an int, not the boolean {value!r}."
+                )
+
     @_fit_context(prefer_skip_nested_validation=True)
+    @restores_on_failure
     def fit(self, X, y=None):
         """Train the autoencoder on X.
 
@@ -262,6 +375,12 @@ class _BaseAutoEncoder(
         -------
         self : object
             The fitted estimator.
+
+        Raises
+        ------
+        FloatingPointError
+            If training diverged (a loss or a weight became NaN or
+            infinite).
         """
         X = self._validate_training_data(X)
         return self._fit(X)
@@ -283,45 +402,110 @@ class _BaseAutoEncoder(
         return X
 
     def _fit(self, X, **side):
-        """Prepare, build, train and record; ``side`` holds per-row arrays."""
+        """Prepare, build, train and record; ``side`` holds per-row arrays.
+
+        Everything random draws from the two generators made here from
+        ``random_state``; torch's global generator is neither read nor
+        changed, so fits in concurrent threads do not disturb each other.
+        """
         device = resolve_device(self.device)
         seed = torch_seed(self.random_state)
+        init_generator, generator = fit_generators(seed, device)
         (X_train, side_train), valid = self._split(X, side, seed)
         train = to_dataset(X_train, side_train, device)
         valid = None if valid is None else to_dataset(*valid, device)
-        with seeded(seed, device):
-            if self._warm():
-                objective, fitted = self.net_.criterion_, {}
-            else:
-                offset, scale = _standardisation(X_train)
-                module = self._build_module(X.shape[1], offset, scale)
-                fitted = self._pretrain(module, train)
-                objective = self._make_objective()
+        settings = self._training_settings()
+        fitted = {}
+        restore = None
+        if self._warm():
+            self._check_same_network()
+            # Trains the fitted net in place, so keep what a failure must
+            # put back (the estimator's attributes are restored by fit).
+            net = self.net_
+            restore = snapshot(net)
+            n_codes = self._n_features_out
+        else:
+            offset, scale = _standardisation(X_train)
+            with deferred_initialisation():
+                module = self._allocate(self._build_module, X.shape[1], offset, scale)
+            initialise(module, init_generator)
+            fitted = self._pretrain(module, train, generator)
+            net = make_net(
+                module,
+                self._make_objective(),
+                settings,
+                device=device,
+                corrupt=self._corruption(module, X_train),
+                labelled_share=self._labelled_share,
+            )
+            net.initialize()
+            n_codes = self.n_components
+            fitted["_fitted_network"] = self._network()
+        try:
+            if restore is not None:
+                apply_settings(net, self._make_objective(), settings)
+                net.corrupt = self._corruption(net.module_, X_train)
             # Terms that read the whole training set get it for this fit only.
-            fitted.update(objective.attach(train))
+            fitted.update(net.criterion_.attach(train))
             try:
-                if self._warm():
-                    net = self._continue(self.net_, train, valid)
-                else:
-                    net = self._train(
-                        module,
-                        objective,
-                        self._training_settings(),
-                        train,
-                        valid,
-                        corrupt=self._corruption(module, X_train),
-                        labelled_share=self._labelled_share,
-                    )
+                net = self._continue(net, train, valid, generator)
             finally:
-                objective.release()
-        net.module_.eval()
-        self._record_fit(net, validated=valid is not None, **fitted)
-        self._check_fitted(X)
+                net.criterion_.release()
+            net.module_.eval()
+            self._record_fit(
+                net, validated=valid is not None, n_codes=n_codes, **fitted
+            )
+            self._check_fitted(X)
+        except BaseException:
+            if restore is not None:
+                restore()
+            raise
         return self
 
-    def _record_fit(self, net, *, validated, **fitted):
+    def _network(self):
+        """What the parameters make of the network: its widths and layers."""
+        hidden, activation, loss = self._architecture()
+        return {
+            "n_components": self.n_components,
+            "hidden_layer_sizes": tuple(hidden),
+            "activation": activation,
+            "loss": loss,
+            **self._module_options(),
+        }
+
+    def _check_same_network(self):
+        """A warm start keeps the network: its parameters must not change."""
+        fitted = getattr(self, "_fitted_network", None)
+        if fitted is None:  # fitted by code that does not record it
+            return
+        now = self._network()
+        changed = [name for name in now if now[name] != fitted.get(name)]
+        if changed:
+            was = ", ".join(f"{name}={fitted.get(name)!r}" for name in changed)
+            raise ValueError(
+                f"warm_start=True continues the fitted network, built with "
+                f"{was}; set the parameters back, or warm_start=False to fit "
+                "a new network."
+            )
+
+    def _allocate(self, build, *args):
+        """``build(*args)``, with a failed allocation named as a ValueError."""
+        try:
+            return build(*args)
+        except (RuntimeError, MemoryError) as exc:
+            if isinstance(exc, RuntimeError) and "alloc" not in str(exc).lower():
+                raise
+            raise ValueError(
+                f"{type(self).__name__}'s network does not fit in memory "
+                f"({exc}); use smaller hidden_layer_sizes or n_components."
+            ) from exc
+
+    def _record_fit(self, net, *, validated, n_codes, **fitted):
         """Write every fitted attribute of a finished fit, in one place."""
         history = net.history
+        # The code width of the fitted network, which get_feature_names_out
+        # and inverse_transform read (n_components may have changed since).
+        self._n_codes = int(n_codes)
         self.net_ = net
         self.n_iter_ = len(history)
         self.loss_curve_ = np.asarray(history[:, "train_loss"], dtype=float)
@@ -405,10 +589,10 @@ class _BaseAutoEncoder(
     def _validate_codes(self, X):
         check_is_fitted(self)
         Z = check_array(X, dtype=[np.float64, np.float32])
-        if Z.shape[1] != self.n_components:
+        if Z.shape[1] != self._n_features_out:
             raise ValueError(
-                f"inverse_transform expects codes with n_components="
-                f"{self.n_components} columns, got {Z.shape[1]}."
+                f"inverse_transform expects codes with {self._n_features_out} "
+                f"columns (the fitted n_components), got {Z.shape[1]}."
             )
         return Z
 
@@ -504,12 +688,21 @@ class _BaseAutoEncoder(
 
     @property
     def _n_features_out(self):
-        return self.n_components
+        # The fitted network's code width; an AttributeError (so
+        # NotFittedError from get_feature_names_out) before fit.
+        return self._n_codes
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
         tags.transformer_tags.preserves_dtype = ["float64", "float32"]
         return tags
+
+
+# A feature whose standard deviation is at most this fraction of its mean's
+# magnitude is constant: its spread is rounding noise (identical float64 rows
+# give ~1e-16 relative), and float32 training could not resolve it anyway
+# (float32 resolves 6e-8 relative).
+CONSTANT_FEATURE_RTOL = 1e-6
 
 
 def _standardisation(X):
@@ -520,10 +713,14 @@ def _standardisation(X):
     balanced, while near-constant features (an image's border pixels) are not
     blown up into noise. Measured on held-out data, plain standardisation
     cost 17% in MNIST reconstruction error and no scaling cost 2.6x on the
-    unscaled swiss roll; the floor did well on both.
+    unscaled swiss roll; the floor did well on both. A standard deviation at
+    rounding level (at most ``CONSTANT_FEATURE_RTOL`` of the mean's
+    magnitude) counts as 0, so identical rows scale alike in float32 and
+    float64; with no varying feature the scale is 1.
     """
     offset = X.mean(axis=0, dtype=np.float64)
     scale = X.std(axis=0, dtype=np.float64)
+    scale[scale <= CONSTANT_FEATURE_RTOL * np.abs(offset)] = 0.0
     floor = scale.mean()
     scale = np.maximum(scale, floor if floor > 0 else 1.0)
     return (

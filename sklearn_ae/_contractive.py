@@ -105,7 +105,7 @@ def exact_sq_norm(module, x):
     return jacobian.pow(2).sum(dim=(1, 2))
 
 
-def random_projection_sq_norm(module, x, n_projections):
+def random_projection_sq_norm(module, x, n_projections, generator=None):
     """Unbiased estimate of ``||J(x)||_F^2`` per sample from random projections.
 
     For ``u ~ N(0, I)`` in code space, ``E ||J^T u||^2 = trace(J J^T) =
@@ -118,7 +118,9 @@ def random_projection_sq_norm(module, x, n_projections):
         code = module.encode(x)
         total = 0.0
         for _ in range(n_projections):
-            direction = torch.randn_like(code)
+            direction = torch.randn(
+                code.shape, generator=generator, device=code.device, dtype=code.dtype
+            )
             (projected,) = torch.autograd.grad(
                 code, x, grad_outputs=direction, create_graph=True
             )
@@ -145,7 +147,9 @@ class Contraction(Term):
         if self.jacobian == "exact":
             norm = exact_sq_norm(module, batch.inputs)
         else:
-            norm = random_projection_sq_norm(module, batch.inputs, self.n_projections)
+            norm = random_projection_sq_norm(
+                module, batch.inputs, self.n_projections, batch.generator
+            )
         return norm.mean()
 
 

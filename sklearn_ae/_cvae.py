@@ -8,6 +8,7 @@ import torch
 import torch.nn.functional as F
 from sklearn.utils.validation import check_is_fitted
 
+from ._base import restores_on_failure
 from ._compat import Interval, StrOptions, _fit_context
 from ._docstrings import fill_doc
 from ._generative import check_n_samples
@@ -61,7 +62,7 @@ class ConditionalVariationalModule(VariationalModule):
             return like.new_full((len(like), k), 1.0 / k)
         return self.one_hot(labels, like)
 
-    def forward(self, x, labels=None):
+    def forward(self, x, labels=None, generator=None):
         """The M2 forward pass: each row decoded under the labels it may have.
 
         A labelled row is decoded once, with its label; an unlabelled one
@@ -85,6 +86,7 @@ class ConditionalVariationalModule(VariationalModule):
             rows=rows,
             row_weights=weights,
             class_logits=logits,
+            generator=generator,
         )
 
 
@@ -306,6 +308,7 @@ default="relu"
         ]
 
     @_fit_context(prefer_skip_nested_validation=True)
+    @restores_on_failure
     def fit(self, X, y=None):
         """Train on X with labels y (-1 marks an unlabelled sample).
 
@@ -340,7 +343,10 @@ default="relu"
         if of_likelihood:
             return torch.logsumexp(per_label, dim=1)
         log_q = F.log_softmax(module.classify(batch), dim=1)
-        return (log_q.exp() * (per_label - log_q)).sum(dim=1)
+        # A label whose probability underflows to 0 adds nothing (rather
+        # than 0 * -inf = NaN for a far-away row's bound).
+        q = log_q.exp()
+        return torch.where(q > 0, q * (per_label - log_q), 0.0).sum(dim=1)
 
     # ------------------------------------------------------------ inference
     def predict_proba(self, X):

@@ -39,19 +39,24 @@ class Corruption:
         self.low = low
         self.high = high
 
-    def __call__(self, batch):
-        # torch's default generator: seeded by the training loop's `seeded`.
+    def __call__(self, batch, generator=None):
+        # Drawn from the fit's generator, which the training loop passes.
+        def draw(sampler):
+            return sampler(
+                batch.shape, generator=generator, device=batch.device, dtype=batch.dtype
+            )
+
         if self.noise == "gaussian":
             scale = self.scale.to(batch.device, batch.dtype)
-            return batch + self.noise_level * scale * torch.randn_like(batch)
-        chosen = torch.rand_like(batch) < self.noise_level
+            return batch + self.noise_level * scale * draw(torch.randn)
+        chosen = draw(torch.rand) < self.noise_level
         if self.noise == "masking":
             return batch.masked_fill(chosen, 0.0)
         # Salt and pepper: each chosen entry goes to its feature's training
         # minimum or maximum with equal probability.
         low = self.low.to(batch.device, batch.dtype)
         high = self.high.to(batch.device, batch.dtype)
-        salt = torch.rand_like(batch) < 0.5
+        salt = draw(torch.rand) < 0.5
         return torch.where(chosen, torch.where(salt, high, low), batch)
 
 
@@ -130,7 +135,8 @@ default="relu"
     Notes
     -----
     The corruption is drawn afresh for every batch of every epoch from
-    torch's generator, seeded by ``random_state``, so a fit is reproducible.
+    the fit's own torch generator, seeded by ``random_state``, so a fit is
+    reproducible.
     The training loss (``loss_curve_``) is measured on corrupted inputs and is
     therefore higher than a plain autoencoder's.
 

@@ -57,17 +57,27 @@ TRAINING_PARAMETERS = """\
         machine without one.
 
     random_state : int, RandomState instance or None, default=None
-        Seeds weight initialisation, shuffling and any noise. An int gives the
-        same model on every CPU run; torch's global RNG state is left as it
-        was.
+        Seeds weight initialisation, shuffling and any noise, which draw from
+        generators the fit owns: an int gives the same model on every CPU run
+        with the same number of torch threads, alone or in threads beside
+        other fits, and torch's global RNG state is neither used nor
+        changed. See "Reproducibility" in the user guide.
 
     verbose : int, default=0
         0 is silent, 1 shows a progress bar over epochs, 2 also prints
         skorch's per-epoch table.
 
     warm_start : bool, default=False
-        If True, a new ``fit`` continues training the fitted network for up
-        to ``max_iter`` more epochs instead of starting afresh."""
+        If True, a new ``fit`` continues training the fitted network (its
+        weights and optimizer state) for up to ``max_iter`` more epochs
+        instead of starting afresh, with the current values of the other
+        training parameters (learning rates, weight decay, batch size,
+        stopping rules) and loss weights. Whether warm or not, a fit either
+        succeeds or leaves the estimator as it was before the call
+        (unfitted, or with its previous model and attributes): after
+        invalid data, a diverging loss (``FloatingPointError``) or a
+        ``KeyboardInterrupt`` (Ctrl-C), which reaches the caller instead of
+        ending training quietly."""
 
 TRAINING_ATTRIBUTES = """\
     n_features_in_ : int

@@ -8,6 +8,7 @@ import torch
 from sklearn.base import clone
 
 from ._autoencoder import AutoEncoder
+from ._base import restores_on_failure
 from ._compat import HasMethods, Interval, StrOptions, _fit_context
 from ._docstrings import fill_doc
 from ._graph import (
@@ -77,21 +78,23 @@ class _GraphTerm(Term):
         self.neighbor_indices = torch.as_tensor(indices, device=device)
         self.neighbor_weights = torch.as_tensor(weights, device=device)
 
-    def _neighbours(self, rows, n_draws=1):
+    def _neighbours(self, rows, generator, n_draws=1):
         """``n_draws`` neighbours of each row, drawn by edge weight.
 
         Shape ``(n_draws * len(rows),)``, draw-major.
         """
         weights = self.neighbor_weights[rows]
         weights = weights + (weights.sum(dim=1, keepdim=True) == 0)  # isolated
-        columns = torch.multinomial(weights.float(), n_draws, replacement=True)
+        columns = torch.multinomial(
+            weights.float(), n_draws, replacement=True, generator=generator
+        )
         return self.neighbor_indices[rows[:, None], columns].T.reshape(-1)
 
     def __call__(self, output, batch, module):
         rows = batch.side.get("row")
         if rows is None:  # a validation batch: its rows are not in the graph
             return output.code.new_zeros(())
-        return self._loss(output.code, rows, module)
+        return self._loss(output.code, rows, module, batch.generator)
 
 
 class UMAPGeometry(_GraphTerm):
@@ -123,12 +126,16 @@ class UMAPGeometry(_GraphTerm):
         graph = symmetrise(indices, fuzzy_weights(distances), "fuzzy_union")
         self._keep_rows(graph, device)
 
-    def _loss(self, code, rows, module):
-        partner = module.encode(self.data[self._neighbours(rows, self.edges_per_row)])
+    def _loss(self, code, rows, module, generator):
+        partners = self._neighbours(rows, generator, self.edges_per_row)
+        partner = module.encode(self.data[partners])
         code = code.repeat(self.edges_per_row, 1)
         n = len(code)
         negatives = torch.randint(
-            n, (n * self.negative_sample_rate,), device=code.device
+            n,
+            (n * self.negative_sample_rate,),
+            device=code.device,
+            generator=generator,
         )
         anchors = code.repeat(self.negative_sample_rate, 1)
         positive = _similarity(code, partner)
@@ -161,8 +168,8 @@ class TSNEGeometry(_GraphTerm):
         p = perplexity_weights(distances, min(self.perplexity, distances.shape[1] / 3))
         self._keep_rows(symmetrise(indices, p, "mean"), device)
 
-    def _loss(self, code, rows, module):
-        partners = self._neighbours(rows)
+    def _loss(self, code, rows, module, generator):
+        partners = self._neighbours(rows, generator)
         every = torch.cat([rows, partners])
         codes = torch.cat([code, module.encode(self.data[partners])])
         # P among the rows: each row's weight to each other row, if an edge.
@@ -190,7 +197,7 @@ class IsomapGeometry(_GraphTerm):
         geodesic /= geodesic.mean()
         self.geodesic = torch.as_tensor(geodesic, dtype=torch.float32, device=device)
 
-    def _loss(self, code, rows, module):
+    def _loss(self, code, rows, module, generator):
         target = self.geodesic[rows][:, rows].to(code.dtype)
         distances = (code[:, None, :] - code[None, :, :]).pow(2).sum(2)
         distances = distances.clamp_min(1e-12).sqrt()
@@ -424,6 +431,7 @@ default="relu"
         return [*super()._objective_terms(), (geometry, float(weight))]
 
     @_fit_context(prefer_skip_nested_validation=False)
+    @restores_on_failure
     def fit(self, X, y=None):
         """Build the neighbour graph (or fit the teacher) and train on X.
 
@@ -468,7 +476,7 @@ default="relu"
         codes only up to a rotation. The encoder's last layer and the
         decoder's first absorb the rotation, so reconstructions are unchanged.
         """
-        codes = self.transform(X).astype(np.float64)
+        codes = self._encode(X).astype(np.float64)
         _, _, axes = np.linalg.svd(codes - codes.mean(0), full_matrices=False)
         rotation = torch.as_tensor(axes, dtype=torch.float32)
         module = self.net_.module_

@@ -14,6 +14,7 @@ import torch
 from torch import nn
 
 from ._likelihoods import make_likelihood
+from ._random import initialisation_deferred
 
 ACTIVATIONS = {
     "identity": nn.Identity,
@@ -49,6 +50,24 @@ class ModuleOutput(NamedTuple):
     class_logits: torch.Tensor | None = None
 
 
+def linear_layer(fan_in, fan_out):
+    """An ``nn.Linear``, initialised by torch unless a fit builds it.
+
+    Inside :func:`~sklearn_ae._random.deferred_initialisation` (a fit
+    building its module) the layer is not initialised from torch's global
+    generator, which a fit must neither read nor advance: its weights are
+    zeros until the fit draws them from its own stream
+    (:func:`~sklearn_ae._random.initialise`).
+    """
+    if not initialisation_deferred():
+        return nn.Linear(fan_in, fan_out)
+    layer = nn.utils.skip_init(nn.Linear, fan_in, fan_out)
+    with torch.no_grad():
+        for parameter in layer.parameters():
+            parameter.zero_()
+    return layer
+
+
 def make_mlp(sizes, activation, *, output_activation=None):
     """A stack of ``Linear`` layers with ``activation`` between them.
 
@@ -63,7 +82,7 @@ def make_mlp(sizes, activation, *, output_activation=None):
     """
     layers = []
     for i, (fan_in, fan_out) in enumerate(itertools.pairwise(sizes)):
-        layers.append(nn.Linear(fan_in, fan_out))
+        layers.append(linear_layer(fan_in, fan_out))
         last = i == len(sizes) - 2
         name = output_activation if last else activation
         if name is not None and name != "identity":
@@ -156,7 +175,8 @@ class AutoEncoderModule(nn.Module):
         """The condition vector of a batch from its side data; None here."""
         return None
 
-    def forward(self, x, **side):
+    def forward(self, x, generator=None, **side):
+        """Decode the code of ``x``; ``generator`` feeds any sampling."""
         condition = self.condition(x, **side)
         code = self.encode(x, condition)
         return ModuleOutput(self.decode(code, condition), code)
@@ -170,8 +190,8 @@ class VariationalModule(AutoEncoderModule):
     :math:`\\mu` and the log-variance :math:`\\log \\sigma^2` of the code
     (``code_multiplier=2``). In training mode the decoder reads a
     reparameterised sample :math:`z = \\mu + \\sigma \\odot \\varepsilon`,
-    :math:`\\varepsilon \\sim \\mathcal{N}(0, I)`, from torch's default
-    generator (seeded by the training loop); in eval mode it reads the mean,
+    :math:`\\varepsilon \\sim \\mathcal{N}(0, I)`, from the fit's
+    ``generator``; in eval mode it reads the mean,
     so validation losses and reconstructions are deterministic.
     """
 
@@ -187,13 +207,18 @@ class VariationalModule(AutoEncoderModule):
         """Posterior mean: the deterministic code."""
         return self.encode_distribution(x, condition)[0]
 
-    def variational_output(self, x, condition, **extra):
+    def variational_output(self, x, condition, generator=None, **extra):
         """Posterior, its (training: sampled) code and the decoded code."""
         mean, log_var = self.encode_distribution(x, condition)
         code = mean
         if self.training:
-            code = mean + torch.exp(0.5 * log_var) * torch.randn_like(mean)
+            noise = torch.randn(
+                mean.shape, generator=generator, device=mean.device, dtype=mean.dtype
+            )
+            code = mean + torch.exp(0.5 * log_var) * noise
         return ModuleOutput(self.decode(code, condition), code, mean, log_var, **extra)
 
-    def forward(self, x, **side):
-        return self.variational_output(x, self.condition(x, **side))
+    def forward(self, x, generator=None, **side):
+        return self.variational_output(
+            x, self.condition(x, **side), generator=generator
+        )

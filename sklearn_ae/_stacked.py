@@ -12,6 +12,7 @@ from ._docstrings import fill_doc
 from ._likelihoods import GaussianLikelihood
 from ._modules import AutoEncoderModule, ModuleOutput, make_mlp
 from ._objective import Objective, Reconstruction
+from ._random import deferred_initialisation, initialise
 
 
 class _LayerAutoEncoder(nn.Module):
@@ -33,7 +34,7 @@ class _LayerAutoEncoder(nn.Module):
     def encode(self, x):
         return self.encoder(x)
 
-    def forward(self, x, **side):
+    def forward(self, x, generator=None, **side):
         code = self.encode(x)
         return ModuleOutput(self.decoder(code), code)
 
@@ -44,9 +45,11 @@ class MaskingNoise:
     def __init__(self, p):
         self.p = p
 
-    def __call__(self, batch):
-        keep = torch.rand_like(batch) >= self.p
-        return batch * keep
+    def __call__(self, batch, generator=None):
+        draws = torch.rand(
+            batch.shape, generator=generator, device=batch.device, dtype=batch.dtype
+        )
+        return batch * (draws >= self.p)
 
 
 def _linear_layers(sequential):
@@ -218,7 +221,7 @@ default="relu"
         self.pretraining_iter = pretraining_iter
         self.pretraining_noise = pretraining_noise
 
-    def _pretrain(self, module, train):
+    def _pretrain(self, module, train, generator):
         curves = []
         if self.pretraining is None:
             return {"pretraining_loss_curves_": curves}
@@ -241,23 +244,25 @@ default="relu"
         for depth in range(len(widths) - 1):
             # The code layer stays linear, as in the deep network.
             code_activation = activation if depth < len(widths) - 2 else None
-            if depth == 0:
-                # Reads the data as the deep network does: standardised, with
-                # the model's likelihood.
-                layer = AutoEncoderModule(
-                    widths[0],
-                    widths[1],
-                    (),
-                    activation,
-                    loss,
-                    module.offset,
-                    module.scale,
-                    code_activation=code_activation,
-                )
-            else:
-                layer = _LayerAutoEncoder(
-                    widths[depth], widths[depth + 1], activation, code_activation
-                )
+            with deferred_initialisation():
+                if depth == 0:
+                    # Reads the data as the deep network does: standardised, with
+                    # the model's likelihood.
+                    layer = AutoEncoderModule(
+                        widths[0],
+                        widths[1],
+                        (),
+                        activation,
+                        loss,
+                        module.offset,
+                        module.scale,
+                        code_activation=code_activation,
+                    )
+                else:
+                    layer = _LayerAutoEncoder(
+                        widths[depth], widths[depth + 1], activation, code_activation
+                    )
+            initialise(layer, generator)
             name = f"{type(self).__name__} layer {depth + 1}"
             net = self._train(
                 layer,
@@ -265,6 +270,7 @@ default="relu"
                 settings.replace(name=name),
                 codes,
                 corrupt=corrupt,
+                generator=generator,
             )
             curves.append(np.asarray(net.history[:, "train_loss"], dtype=float))
             layer = net.module_.eval()

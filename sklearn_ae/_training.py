@@ -14,6 +14,7 @@ estimator itself, so anything (a stacked model's layer-wise pretraining) can
 train a module with it.
 """
 
+import copy
 import dataclasses
 import math
 from typing import NamedTuple
@@ -102,20 +103,25 @@ class Batch(NamedTuple):
     """One batch: what the encoder reads, the clean target and the side data.
 
     ``inputs`` differs from ``target`` only under corruption (the denoising
-    autoencoder's noise, applied to training batches). skorch reads the batch
-    size from the first field.
+    autoencoder's noise, applied to training batches). ``generator`` is the
+    fit's torch generator, from which anything random in the batch's losses
+    draws (a VAE's sample, random projections, prior draws). skorch reads
+    the batch size from the first field.
     """
 
     inputs: torch.Tensor
     target: torch.Tensor
     side: dict
+    generator: torch.Generator | None = None
 
 
 class TensorBatchIterator:
     """Batches as slices of a :class:`RowDataset`, shuffled with torch.
 
     ``corrupt``, when given, turns the clean batch into the encoder's input,
-    and is applied only to training batches.
+    ``corrupt(batch, generator)``, and is applied only to training batches.
+    ``generator`` (a ``torch.Generator`` on the rows' device) draws the
+    shuffling and the noise; each batch carries it on.
 
     ``labelled_share``, when given, makes every shuffled batch carry that
     share of labelled rows (side data ``labels >= 0``) while labelled rows
@@ -127,13 +133,23 @@ class TensorBatchIterator:
     """
 
     def __init__(
-        self, dataset, batch_size, shuffle=False, corrupt=None, labelled_share=None
+        self,
+        dataset,
+        batch_size,
+        shuffle=False,
+        corrupt=None,
+        labelled_share=None,
+        generator=None,
     ):
         self.dataset = dataset
         self.batch_size = batch_size
         self.shuffle = shuffle
         self.corrupt = corrupt
         self.labelled_share = labelled_share
+        self.generator = generator
+
+    def _permutation(self, n, device):
+        return torch.randperm(n, generator=self.generator, device=device)
 
     def _balanced_rows(self):
         """``(unlabelled_rows, labelled_rows, n_labelled_per_batch)`` or None."""
@@ -169,11 +185,11 @@ class TensorBatchIterator:
             passes = math.ceil(n_batches * per_batch / len(labelled))
             cycled = torch.cat(
                 [
-                    labelled[torch.randperm(len(labelled), device=device)]
+                    labelled[self._permutation(len(labelled), device)]
                     for _ in range(passes)
                 ]
             )
-            order = unlabelled[torch.randperm(len(unlabelled), device=device)]
+            order = unlabelled[self._permutation(len(unlabelled), device)]
             for b in range(n_batches):
                 yield torch.cat(
                     [
@@ -182,7 +198,7 @@ class TensorBatchIterator:
                     ]
                 )
             return
-        order = torch.randperm(n, device=device) if self.shuffle else None
+        order = self._permutation(n, device) if self.shuffle else None
         for start in range(0, n, self.batch_size):
             if order is None:
                 yield slice(start, start + self.batch_size)
@@ -200,11 +216,14 @@ class TensorBatchIterator:
         inputs, side = self.dataset.inputs, self.dataset.side
         for rows in self._row_blocks():
             target = inputs[rows]
-            encoder_input = target if self.corrupt is None else self.corrupt(target)
+            encoder_input = target
+            if self.corrupt is not None:
+                encoder_input = self.corrupt(target, self.generator)
             yield Batch(
                 encoder_input,
                 target,
                 {name: values[rows] for name, values in side.items()},
+                self.generator,
             )
 
 
@@ -219,12 +238,24 @@ class AutoEncoderNet(NeuralNet):
     creates. Every term's batch value goes into the history as
     ``<term>_loss``; ``train_loss`` and ``valid_loss`` are the first phase's
     loss.
+
+    ``generator`` is the fit's ``torch.Generator``: everything random in
+    training draws from it, never from torch's global generator. The
+    estimators set it for a fit and clear it afterwards, so a fitted net
+    holds no generator.
+
+    Unlike skorch's, ``partial_fit`` lets a ``KeyboardInterrupt`` (and any
+    other exception) reach the caller, after the callbacks' ``on_train_end``
+    (progress bars close).
     """
 
-    def __init__(self, *args, corrupt=None, labelled_share=None, **kwargs):
+    def __init__(
+        self, *args, corrupt=None, labelled_share=None, generator=None, **kwargs
+    ):
         super().__init__(*args, **kwargs)
         self.corrupt = corrupt
         self.labelled_share = labelled_share
+        self.generator = generator
 
     def __getstate__(self):
         # A pickle keeps each epoch's row of the history but not its
@@ -256,7 +287,53 @@ class AutoEncoderNet(NeuralNet):
             shuffle=training,
             corrupt=self.corrupt if training else None,
             labelled_share=self.labelled_share if training else None,
+            generator=self.generator,
         )
+
+    def partial_fit(self, X, y=None, classes=None, **fit_params):
+        # skorch's swallows KeyboardInterrupt and returns as if training had
+        # finished; a Ctrl-C must stop the caller's script or search.
+        if not self.initialized_:
+            self.initialize()
+        self.notify("on_train_begin", X=X, y=y)
+        try:
+            self.fit_loop(X, y, **fit_params)
+        except StopTraining:
+            pass
+        finally:
+            self.notify("on_train_end", X=X, y=y)
+        return self
+
+    def check_finite(self, dataset, n_rows):
+        """Raise a FloatingPointError unless the trained net is finite.
+
+        Checks every parameter, then every phase's loss on the first
+        ``n_rows`` rows of ``dataset`` in eval mode: the epoch means the
+        guard reads were measured before each update, so this is what sees
+        a divergence in the last update.
+        """
+        check_parameters(self, when="after training")
+        rows = slice(0, n_rows)
+        batch = Batch(
+            dataset.inputs[rows],
+            dataset.inputs[rows],
+            {name: values[rows] for name, values in dataset.side.items()},
+            self.generator,
+        )
+        self._set_training(False)
+        objective, module = self.criterion_, self.module_
+        with torch.no_grad():
+            output = self.infer(batch.inputs, generator=batch.generator, **batch.side)
+            for index, phase in enumerate(objective.phases):
+                loss, _ = objective.phase_loss(
+                    phase, output if index == 0 else None, batch, module
+                )
+                if not bool(torch.isfinite(loss)):
+                    raise FloatingPointError(
+                        f"The {phase.name} loss of the trained network is "
+                        f"{float(loss)} on the training data: training "
+                        f"diverged. {DIVERGENCE_ADVICE}"
+                    )
 
     def initialize_optimizer(self, *args, **kwargs):
         module, phases = self.module_, self.criterion_.phases
@@ -295,7 +372,11 @@ class AutoEncoderNet(NeuralNet):
             zip(objective.phases, optimizers, strict=True)
         ):
             optimizer.zero_grad()
-            output = self.infer(batch.inputs, **batch.side) if index == 0 else None
+            output = None
+            if index == 0:
+                output = self.infer(
+                    batch.inputs, generator=batch.generator, **batch.side
+                )
             loss, values = objective.phase_loss(phase, output, batch, module)
             loss.backward()
             if index == 0:
@@ -315,34 +396,74 @@ class AutoEncoderNet(NeuralNet):
         self._set_training(False)
         objective = self.criterion_
         with torch.no_grad():
-            output = self.infer(batch.inputs, **batch.side)
+            output = self.infer(batch.inputs, generator=batch.generator, **batch.side)
             loss, _ = objective.phase_loss(
                 objective.phases[0], output, batch, self.module_
             )
         return {"loss": loss, "y_pred": output}
 
 
+DIVERGENCE_ADVICE = (
+    "Try a smaller learning_rate_init (e.g. 10x smaller; for an "
+    "AdversarialAutoEncoder also discriminator_learning_rate and "
+    "generator_learning_rate) or scale the input features."
+)
+
+
+def check_parameters(net, when):
+    """Raise a FloatingPointError if a parameter of the net is not finite."""
+    for name, parameter in net.module_.named_parameters():
+        if not bool(torch.isfinite(parameter).all()):
+            raise FloatingPointError(
+                f"The network's parameter {name!r} is not finite {when}: "
+                f"training diverged. {DIVERGENCE_ADVICE}"
+            )
+
+
 class NonFiniteLossGuard(Callback):
-    """Stop training with a clear error once a loss is NaN or infinite.
+    """Stop training with a clear error once a loss or a weight is not finite.
 
     A diverged model would otherwise train on and hand back NaN codes.
-    Checked once an epoch, on the epoch means of the training loss and of
-    every term of every phase (an adversarial model's discriminator can
-    diverge alone), to keep batches free of extra work; one NaN batch makes
-    the mean NaN.
+    Checked once an epoch, to keep batches free of extra work: the epoch
+    means of the training loss, of every term of every phase (an adversarial
+    model's discriminator can diverge alone) and of the validation loss
+    (one NaN batch makes a mean NaN), then every parameter, which sees the
+    epoch's updates. :meth:`AutoEncoderNet.check_finite` checks the losses
+    after the last update, once training ends.
     """
 
     def on_epoch_end(self, net, **kwargs):
         row = net.history[-1]
-        for column in ("train_loss", *net.criterion_.history_columns()):
+        columns = ("train_loss", "valid_loss", *net.criterion_.history_columns())
+        for column in columns:
             loss = row.get(column)
             if loss is not None and not math.isfinite(loss):
                 raise FloatingPointError(
                     f"The {column.replace('_', ' ')} became {loss} at epoch "
-                    f"{len(net.history)}: training diverged. Try a smaller "
-                    "learning_rate_init (e.g. 10x smaller) or scale the input "
-                    "features."
+                    f"{len(net.history)}: training diverged. {DIVERGENCE_ADVICE}"
                 )
+        check_parameters(net, when=f"at epoch {len(net.history)}")
+
+
+class StopTraining(Exception):
+    """Raised by a callback to end training normally (early stopping)."""
+
+
+class StoppingEarly(EarlyStopping):
+    """skorch's ``EarlyStopping``, which ends training with StopTraining.
+
+    skorch's raises ``KeyboardInterrupt`` to stop, which its loop catches;
+    ours lets a real ``KeyboardInterrupt`` reach the caller, so the decision
+    to stop needs an exception of its own.
+    """
+
+    def on_epoch_end(self, net, **kwargs):
+        try:
+            super().on_epoch_end(net, **kwargs)
+        except KeyboardInterrupt:
+            if self.misses_ != self.patience:
+                raise  # a real Ctrl-C, not the decision to stop
+            raise StopTraining from None
 
 
 class EpochProgressBar(Callback):
@@ -461,7 +582,7 @@ def make_callbacks(settings):
         callbacks.append(
             (
                 "early_stopping",
-                EarlyStopping(
+                StoppingEarly(
                     monitor=monitor,
                     patience=settings.n_iter_no_change,
                     threshold=settings.tol,
@@ -480,7 +601,16 @@ def make_callbacks(settings):
     return callbacks
 
 
-def make_net(module, objective, settings, *, device, corrupt=None, labelled_share=None):
+def make_net(
+    module,
+    objective,
+    settings,
+    *,
+    device,
+    corrupt=None,
+    labelled_share=None,
+    generator=None,
+):
     """Build the skorch net that trains ``module`` on ``objective``.
 
     Parameters
@@ -493,6 +623,8 @@ def make_net(module, objective, settings, *, device, corrupt=None, labelled_shar
         Turns a clean training batch into the encoder's input.
     labelled_share : float or None
         See :class:`TensorBatchIterator`.
+    generator : torch.Generator or None
+        The fit's stream, on ``device``.
     """
     return AutoEncoderNet(
         module=module,
@@ -508,9 +640,80 @@ def make_net(module, objective, settings, *, device, corrupt=None, labelled_shar
         device=device,
         corrupt=corrupt,
         labelled_share=labelled_share,
+        generator=generator,
         # skorch's per-epoch table only at verbose >= 2; the bar says enough at 1.
         verbose=int(settings.verbose >= 2),
     )
+
+
+def apply_settings(net, objective, settings):
+    """Make an initialised net train with new settings and objective.
+
+    For a warm start: the module and the optimizers' state (Adam's moments)
+    are kept, while the epochs, batch size, learning rates, weight decay,
+    stopping rules and verbosity become those of ``settings``, and the
+    objective's terms, weights and later phases' rates those of
+    ``objective``.
+    """
+    old = net.criterion_.history_columns()
+    if objective.history_columns() != old:
+        raise ValueError(
+            "warm_start=True cannot change the terms of the training "
+            f"objective (fitted with {old}, now {objective.history_columns()}): "
+            "a weight set to or from 0 adds or drops a term. Set "
+            "warm_start=False to fit afresh."
+        )
+    net.criterion = net.criterion_ = objective
+    net.max_epochs = settings.max_iter
+    net.batch_size = settings.batch_size
+    net.lr = settings.learning_rate_init
+    net.optimizer__weight_decay = settings.weight_decay
+    net.verbose = int(settings.verbose >= 2)
+    phases = objective.phases
+    for index, (phase, optimizer) in enumerate(
+        zip(phases, net.phase_optimizers(), strict=True)
+    ):
+        first = index == 0
+        for group in optimizer.param_groups:
+            group["lr"] = settings.learning_rate_init if first else phase.learning_rate
+            group["weight_decay"] = (
+                settings.weight_decay if first else phase.weight_decay
+            )
+            # A cosine schedule anneals again from the new rate.
+            group.pop("initial_lr", None)
+    net.callbacks = make_callbacks(settings)
+    net.initialize_callbacks()
+    return net
+
+
+def snapshot(net):
+    """A callable that puts an initialised net back as it is now.
+
+    For a warm start, which trains the fitted net in place: the net's
+    attributes (settings, callbacks, objective), the module's weights, every
+    optimizer's state and the history are put back, so that a failed fit
+    leaves the fitted model as it was. The module and optimizers stay the
+    same objects (hooks a user registered on them survive).
+    """
+    attributes = dict(vars(net))
+    weights = copy.deepcopy(net.module_.state_dict())
+    optimizers = [
+        (optimizer, copy.deepcopy(optimizer.state_dict()))
+        for optimizer in net.phase_optimizers()
+    ]
+    history = copy.deepcopy(net.history)
+    training = net.module_.training
+
+    def restore():
+        vars(net).clear()
+        vars(net).update(attributes)
+        net.module_.load_state_dict(weights)
+        net.module_.train(training)
+        for optimizer, state in optimizers:
+            optimizer.load_state_dict(state)
+        net.history = history
+
+    return restore
 
 
 def to_dataset(X, side, device):
@@ -530,9 +733,11 @@ __all__ = [
     "RowDataset",
     "TensorBatchIterator",
     "TrainingSettings",
+    "apply_settings",
     "make_net",
     "resolve_device",
     "seeded",
+    "snapshot",
     "to_dataset",
     "torch_seed",
 ]

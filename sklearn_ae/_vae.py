@@ -46,6 +46,19 @@ def row_noise(batch, n_draws, n_components, seed):
     return torch.as_tensor(draws, dtype=batch.dtype, device=batch.device)
 
 
+def overflowed_to(values, limit):
+    """``values`` with NaN replaced by ``limit`` (``-inf`` for a log-density).
+
+    The input is finite (validated) and so are the fitted weights (checked
+    after training), so a NaN in a bound can only come from an overflow:
+    a posterior variance or a code beyond the dtype's range, where the
+    decoder computes ``inf - inf``. The limit of a log-density there is
+    ``-inf`` (and ``+inf`` for the KL): a far-away input gets a very
+    negative or infinite bound, never NaN.
+    """
+    return torch.where(torch.isnan(values), torch.full_like(values, limit), values)
+
+
 def _posterior_draws(module, batch, condition, n_draws, seed):
     """Posterior moments, codes ``z_l = mean + sigma * eps_l`` and ``eps``."""
     mean, log_var = module.encode_distribution(batch, condition)
@@ -55,14 +68,16 @@ def _posterior_draws(module, batch, condition, n_draws, seed):
 
 
 def _log_likelihood(module, z, condition, batch):
-    return -module.likelihood.nll(module.decode(z, condition), batch, constants=True)
+    log_lik = -module.likelihood.nll(module.decode(z, condition), batch, constants=True)
+    return overflowed_to(log_lik, -math.inf)
 
 
 def elbo(module, batch, condition, *, n_draws, seed):
     """Per-sample ELBO, reconstruction term by Monte Carlo over ``n_draws``."""
     mean, log_var, codes, _ = _posterior_draws(module, batch, condition, n_draws, seed)
     log_lik = sum(_log_likelihood(module, z, condition, batch) for z in codes)
-    return log_lik / n_draws - gaussian_kl(mean, log_var)
+    kl = overflowed_to(gaussian_kl(mean, log_var), math.inf)
+    return log_lik / n_draws - kl
 
 
 def importance_weighted(module, batch, condition, *, n_draws, seed):
@@ -82,6 +97,8 @@ def importance_weighted(module, batch, condition, *, n_draws, seed):
             for z, eps in zip(codes, noise, strict=True)
         ]
     )
+    # An overflowed weight (inf - inf) counts as weight 0, log-weight -inf.
+    log_weights = overflowed_to(log_weights, -math.inf)
     return torch.logsumexp(log_weights, dim=0) - math.log(n_draws)
 
 

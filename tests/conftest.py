@@ -2,8 +2,17 @@
 
 import numpy as np
 import pytest
+import torch
 from sklearn.datasets import load_digits
 from sklearn.model_selection import train_test_split
+
+# One torch thread per test process, whatever the environment: the networks
+# here are small, the quality thresholds were measured with one thread (CI
+# sets OMP_NUM_THREADS=1), and on a loaded machine torch's default threads
+# spin against each other (the README's example: 158 s with two threads, 8 s
+# with one, on a 2-core machine running other jobs). Loaded for every test
+# path, so the doctests run with it too.
+torch.set_num_threads(1)
 
 
 @pytest.fixture(scope="session")

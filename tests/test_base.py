@@ -347,3 +347,277 @@ def test_cuda_model_unpickles_and_transforms_on_cpu_only_machine(small_data, tmp
         env={**os.environ, "CUDA_VISIBLE_DEVICES": ""},
     )
     np.testing.assert_allclose(np.load(out), expected, rtol=1e-4, atol=1e-5)
+
+
+# ------------------------------------------------- a failed fit fails cleanly
+def _fitted_state(est):
+    """What a fitted estimator holds: its attributes, its weights."""
+    weights = {k: v.clone() for k, v in est.net_.module_.state_dict().items()}
+    attributes = {k: v for k, v in vars(est).items() if k.endswith("_")}
+    return attributes, weights
+
+
+def _assert_unfitted(est, X):
+    fitted = [k for k in vars(est) if k.endswith("_") and not k.startswith("__")]
+    assert not fitted, f"a failed fit left fitted attributes {fitted}"
+    with pytest.raises(NotFittedError):
+        est.transform(X)
+
+
+@estimators
+def test_a_fit_refused_for_its_data_leaves_the_estimator_unfitted(estimator):
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(40, 5))
+    est = clone(estimator).set_params(n_components=9)
+    if getattr(est, "_allows_overcomplete", False):
+        est.set_params(hidden_layer_sizes=(10**12,))  # refused another way
+    with pytest.raises(ValueError):
+        est.fit(X)
+    _assert_unfitted(est, X)
+
+
+@pytest.mark.parametrize(
+    "failure",
+    ["interrupt in the first epoch", "interrupt in a later epoch", "divergence"],
+)
+@pytest.mark.parametrize("warm", [False, True], ids=["cold", "warm"])
+def test_a_failed_fit_restores_the_estimator(failure, warm, small_data, monkeypatch):
+    from sklearn_ae._training import AutoEncoderNet
+
+    X = small_data
+    est = VariationalAutoEncoder(
+        hidden_layer_sizes=(8,),
+        max_iter=2,
+        batch_size=20,
+        random_state=0,
+        device="cpu",
+        warm_start=warm,
+    )
+    before = None
+    if warm:
+        est.fit(X)
+        before = _fitted_state(est)
+        codes = est.transform(X)
+    if failure == "divergence":
+        data, error = X * 1e18, FloatingPointError
+        est.set_params(learning_rate_init=1e30)
+    else:
+        data, error = X, KeyboardInterrupt
+        stop_at = 2 if "first" in failure else 5  # batches: 3 an epoch
+        calls = []
+        train_step = AutoEncoderNet.train_step
+
+        def interrupted(self, batch, **fit_params):
+            calls.append(1)
+            if len(calls) == stop_at:
+                raise KeyboardInterrupt
+            return train_step(self, batch, **fit_params)
+
+        monkeypatch.setattr(AutoEncoderNet, "train_step", interrupted)
+    with pytest.raises(error):
+        est.fit(data)
+    if not warm:
+        _assert_unfitted(est, X)
+        return
+    attributes, weights = _fitted_state(est)
+    assert attributes.keys() == before[0].keys()
+    for name, value in before[0].items():
+        assert attributes[name] is value, f"{name} changed"
+    for name, value in before[1].items():
+        torch.testing.assert_close(weights[name], value, rtol=0, atol=0)
+    np.testing.assert_array_equal(est.transform(X), codes)
+    assert est.n_iter_ == len(est.loss_curve_) == 2
+
+
+def test_a_raising_prior_callable_leaves_the_estimator_unfitted(small_data):
+    calls = []
+
+    def prior(n, rng):
+        calls.append(n)
+        if len(calls) > 3:
+            raise RuntimeError("the user's sampler failed")
+        return rng.normal(size=(n, 2))
+
+    est = AdversarialAutoEncoder(
+        prior=prior,
+        hidden_layer_sizes=(8,),
+        discriminator_layer_sizes=(8,),
+        max_iter=2,
+        random_state=0,
+        device="cpu",
+    )
+    with pytest.raises(RuntimeError, match="sampler failed"):
+        est.fit(small_data)
+    _assert_unfitted(est, small_data)
+
+
+def test_every_fit_restores_on_failure():
+    # A new estimator's own fit must be wrapped too, or its failures would
+    # leave n_features_in_ and friends behind.
+    for est in ESTIMATORS:
+        assert getattr(type(est).fit, "restores_on_failure", False), type(est)
+
+
+# ------------------------------------------------ warm start honours set_params
+def test_warm_start_applies_the_current_training_parameters(small_data):
+    X = small_data
+    est = AutoEncoder(
+        hidden_layer_sizes=(8,),
+        max_iter=1,
+        n_iter_no_change=None,
+        random_state=0,
+        device="cpu",
+        warm_start=True,
+    ).fit(X)
+    assert est.n_iter_ == 1
+    steps_before = float(est.net_.optimizer_.state_dict()["state"][0]["step"])
+    est.set_params(
+        max_iter=3, learning_rate_init=0.05, weight_decay=0.01, batch_size=7
+    ).fit(X)
+    assert est.n_iter_ == 4
+    assert est.net_.batch_size == 7
+    (group,) = est.net_.optimizer_.param_groups
+    assert group["lr"] == 0.05 and group["weight_decay"] == 0.01
+    # The optimizer kept its state: Adam's step counts went on.
+    steps = est.net_.optimizer_.state_dict()["state"][0]["step"]
+    assert float(steps) == steps_before + 3 * 9
+    est.set_params(max_iter=50, n_iter_no_change=1, tol=10.0).fit(X)
+    assert est.n_iter_ == 4 + 2, "the new stopping rule was not applied"
+
+
+def test_warm_start_applies_a_new_learning_rate_to_every_phase(small_data):
+    est = AdversarialAutoEncoder(
+        hidden_layer_sizes=(8,),
+        discriminator_layer_sizes=(8,),
+        max_iter=1,
+        random_state=0,
+        device="cpu",
+        warm_start=True,
+    ).fit(small_data)
+    est.set_params(
+        learning_rate_init=0.1,
+        discriminator_learning_rate=0.2,
+        generator_learning_rate=0.3,
+        learning_rate="cosine",
+    ).fit(small_data)
+    rates = [
+        group["initial_lr"]
+        for optimizer in est.net_.phase_optimizers()
+        for group in optimizer.param_groups
+    ]
+    assert rates == [0.1, 0.2, 0.3]
+
+
+# ------------------------------------------------ scaling at rounding level
+def test_identical_rows_scale_alike_in_float32_and_float64():
+    from sklearn_ae._base import _standardisation
+
+    rng = np.random.default_rng(0)
+    Xc = np.repeat(rng.normal(size=(1, 10)), 40, axis=0)
+    assert Xc.std(axis=0).max() > 0, "the test needs rounding-level spread"
+    for X in (Xc, Xc.astype(np.float32)):
+        _, scale = _standardisation(X)
+        np.testing.assert_array_equal(scale.numpy(), 1.0)
+    params = {"hidden_layer_sizes": (8,), "max_iter": 3, "random_state": 0}
+    codes64 = AutoEncoder(**params, device="cpu").fit(Xc).transform(Xc)
+    codes32 = AutoEncoder(**params, device="cpu").fit(Xc.astype(np.float32))
+    codes32 = codes32.transform(Xc.astype(np.float32))
+    np.testing.assert_allclose(codes64, codes32, atol=1e-4)
+    assert np.abs(codes64).max() < 10, codes64[0]
+    vae = VariationalAutoEncoder(**params, device="cpu").fit(Xc)
+    assert np.isfinite(vae.score_samples(Xc)).all()
+
+
+# ------------------------------------------ no training data in a fitted model
+def test_pickle_size_does_not_grow_with_the_training_data():
+    rng = np.random.default_rng(0)
+    sizes = []
+    for n in (200, 2000):
+        est = AutoEncoder(
+            hidden_layer_sizes=(8,),
+            max_iter=2,
+            early_stopping=True,
+            random_state=0,
+            device="cpu",
+        ).fit(rng.normal(size=(n, 784)))
+        assert est.net_.train_split is None
+        sizes.append(len(pickle.dumps(est)))
+    # The 180 more validation rows would add 564,480 bytes; the history's
+    # per-batch records add a few kB.
+    assert sizes[1] - sizes[0] < 20_000, sizes
+
+
+# ------------------------------------------ feature names from the fitted model
+def test_feature_names_out_follow_the_fitted_model(small_data):
+    est = AutoEncoder(hidden_layer_sizes=(8,), max_iter=2, device="cpu")
+    with pytest.raises(NotFittedError):
+        est.get_feature_names_out()
+    est.fit(small_data).set_params(n_components=3)
+    assert len(est.get_feature_names_out()) == 2
+    codes = est.set_output(transform="pandas").transform(small_data)
+    assert list(codes.columns) == ["autoencoder0", "autoencoder1"]
+    assert est.inverse_transform(codes).shape == small_data.shape
+
+
+# ------------------------------------------------------- absurd sizes refused
+@pytest.mark.parametrize(
+    "estimator, params, name",
+    [
+        (AutoEncoder, {"hidden_layer_sizes": (10**12,)}, "hidden_layer_sizes"),
+        (AutoEncoder, {"hidden_layer_sizes": (True,)}, "hidden_layer_sizes"),
+        (AutoEncoder, {"hidden_layer_sizes": (2**64,)}, "hidden_layer_sizes"),
+        (AutoEncoder, {"hidden_layer_sizes": np.array(5)}, "hidden_layer_sizes"),
+        (AutoEncoder, {"n_components": True}, "n_components"),
+        (AutoEncoder, {"n_components": np.array(2)}, "n_components"),
+        (AutoEncoder, {"max_iter": True}, "max_iter"),
+        (AutoEncoder, {"batch_size": False}, "batch_size"),
+        ("SparseAutoEncoder", {"n_components": 10**12}, "n_components"),
+        (
+            AdversarialAutoEncoder,
+            {"discriminator_layer_sizes": (10**12,)},
+            "discriminator_layer_sizes",
+        ),
+        (
+            AdversarialAutoEncoder,
+            {"discriminator_layer_sizes": (True, 4)},
+            "discriminator_layer_sizes",
+        ),
+        (
+            AdversarialAutoEncoder,
+            {"prior": "gaussian_mixture", "n_prior_components": 10**12},
+            "n_prior_components",
+        ),
+    ],
+)
+def test_absurd_sizes_are_refused_naming_the_parameter(
+    estimator, params, name, small_data
+):
+    import sklearn_ae
+
+    if isinstance(estimator, str):
+        estimator = getattr(sklearn_ae, estimator)
+    est = estimator(max_iter=1, device="cpu").set_params(**params)
+    y = np.arange(len(small_data)) % 3
+    with pytest.raises((ValueError, TypeError), match=name):
+        est.fit(small_data, y)
+    _assert_unfitted(est, small_data)
+
+
+@pytest.mark.parametrize(
+    "change",
+    [{"n_components": 1}, {"hidden_layer_sizes": (4,)}, {"activation": "tanh"}],
+)
+def test_warm_start_refuses_another_network(change, small_data):
+    est = AdversarialAutoEncoder(
+        hidden_layer_sizes=(8,),
+        discriminator_layer_sizes=(8,),
+        max_iter=1,
+        random_state=0,
+        device="cpu",
+        warm_start=True,
+    ).fit(small_data)
+    codes = est.transform(small_data)
+    name = next(iter(change))
+    with pytest.raises(ValueError, match=f"built with {name}="):
+        est.set_params(**change).fit(small_data)
+    np.testing.assert_array_equal(est.transform(small_data), codes)

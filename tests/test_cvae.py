@@ -108,3 +108,38 @@ def test_bad_labels_are_refused(model, digits):
         model.transform(X_train[:3], y=[1, 2])
     with pytest.raises(ValueError, match="n_samples=0"):
         model.sample(0)
+
+
+def test_transform_does_not_copy_its_input():
+    import tracemalloc
+
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(20_000, 50))  # 8 MB of float64
+    y = rng.integers(0, 3, len(X))
+    model = ConditionalVariationalAutoEncoder(
+        hidden_layer_sizes=(8,), max_iter=1, random_state=0, device="cpu"
+    ).fit(X[:200], y[:200])
+    for labels in (None, y):
+        tracemalloc.start()
+        model.transform(X, labels)
+        peak = tracemalloc.get_traced_memory()[1]
+        tracemalloc.stop()
+        assert peak < X.nbytes / 4, f"peak {peak / 1e6:.1f} MB for 8 MB of input"
+
+
+def test_transform_of_a_dataframe_does_not_warn():
+    import warnings
+
+    pd = pytest.importorskip("pandas")
+    rng = np.random.default_rng(0)
+    X = pd.DataFrame(rng.normal(size=(60, 4)), columns=list("abcd"))
+    y = rng.integers(0, 2, 60)
+    model = ConditionalVariationalAutoEncoder(
+        hidden_layer_sizes=(8,), max_iter=1, random_state=0, device="cpu"
+    ).fit(X, y)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        model.transform(X)
+        model.transform(X, y)
+        model.score_samples(X)
+        model.predict(X)

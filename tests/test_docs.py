@@ -5,9 +5,9 @@ docs/_build/html``, run by CI after the tests) executes every gallery
 example and fails on any warning; these tests check what a build would not:
 that the API reference covers every public name with its true defaults,
 that every estimator has its user-guide page and that the page advises on
-real parameters, that the gallery scripts are well formed, and, when a build
-has run (CI runs the budget tests again after it), that the examples stayed
-within their time budget.
+real parameters, and that the gallery scripts are well formed. How long the
+examples ran is reported, not tested (a loaded machine would fail a time
+budget): ``python docs/gallery_times.py`` after a build.
 """
 
 import ast
@@ -26,11 +26,6 @@ DOCS = Path(__file__).resolve().parents[1] / "docs"
 BUILD = Path(os.environ.get("SKLEARN_AE_DOCS_BUILD", DOCS / "_build" / "html"))
 EXAMPLES = sorted((DOCS / "examples").glob("plot_*.py"))
 USER_GUIDE = DOCS / "user_guide"
-
-# Each gallery example must run in under a minute on two CPU cores, and the
-# whole gallery in about four, to keep CI (install, tests, docs) short.
-EXAMPLE_SECONDS = 60
-GALLERY_SECONDS = 240
 
 
 def _docs_api():
@@ -206,44 +201,6 @@ def test_gallery_configuration_comments_sit_in_code_blocks(path):
             above -= 1
 
 
-def _seconds(built_rst):
-    match = re.search(
-        r"Total running time of the script:\*\* \((\d+) minutes ([\d.]+) seconds\)",
-        built_rst.read_text(),
-    )
-    return None if match is None else 60 * int(match[1]) + float(match[2])
-
-
-@pytest.mark.parametrize("path", EXAMPLES, ids=lambda p: p.stem)
-def test_gallery_example_ran_within_budget(path):
-    built = DOCS / "auto_examples" / f"{path.stem}.rst"
-    if not built.exists() or built.stat().st_mtime < path.stat().st_mtime:
-        pytest.skip("no docs build of this example's current version")
-    seconds = _seconds(built)
-    if seconds is None:
-        pytest.skip("the last docs build did not execute this example")
-    assert seconds < EXAMPLE_SECONDS, (
-        f"{path.name} ran {seconds:.1f} s in the docs build; the budget is "
-        f"{EXAMPLE_SECONDS} s (smaller data or fewer epochs)"
-    )
-
-
-def test_gallery_ran_within_budget():
-    built = [DOCS / "auto_examples" / f"{path.stem}.rst" for path in EXAMPLES]
-    fresh = [
-        page
-        for page, path in zip(built, EXAMPLES, strict=True)
-        if page.exists() and page.stat().st_mtime >= path.stat().st_mtime
-    ]
-    seconds = [_seconds(page) for page in fresh]
-    if len(fresh) < len(EXAMPLES) or None in seconds:
-        pytest.skip("no docs build that executed every current example")
-    assert sum(seconds) < GALLERY_SECONDS, (
-        f"the gallery ran {sum(seconds):.0f} s in the docs build; the budget is "
-        f"{GALLERY_SECONDS} s"
-    )
-
-
 def test_benchmark_pages_are_committed_with_their_figures():
     pages = {p.name: p for p in (DOCS / "benchmarks").glob("*.md")}
     assert set(pages) == {"results.md", "scaling.md", "models.md", "seeds.md"}
@@ -342,3 +299,27 @@ def test_built_estimator_pages_render_their_formulas(name):
     html = page.read_text(encoding="utf-8")
     assert 'class="math' in html, f"{page.name} shows no formula as maths"
     assert "mathjax/tex-chtml.js" in html
+
+
+def test_gallery_times_are_reported_not_asserted(tmp_path, monkeypatch, capsys):
+    # An example over its time aim is reported; nothing fails on time.
+    spec = importlib.util.spec_from_file_location(
+        "gallery_times", DOCS / "gallery_times.py"
+    )
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    (tmp_path / "examples").mkdir()
+    (tmp_path / "auto_examples").mkdir()
+    (tmp_path / "examples" / "plot_slow.py").write_text("")
+    (tmp_path / "auto_examples" / "plot_slow.rst").write_text(
+        "**Total running time of the script:** (2 minutes 3.5 seconds)"
+    )
+    monkeypatch.setattr(module, "DOCS", tmp_path)
+    module.main()
+    out = capsys.readouterr().out
+    assert re.search(r"plot_slow +123\.5 s +\(over the aim\)", out), out
+    assert not [
+        line
+        for line in Path(__file__).read_text().splitlines()
+        if line.lstrip().startswith("assert") and "seconds" in line
+    ], "a test asserts a running time"

@@ -47,9 +47,7 @@ def test_isomap_geometry_unrolls_the_swiss_roll(roll):
 
 
 @pytest.mark.parametrize("geometry", ["umap", "tsne"])
-def test_neighbour_geometries_keep_neighbours_better_than_a_plain_ae(
-    roll, geometry
-):
+def test_neighbour_geometries_keep_neighbours_better_than_a_plain_ae(roll, geometry):
     """Same network, seed and optimiser: only the geometry term differs."""
     X_train, X_test, _ = roll
     params = {

@@ -3,7 +3,9 @@
 import numpy as np
 import pytest
 import torch
+from sklearn.exceptions import NotFittedError
 
+from sklearn_ae import AdversarialAutoEncoder, AutoEncoder
 from sklearn_ae._training import RowDataset, TensorBatchIterator
 
 
@@ -68,3 +70,69 @@ def test_cosine_schedule_counts_the_batches_of_labelled_share_epochs():
     last = 0.005 * (1 + np.cos(np.pi * 56 / 57))
     group = model.net_.optimizer_.param_groups[0]
     assert group["lr"] == pytest.approx(last)
+
+
+# --------------------------------------------------------- divergence guard
+X_DIVERGE = np.random.default_rng(0).normal(size=(100, 6))
+
+
+@pytest.mark.parametrize(
+    "make",
+    [
+        # One update of a huge step: the epoch's mean loss, measured before
+        # it, is finite; only a look after the update sees the divergence.
+        lambda: AutoEncoder(learning_rate_init=1e30, batch_size=1000, max_iter=1),
+        lambda: AutoEncoder(
+            learning_rate_init=1e30, batch_size=1000, max_iter=1, early_stopping=True
+        ),
+        lambda: AdversarialAutoEncoder(
+            discriminator_layer_sizes=(8,),
+            discriminator_learning_rate=1e30,
+            max_iter=2,
+        ),
+        lambda: AdversarialAutoEncoder(
+            discriminator_layer_sizes=(8,),
+            generator_learning_rate=1e30,
+            max_iter=1,
+            batch_size=1000,
+        ),
+    ],
+    ids=["last-update", "validation", "discriminator", "generator-last-update"],
+)
+def test_a_divergence_anywhere_stops_training_with_a_clear_error(make):
+    est = make().set_params(hidden_layer_sizes=(8,), random_state=0, device="cpu")
+    with pytest.raises(FloatingPointError, match="diverged"):
+        est.fit(X_DIVERGE)
+    with pytest.raises(NotFittedError):
+        est.transform(X_DIVERGE)
+
+
+def test_keyboard_interrupt_reaches_the_caller_after_the_callbacks(monkeypatch):
+    from sklearn_ae._training import AutoEncoderNet
+
+    ended = []
+    monkeypatch.setattr(
+        AutoEncoderNet,
+        "fit_loop",
+        lambda self, X, y=None, **kw: (_ for _ in ()).throw(KeyboardInterrupt),
+    )
+    monkeypatch.setattr(
+        AutoEncoderNet, "notify", lambda self, name, **kw: ended.append(name)
+    )
+    net = AutoEncoderNet.__new__(AutoEncoderNet)
+    net.initialized_ = True
+    with pytest.raises(KeyboardInterrupt):
+        net.partial_fit(None)
+    assert ended == ["on_train_begin", "on_train_end"]
+
+
+def test_early_stopping_still_ends_training_normally():
+    est = AutoEncoder(
+        hidden_layer_sizes=(8,),
+        max_iter=100,
+        n_iter_no_change=1,
+        tol=10.0,
+        random_state=0,
+        device="cpu",
+    ).fit(X_DIVERGE)
+    assert est.n_iter_ == 2

@@ -244,3 +244,21 @@ def test_an_informative_posterior_raises_no_collapse_warning(digits, vae):
         warnings.simplefilter("error")
         vae._check_fitted(digits[0])
     assert vae.transform(digits[1]).std(axis=0).min() > 0.3
+
+
+@pytest.mark.parametrize("scale", [1e3, 1e6, 1e30])
+@pytest.mark.parametrize("conditional", [False, True], ids=["vae", "cvae"])
+def test_scores_of_far_away_inputs_are_never_nan(scale, conditional):
+    # exp(log_var / 2) and the decoder overflow float32 for such rows; a
+    # bound may then be very negative or -inf, never NaN.
+    from sklearn_ae import ConditionalVariationalAutoEncoder
+
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(100, 6))
+    cls = ConditionalVariationalAutoEncoder if conditional else VariationalAutoEncoder
+    model = cls(hidden_layer_sizes=(8,), max_iter=5, random_state=0, device="cpu")
+    model.fit(X, rng.integers(0, 3, 100) if conditional else None)
+    far = (X * scale).astype(np.float32)
+    for scores in (model.score_samples(far), model.log_likelihood(far, 4)):
+        assert not np.isnan(scores).any(), f"{np.isnan(scores).mean():.0%} NaN"
+        assert (scores < 0).all()
