@@ -2,7 +2,6 @@
 
 from numbers import Integral, Real
 
-import numpy as np
 import torch
 import torch.nn.functional as F
 
@@ -64,11 +63,7 @@ class Discrimination(Term):
         with torch.no_grad():
             codes = module.encode(batch.inputs)
         components = None if labels is None else labels.cpu().numpy()
-        rng = (
-            np.random.default_rng()
-            if batch.generator is None
-            else numpy_stream(batch.generator)
-        )
+        rng = numpy_stream(batch.generator)
         draws = self.prior.sample(len(codes), rng, components=components)
         draws = torch.as_tensor(draws, dtype=codes.dtype, device=codes.device)
         real = module.discriminate(draws, labels)
@@ -307,17 +302,11 @@ default="relu"
     def _check_params_vs_data(self, X):
         super()._check_params_vs_data(X)
         check_layer_sizes("discriminator_layer_sizes", self.discriminator_layer_sizes)
-        n_label_inputs = self._module_options()["n_label_inputs"]
-        check_layer_weights(
-            [
-                (self.n_components + n_label_inputs, "n_prior_components"),
-                *(
-                    (w, "discriminator_layer_sizes")
-                    for w in self.discriminator_layer_sizes
-                ),
-                (1, None),
-            ]
-        )
+        # The discriminator's layers: codes and one-hot labels in, 1 logit out.
+        sizes = self.discriminator_layer_sizes
+        n_inputs = self.n_components + self._module_options()["n_label_inputs"]
+        names = ["n_prior_components", *["discriminator_layer_sizes"] * len(sizes)]
+        check_layer_weights([*zip([n_inputs, *sizes], names, strict=True), (1, None)])
         self._make_prior().check()
 
     _module_class = AdversarialModule
@@ -343,20 +332,11 @@ default="relu"
         autoencoder = ParametersOf("encoder", "decoder")
         discriminator, encoder = ParametersOf("discriminator"), ParametersOf("encoder")
         discrimination = [(Discrimination(prior), 1.0)]
+        rates = self.discriminator_learning_rate, self.generator_learning_rate
         phases = [
             Phase("reconstruction", [(Reconstruction(), 1.0)], autoencoder),
-            Phase(
-                "discriminator",
-                discrimination,
-                discriminator,
-                self.discriminator_learning_rate,
-            ),
-            Phase(
-                "generator",
-                [(Generation(), 1.0)],
-                encoder,
-                self.generator_learning_rate,
-            ),
+            Phase("discriminator", discrimination, discriminator, rates[0]),
+            Phase("generator", [(Generation(), 1.0)], encoder, rates[1]),
         ]
         return Objective(phases=phases, prior=prior)
 

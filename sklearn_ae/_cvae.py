@@ -57,9 +57,8 @@ class ConditionalVariationalModule(VariationalModule):
         if x is not None and (labels is None or bool((labels < 0).any())):
             guess = self.classify(x).argmax(dim=1)
             labels = guess if labels is None else torch.where(labels < 0, guess, labels)
-        if labels is None:
-            k = self.n_conditions
-            return like.new_full((len(like), k), 1.0 / k)
+        if labels is None:  # no class preferred
+            return like.new_full((len(like), self.n_conditions), 1 / self.n_conditions)
         return self.one_hot(labels, like)
 
     def forward(self, x, labels=None, generator=None):

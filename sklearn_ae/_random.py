@@ -54,7 +54,12 @@ def fit_generators(seed, device):
 
 
 def numpy_stream(generator):
-    """A numpy Generator seeded by one draw from a torch ``generator``."""
+    """A numpy Generator seeded by one draw from a torch ``generator``.
+
+    Without a generator (a loss evaluated outside a fit), a fresh one.
+    """
+    if generator is None:
+        return np.random.default_rng()
     high = np.iinfo(np.int64).max
     seed = torch.randint(high, (1,), generator=generator, device=generator.device)
     return np.random.default_rng(int(seed.item()))
