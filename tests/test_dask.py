@@ -37,14 +37,7 @@ def serial_scores(digits):
     "threads_per_worker",
     [
         1,
-        pytest.param(
-            2,
-            marks=pytest.mark.xfail(
-                strict=False,
-                reason="two fits in one worker process share torch's global "
-                "generator until each fit owns its own (issue 14, item 3)",
-            ),
-        ),
+        2,
     ],
 )
 def test_grid_search_on_a_local_cluster_matches_the_serial_one(

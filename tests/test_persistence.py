@@ -661,11 +661,6 @@ def test_pickle_size_does_not_grow_with_the_training_data():
     )
 
 
-@pytest.mark.xfail(
-    strict=False,
-    reason="the net's train_split keeps the validation rows (predefined_split); "
-    "the reliability fix in _base.py drops it after fit",
-)
 def test_pickle_size_does_not_grow_with_the_training_data_with_early_stopping():
     small = _pickle_size(200, early_stopping=True)
     large = _pickle_size(2000, early_stopping=True)
