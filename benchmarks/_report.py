@@ -428,28 +428,36 @@ def draw_figures(output, results, datasets):
         plt.close(figure)
         figures[name] = caption
 
-    # Embedding grid: one row per method, one column per data set.
+    # One figure per data set, its methods in a grid of 4 columns: panels
+    # large enough to read (a methods x data sets grid of 16 x 4 panels
+    # was 720 x 2,880 pixels, each panel 170 wide).
     embedded = [r for r in results if r["n_components"] == 2]
     methods = list(dict.fromkeys(r["method"] for r in embedded))
     by_key = {(r["method"], r["dataset"]): r for r in embedded}
-    panels, colours, titles, cmaps = [], [], [], []
-    for method in methods:
-        for dataset in datasets:
-            result = by_key.get((method, dataset))
-            panels.append(None if result is None else result["codes"])
-            colours.append(None if result is None else result["colour"])
-            cmaps.append("Spectral" if result and result["continuous"] else "tab10")
-            star = " *" if result and result["transductive"] else ""
-            titles.append(f"{method}{star}\n{dataset}")
-    save(
-        plot_embeddings(
-            panels, colors=colours, titles=titles, n_cols=len(datasets), cmap=cmaps
-        ),
-        "embeddings.png",
-        "Held-out 2-D codes, one row per method and one column per data set, "
-        "coloured by class or by the true manifold coordinate (* transductive).",
-        dpi=60,
-    )
+    for dataset in datasets:
+        mine = [by_key[m, dataset] for m in methods if (m, dataset) in by_key]
+        if not mine:
+            continue
+        continuous = mine[0]["continuous"]
+        save(
+            plot_embeddings(
+                [r["codes"] for r in mine],
+                colors=[r["colour"] for r in mine],
+                titles=[
+                    r["method"] + (" *" if r["transductive"] else "") for r in mine
+                ],
+                n_cols=min(4, len(mine)),
+                size=2.5,
+                cmap="Spectral" if continuous else "tab10",
+                color_labels="position along the manifold" if continuous else "class",
+                title=f"Held-out 2-D codes of {dataset}",
+            ),
+            f"embeddings_{dataset}.png",
+            f"Held-out 2-D codes of {dataset}, one panel per method, coloured "
+            + ("by the true manifold coordinate" if continuous else "by class")
+            + " (* transductive).",
+            dpi=100,
+        )
 
     images = [d for d in ("mnist", "digits") if d in datasets]
     if not images:

@@ -70,7 +70,8 @@ def test_quick_run_writes_tables_figures_and_report(tmp_path):
     assert "| AutoEncoder |" in report
     assert "--n-samples 200" in report  # the command that reproduces it
     for figure in (
-        "embeddings.png",
+        "embeddings_digits.png",
+        "embeddings_swiss_roll.png",
         "latent_traversal_AutoEncoder.png",
         "loss_curves.png",
         "reconstructions.png",
@@ -473,7 +474,7 @@ def test_interrupted_run_keeps_its_rows_and_resumes_with_the_rest(
     assert _tables(resumed) == _tables((full / "results.md").read_text())
     assert "Resumed run: 3 rows" in resumed
     # The embedding figure has every row: the resumed rows' codes were saved.
-    assert (broken / "embeddings.png").stat().st_size > 1000
+    assert (broken / "embeddings_digits.png").stat().st_size > 1000
 
 
 class _SwallowsCtrlC:

@@ -234,9 +234,17 @@ def test_posterior_collapse_is_reported_not_silent(digits):
     # A unit-variance Gaussian decoder on pixels in [0, 1]: reconstruction
     # gains less than the codes cost, and the posterior becomes the prior.
     params = {**FAST, "loss": "mse", "max_iter": 20}
-    with pytest.warns(UserWarning, match='posterior collapsed.*loss="bce"'):
+    with pytest.warns(UserWarning, match='posterior collapsed.*loss="bce"') as caught:
         collapsed = VariationalAutoEncoder(**params).fit(digits[0])
     assert collapsed.transform(digits[1]).std(axis=0).max() < 0.05
+    # Reported at the user's line (this file), not inside the package, even
+    # through scikit-learn's fit wrapper and a Pipeline.
+    assert {record.filename for record in caught} == {__file__}
+    from sklearn.pipeline import make_pipeline
+
+    with pytest.warns(UserWarning, match="posterior collapsed") as caught:
+        make_pipeline(VariationalAutoEncoder(**params)).fit(digits[0])
+    assert {record.filename for record in caught} == {__file__}
 
 
 def test_an_informative_posterior_raises_no_collapse_warning(digits, vae):
