@@ -3,6 +3,7 @@
 from ._base import _BaseAutoEncoder
 from ._compat import StrOptions
 from ._docstrings import fill_doc
+from ._likelihoods import LIKELIHOODS
 from ._modules import ACTIVATIONS
 
 
@@ -96,7 +97,7 @@ default="relu"
         **_BaseAutoEncoder._parameter_constraints,
         "hidden_layer_sizes": ["array-like"],
         "activation": [StrOptions(set(ACTIVATIONS))],
-        "loss": [StrOptions({"mse", "bce"})],
+        "loss": [StrOptions(set(LIKELIHOODS))],
     }
 
     def __init__(

@@ -91,8 +91,9 @@ class AutoEncoderModule(nn.Module):
     hidden_layer_sizes : tuple of int
         Encoder widths; the decoder uses them reversed.
     activation : str
-    loss : {"mse", "bce"}
-        Names the likelihood, which the module owns as ``likelihood``.
+    loss : {"mse", "gaussian", "gaussian_shared", "bce"}
+        Names the likelihood, which the module owns as ``likelihood`` (a
+        learned variance is measured in units of ``scale``).
     offset, scale : Tensor of shape (n_features,)
     code_activation : str or None
         Activation of the code layer (e.g. ``"logistic"`` for sparse codes).
@@ -131,7 +132,7 @@ class AutoEncoderModule(nn.Module):
         )
         self.register_buffer("offset", torch.as_tensor(offset))
         self.register_buffer("scale", torch.as_tensor(scale))
-        self.likelihood = make_likelihood(loss)
+        self.likelihood = make_likelihood(loss, self.scale)
 
     def standardise(self, x):
         """The input on the scale the network reads: ``(x - offset) / scale``."""
