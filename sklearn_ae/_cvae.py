@@ -167,8 +167,11 @@ class ConditionalVariationalAutoEncoder(SemiSupervisedMixin, VariationalAutoEnco
 default="relu"
         Nonlinearity between layers.
 
-    loss : {"mse", "bce"}, default="mse"
-        The decoder's likelihood :math:`p(x \\mid z, y)`.
+    loss : {"gaussian_shared", "gaussian", "mse", "bce"}, \
+default="gaussian_shared"
+        The decoder's likelihood :math:`p(x \\mid z, y)`, as in
+        :class:`VariationalAutoEncoder`: by default a Gaussian whose shared
+        variance is learned.
 
 {training_parameters}
 

@@ -39,6 +39,15 @@ VARIANCE_FLOOR = 1e-3
 # weights. At rate 1 it had covered only half the way after 3,200 steps.
 LOG_VARIANCE_RATE = 10.0
 
+# The variance starts at this fraction of the reference variance: a sharp
+# decoder, whose variance then rises to the residuals'. Started at the data's
+# variance, a VAE on the unscaled swiss roll stayed in the collapsed optimum
+# (decoder variance = data variance, held-out reconstruction error 97.7
+# against 8.06 for loss="mse"); started at 1e-2 it reached 7.01 (0.1: 9.98).
+# On digits / 16 the 2-D codes' held-out 5-NN accuracy was 0.90 from 1 and
+# 0.86 from 1e-2 (seed 0), far above the unit variance's collapse.
+INITIAL_VARIANCE = 1e-2
+
 
 class GaussianLikelihood(nn.Module):
     """:math:`\\mathcal{N}(x; \\mu, I)`: the squared error, ``loss="mse"``.
@@ -86,7 +95,8 @@ class LearnedGaussianLikelihood(GaussianLikelihood):
 
     with :math:`s_j` the module's input scale of feature :math:`j` (the
     mean of :math:`s_j^2` over features when shared), :math:`\\rho` the
-    learned parameter, initialised at 0 (the variance starts at the data's),
+    learned parameter, initialised so that the variance starts at
+    ``INITIAL_VARIANCE`` times the reference,
     and :math:`\\epsilon` = ``VARIANCE_FLOOR``. At the optimum
     :math:`\\sigma_j^2` is the mean squared residual of feature :math:`j`
     (over all features when shared), floored.
@@ -109,7 +119,10 @@ class LearnedGaussianLikelihood(GaussianLikelihood):
             reference = reference.mean().expand(len(scale)).clone()
         self.name = "gaussian_shared" if shared else "gaussian"
         self.register_buffer("reference_variance", reference)
-        self.log_variance = nn.Parameter(torch.zeros(1 if shared else len(scale)))
+        start = math.log(INITIAL_VARIANCE - VARIANCE_FLOOR) / LOG_VARIANCE_RATE
+        self.log_variance = nn.Parameter(
+            torch.full((1 if shared else len(scale),), start)
+        )
 
     def variance(self):
         """:math:`\\sigma^2`, shape (n_features,), in data units."""
