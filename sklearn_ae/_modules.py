@@ -103,6 +103,9 @@ class AutoEncoderModule(nn.Module):
     n_conditions : int
         Width of the condition vector read by the encoder and the decoder
         beside their usual input; 0 for an unconditional model.
+    initial_variance : float or None
+        Start of a learned variance, relative to ``scale ** 2`` (None: the
+        likelihood's default).
     """
 
     def __init__(
@@ -118,6 +121,7 @@ class AutoEncoderModule(nn.Module):
         code_activation=None,
         code_multiplier=1,
         n_conditions=0,
+        initial_variance=None,
     ):
         super().__init__()
         hidden = tuple(hidden_layer_sizes)
@@ -132,7 +136,7 @@ class AutoEncoderModule(nn.Module):
         )
         self.register_buffer("offset", torch.as_tensor(offset))
         self.register_buffer("scale", torch.as_tensor(scale))
-        self.likelihood = make_likelihood(loss, self.scale)
+        self.likelihood = make_likelihood(loss, self.scale, initial_variance)
 
     def standardise(self, x):
         """The input on the scale the network reads: ``(x - offset) / scale``."""
