@@ -142,8 +142,7 @@ def _few_label_gain(seed):
 def test_defaults_learn_from_few_labels(seed):
     """With every default (a learned variance), 50 labels beat their classifier.
 
-    The unit-variance likelihood, the former default, reached 0.715 and
-    0.669 here (seeds 0 and 2) against logistic regression's 0.867.
+    Measured: 0.919, 0.935, 0.894 against 0.844, 0.856, 0.844 (seeds 0-2).
     """
     accuracy, baseline = _few_label_gain(seed)
     assert accuracy >= baseline + 0.03, (
