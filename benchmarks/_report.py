@@ -24,6 +24,7 @@ TITLES = {
     "fit_seconds": "fit s",
     "transform_seconds": "transform s",
     "peak_memory_mb": "peak MB",
+    "graph_seconds": "graph s",
 }
 # What a task's quality is, for the known-failure flags: the figures a row
 # must beat PCA on (True: higher is better).

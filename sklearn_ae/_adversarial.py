@@ -154,8 +154,10 @@ default="gaussian"
 default="relu"
         Nonlinearity of the encoder and decoder.
 
-    loss : {"mse", "bce"}, default="mse"
+    loss : {"mse", "gaussian", "gaussian_shared", "bce"}, default="mse"
         Reconstruction likelihood: ``"mse"`` is a unit-variance Gaussian,
+        ``"gaussian"`` a Gaussian with a learned variance per feature,
+        ``"gaussian_shared"`` one learned variance for all features,
         ``"bce"`` a Bernoulli for features in [0, 1].
 
     discriminator_learning_rate : float, default=1e-3

@@ -3,6 +3,7 @@
 from ._base import _BaseAutoEncoder
 from ._compat import StrOptions
 from ._docstrings import fill_doc
+from ._likelihoods import LIKELIHOODS
 from ._modules import ACTIVATIONS
 
 
@@ -38,8 +39,10 @@ default="relu"
         Nonlinearity between layers. The code layer and the output layer are
         linear (the output is a Bernoulli logit for ``loss="bce"``).
 
-    loss : {"mse", "bce"}, default="mse"
+    loss : {"mse", "gaussian", "gaussian_shared", "bce"}, default="mse"
         Reconstruction likelihood: ``"mse"`` is a unit-variance Gaussian,
+        ``"gaussian"`` a Gaussian with a learned variance per feature,
+        ``"gaussian_shared"`` one learned variance for all features,
         ``"bce"`` a Bernoulli for features in [0, 1].
 
 {training_parameters}
@@ -96,7 +99,7 @@ default="relu"
         **_BaseAutoEncoder._parameter_constraints,
         "hidden_layer_sizes": ["array-like"],
         "activation": [StrOptions(set(ACTIVATIONS))],
-        "loss": [StrOptions({"mse", "bce"})],
+        "loss": [StrOptions(set(LIKELIHOODS))],
     }
 
     def __init__(

@@ -521,6 +521,7 @@ class _BaseAutoEncoder(
             del self.validation_loss_curve_
         if net.criterion_.prior is not None:
             fitted["prior_"] = net.criterion_.prior
+        fitted["noise_variance_"] = _noise_variance(net.module_, self.n_features_in_)
         for name, value in fitted.items():
             setattr(self, name, value)
 
@@ -727,3 +728,17 @@ def _standardisation(X):
         torch.as_tensor(offset, dtype=torch.float32),
         torch.as_tensor(scale, dtype=torch.float32),
     )
+
+
+def _noise_variance(module, n_features):
+    """The Gaussian decoder's variance per feature in data units, or None.
+
+    None for a Bernoulli decoder; ones for ``loss="mse"``.
+    """
+    likelihood = module.likelihood
+    if not likelihood.data_units:
+        return None
+    variance = likelihood.variance()
+    if variance is None:
+        return np.ones(n_features)
+    return variance.detach().cpu().numpy().astype(np.float64)

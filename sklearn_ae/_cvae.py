@@ -39,18 +39,14 @@ class ConditionalVariationalModule(VariationalModule):
     feeds the uniform vector ``1 / K``.
     """
 
-    def __init__(self, n_features, n_components, hidden, activation, *args, n_classes):
-        super().__init__(
-            n_features, n_components, hidden, activation, *args, n_conditions=n_classes
-        )
+    def __init__(self, *args, n_classes, **kwargs):
+        super().__init__(*args, n_conditions=n_classes, **kwargs)
+        n_features, _, hidden, activation = args[:4]
         self.classifier = make_mlp((n_features, *hidden, n_classes), activation)
 
     def classify(self, x):
         """Logits of ``q(y | x)``."""
         return self.classifier(self.standardise(x))
-
-    def one_hot(self, labels, like):
-        return F.one_hot(labels, self.n_conditions).to(like.dtype)
 
     def condition(self, x=None, *, like=None, labels=None):
         like = x if like is None else like
@@ -59,7 +55,7 @@ class ConditionalVariationalModule(VariationalModule):
             labels = guess if labels is None else torch.where(labels < 0, guess, labels)
         if labels is None:  # no class preferred
             return like.new_full((len(like), self.n_conditions), 1 / self.n_conditions)
-        return self.one_hot(labels, like)
+        return F.one_hot(labels, self.n_conditions).to(like.dtype)
 
     def forward(self, x, labels=None, generator=None):
         """The M2 forward pass: each row decoded under the labels it may have.
@@ -69,8 +65,8 @@ class ConditionalVariationalModule(VariationalModule):
         weighted means sum the ELBO over the labels.
         """
         logits = self.classify(x)
-        if labels is None:
-            labels = torch.full((len(x),), -1, dtype=torch.long, device=x.device)
+        if labels is None:  # no labels at all: every row unlabelled
+            labels = torch.full_like(logits[:, 0], -1, dtype=torch.long)
         labelled = torch.nonzero(labels >= 0).flatten()
         unlabelled = torch.nonzero(labels < 0).flatten()
         k = self.n_conditions
@@ -81,7 +77,7 @@ class ConditionalVariationalModule(VariationalModule):
         weights = torch.cat([q.new_ones(len(labelled)), q])
         return self.variational_output(
             x[rows],
-            self.one_hot(label_of_row, x),
+            self.condition(like=x, labels=label_of_row),
             rows=rows,
             row_weights=weights,
             class_logits=logits,
@@ -168,8 +164,11 @@ class ConditionalVariationalAutoEncoder(SemiSupervisedMixin, VariationalAutoEnco
 default="relu"
         Nonlinearity between layers.
 
-    loss : {"mse", "bce"}, default="mse"
-        The decoder's likelihood :math:`p(x \\mid z, y)`.
+    loss : {"gaussian_shared", "gaussian", "mse", "bce"}, \
+default="gaussian_shared"
+        The decoder's likelihood :math:`p(x \\mid z, y)`, as in
+        :class:`VariationalAutoEncoder`: by default a Gaussian whose shared
+        variance is learned.
 
 {training_parameters}
 
@@ -254,7 +253,7 @@ default="relu"
         alpha="auto",
         hidden_layer_sizes=(256, 128),
         activation="relu",
-        loss="mse",
+        loss="gaussian_shared",
         batch_size=64,
         learning_rate_init=1e-3,
         learning_rate="constant",
@@ -296,7 +295,14 @@ default="relu"
     _prior_rng = staticmethod(numpy_generator)
 
     def _module_options(self):
-        return {"n_classes": len(self.classes_)}
+        # With labels, a learned variance starts at the data's: while the
+        # codes cost more than they explain, the labels carry the class, and
+        # the unlabelled rows teach the classifier. Started at 1e-2 (the
+        # VAE's start), the codes took the class from the outset: 50 labels
+        # on digits gave 0.848 held-out accuracy against logistic
+        # regression's 0.844 (seed 0); from 1, 0.919 and 0.894 (seeds 0, 2).
+        n = len(self.classes_)
+        return {"n_classes": n, "initial_variance": 1.0 if n > 1 else None}
 
     def _objective_terms(self):
         alpha = self.n_features_in_ if isinstance(self.alpha, str) else self.alpha

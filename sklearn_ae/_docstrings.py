@@ -104,6 +104,11 @@ TRAINING_ATTRIBUTES = """\
     validation_loss_curve_ : ndarray of shape (n_iter_,)
         Mean validation loss of each epoch; only when ``early_stopping=True``.
 
+    noise_variance_ : ndarray of shape (n_features_in_,) or None
+        The variance of the decoder's Gaussian per feature, in data units:
+        learned for ``loss="gaussian"`` and ``"gaussian_shared"``, ones for
+        ``loss="mse"``; None for the Bernoulli (``loss="bce"``).
+
     net_ : skorch.NeuralNet
         The trained skorch net; ``net_.module_`` is the torch module and
         ``net_.history`` the full training history."""

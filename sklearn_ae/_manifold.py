@@ -287,8 +287,10 @@ class ManifoldAutoEncoder(AutoEncoder):
 default="relu"
         Nonlinearity between layers.
 
-    loss : {"mse", "bce"}, default="mse"
-        Reconstruction likelihood.
+    loss : {"mse", "gaussian", "gaussian_shared", "bce"}, default="mse"
+        Reconstruction likelihood: ``"mse"`` is a unit-variance Gaussian,
+        ``"gaussian"`` and ``"gaussian_shared"`` learn its variance (per
+        feature, or one), ``"bce"`` a Bernoulli for features in [0, 1].
 
 {training_parameters}
 

@@ -110,8 +110,9 @@ class AutoEncoderModule(nn.Module):
     hidden_layer_sizes : tuple of int
         Encoder widths; the decoder uses them reversed.
     activation : str
-    loss : {"mse", "bce"}
-        Names the likelihood, which the module owns as ``likelihood``.
+    loss : {"mse", "gaussian", "gaussian_shared", "bce"}
+        Names the likelihood, which the module owns as ``likelihood`` (a
+        learned variance is measured in units of ``scale``).
     offset, scale : Tensor of shape (n_features,)
     code_activation : str or None
         Activation of the code layer (e.g. ``"logistic"`` for sparse codes).
@@ -121,6 +122,9 @@ class AutoEncoderModule(nn.Module):
     n_conditions : int
         Width of the condition vector read by the encoder and the decoder
         beside their usual input; 0 for an unconditional model.
+    initial_variance : float or None
+        Start of a learned variance, relative to ``scale ** 2`` (None: the
+        likelihood's default).
     """
 
     def __init__(
@@ -136,6 +140,7 @@ class AutoEncoderModule(nn.Module):
         code_activation=None,
         code_multiplier=1,
         n_conditions=0,
+        initial_variance=None,
     ):
         super().__init__()
         hidden = tuple(hidden_layer_sizes)
@@ -150,7 +155,7 @@ class AutoEncoderModule(nn.Module):
         )
         self.register_buffer("offset", torch.as_tensor(offset))
         self.register_buffer("scale", torch.as_tensor(scale))
-        self.likelihood = make_likelihood(loss)
+        self.likelihood = make_likelihood(loss, self.scale, initial_variance)
 
     def standardise(self, x):
         """The input on the scale the network reads: ``(x - offset) / scale``."""

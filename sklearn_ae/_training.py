@@ -340,8 +340,16 @@ class AutoEncoderNet(NeuralNet):
         for index, phase in enumerate(phases):
             named = list(phase.named_parameters(module))
             if index == 0:
+                # A likelihood's learned variance is a statistic of the data,
+                # not a weight: decay would pull it towards the data's scale.
+                undecayed = [p for n, p in named if n.startswith("likelihood.")]
+                named = [(n, p) for n, p in named if not n.startswith("likelihood.")]
                 args, kwargs = self.get_params_for_optimizer("optimizer", named)
                 self.optimizer_ = self.optimizer(*args, **kwargs)
+                if undecayed:
+                    self.optimizer_.add_param_group(
+                        {"params": undecayed, "weight_decay": 0.0}
+                    )
             else:
                 # Assigned here, so skorch registers it among its optimizers.
                 setattr(

@@ -102,6 +102,24 @@ def importance_weighted(module, batch, condition, *, n_draws, seed):
     return torch.logsumexp(log_weights, dim=0) - math.log(n_draws)
 
 
+def _collapse_advice(loss, beta):
+    """What to try after a collapse, for a model fitted with ``loss``."""
+    if loss == "mse":
+        return (
+            'With loss="mse" the decoder is a unit-variance Gaussian: data of '
+            "small variance gain less from reconstruction than the codes cost. "
+            'Use loss="gaussian_shared" (the default), which learns the '
+            'variance, loss="bce" for data in [0, 1], or standardise X.'
+        )
+    advice = (
+        f"With loss={loss!r} the decoder explained X without the codes: "
+        "the data may have no structure the codes can add"
+    )
+    if beta > 1:
+        return f"{advice}, or beta={beta!r} weighs the KL too much; lower it."
+    return f"{advice}; check X, or train longer (max_iter)."
+
+
 @fill_doc
 class VariationalAutoEncoder(GenerativeMixin, AutoEncoder):
     """Variational autoencoder: a generative model of the data.
@@ -146,10 +164,14 @@ class VariationalAutoEncoder(GenerativeMixin, AutoEncoder):
 default="relu"
         Nonlinearity between layers.
 
-    loss : {"mse", "bce"}, default="mse"
-        The decoder's likelihood ``p(x | z)``: ``"mse"`` a Gaussian with unit
-        variance in data units, ``"bce"`` a Bernoulli for features in [0, 1]
-        (the usual choice for images).
+    loss : {"gaussian_shared", "gaussian", "mse", "bce"}, \
+default="gaussian_shared"
+        The decoder's likelihood ``p(x | z)``: ``"gaussian_shared"`` a
+        Gaussian whose one variance, shared by the features, is learned with
+        the network; ``"gaussian"`` one learned variance per feature;
+        ``"mse"`` a Gaussian with unit variance in data units; ``"bce"`` a
+        Bernoulli for features in [0, 1]. See the user guide's
+        :ref:`likelihoods` page.
 
 {training_parameters}
 
@@ -180,11 +202,14 @@ default="relu"
     averages over rows converge, while a row's result depends neither on
     the other rows nor on their order.
 
-    With ``loss="mse"`` the decoder's variance is fixed to 1 in data units,
-    so the balance between reconstruction and KL, and thus how many latent
-    variables the model uses, depends on the scale of the data: data with a
-    small range (such as [0, 1]) make the KL term dominate. Standardise the
-    features, use ``loss="bce"`` for data in [0, 1], or lower ``beta``.
+    The default likelihood learns the decoder's variance (Rybkin et al.,
+    2021), so the balance between reconstruction and KL, and thus how many
+    latent variables the model uses, follows from how well the data can be
+    reconstructed rather than from their units. With ``loss="mse"`` the
+    variance is fixed to 1 in data units: data with a small range (such as
+    [0, 1]) then make the KL term dominate and the posterior collapses
+    (``loss="mse"`` was the default in earlier development versions; its
+    ``score`` values are not comparable with the learned likelihood's).
 
     ``weight_decay`` defaults to 0 here, unlike the deterministic
     autoencoders: the KL term already regularises, and decay pulls the
@@ -200,6 +225,9 @@ default="relu"
 
     Burda, Y., Grosse, R., & Salakhutdinov, R. (2016). Importance weighted
     autoencoders. ICLR. arXiv:1509.00519.
+
+    Rybkin, O., Daniilidis, K., & Levine, S. (2021). Simple and effective
+    VAE training with calibrated decoders. ICML. arXiv:2006.13202.
 
     Examples
     --------
@@ -229,7 +257,7 @@ default="relu"
         beta=1.0,
         hidden_layer_sizes=(256, 128),
         activation="relu",
-        loss="mse",
+        loss="gaussian_shared",
         batch_size=64,
         learning_rate_init=1e-3,
         learning_rate="constant",
@@ -281,10 +309,11 @@ default="relu"
         return bound(module, batch, None)
 
     def _check_fitted(self, X):
-        # With a unit-variance Gaussian decoder (loss="mse"), data of small
-        # variance, such as pixels in [0, 1] with few features, gains less
-        # from reconstruction than the KL costs, so the ELBO's optimum is a
-        # posterior equal to the prior: every code is the same. Say so.
+        # A decoder whose likelihood is flat on X (a unit-variance Gaussian,
+        # loss="mse", on data of small variance) gains less from
+        # reconstruction than the KL costs, so the ELBO's optimum is a
+        # posterior equal to the prior: every code is the same. Say so, with
+        # advice that fits the likelihood the model used.
         rows = X[:COLLAPSE_CHECK_ROWS]
 
         def kl(module, batch):
@@ -296,11 +325,8 @@ default="relu"
             warn(
                 f"{type(self).__name__}'s posterior collapsed: its codes carry "
                 f"{mean_kl:.3g} nats about X (mean KL to the prior), so "
-                "transform gives almost the same code for every sample. With "
-                'loss="mse" the decoder is a unit-variance Gaussian: data of '
-                "small variance gain less from reconstruction than the codes "
-                'cost. For data in [0, 1] use loss="bce"; otherwise standardise '
-                "X (e.g. StandardScaler) or lower beta."
+                "transform gives almost the same code for every sample. "
+                + _collapse_advice(self.net_.module_.likelihood.name, self.beta)
             )
 
     def _noise_seed(self):

@@ -48,6 +48,14 @@ def test_quick_run_writes_figures_and_numbers_in_range(tmp_path):
     ):
         assert math.isfinite(results[key]), (key, results[key])
     assert results["sae_error_pretrained"] > 0
+    # The importance-weighted bounds: at least the ELBO, tighter with K (up
+    # to the Monte Carlo error of two epochs' model).
+    bounds = [results[f"vae_iw_k{k}_nats"] for k in (2, 8, 30)]
+    assert all(math.isfinite(b) for b in [results["vae_elbo_nats"], *bounds])
+    assert bounds[-1] >= results["vae_elbo_nats"] - 1, (
+        results["vae_elbo_nats"],
+        bounds,
+    )
     assert results["sae_pretraining_gain"] == pytest.approx(
         results["sae_error_random_init"] / results["sae_error_pretrained"]
     )

@@ -5,6 +5,7 @@ import warnings
 import numpy as np
 import pytest
 import torch
+from sklearn.neighbors import KNeighborsClassifier
 from sklearn.utils import check_random_state
 
 from sklearn_ae import VariationalAutoEncoder
@@ -270,3 +271,39 @@ def test_scores_of_far_away_inputs_are_never_nan(scale, conditional):
     for scores in (model.score_samples(far), model.log_likelihood(far, 4)):
         assert not np.isnan(scores).any(), f"{np.isnan(scores).mean():.0%} NaN"
         assert (scores < 0).all()
+
+
+def test_defaults_keep_the_codes_informative_on_digits(digits):
+    """With its defaults (a learned variance) the VAE does not collapse.
+
+    Digits / 16 collapsed the posterior of the unit-variance likelihood
+    (``loss="mse"``, the former default): every code the same.
+    """
+    X_train, X_test, y_train, y_test = digits
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", UserWarning)
+        vae8 = VariationalAutoEncoder(8, random_state=0, device="cpu").fit(X_train)
+    module = vae8.net_.module_
+    with torch.no_grad():
+        posterior = module.encode_distribution(torch.as_tensor(X_test))
+    mean, log_var = posterior
+    kl = 0.5 * (mean**2 + log_var.exp() - log_var - 1)
+    active = int((kl.mean(dim=0) > 0.05).sum())
+    assert active >= 2, f"{active} of 8 code dimensions active"
+
+    vae2 = VariationalAutoEncoder(2, random_state=0, device="cpu").fit(X_train)
+    knn = KNeighborsClassifier(5).fit(vae2.transform(X_train), y_train)
+    accuracy = knn.score(vae2.transform(X_test), y_test)
+    assert accuracy >= 0.8, f"2-D held-out 5-NN accuracy {accuracy:.3f}"
+
+
+@pytest.mark.parametrize("loss", ["bce", "gaussian_shared"])
+def test_collapse_advice_fits_the_likelihood_used(digits, loss):
+    # A huge beta collapses any likelihood; the advice must not be to switch
+    # to the likelihood the model already has.
+    params = {**FAST, "loss": loss, "beta": 1000.0, "max_iter": 10}
+    with pytest.warns(UserWarning, match="posterior collapsed.*lower it") as record:
+        VariationalAutoEncoder(**params).fit(digits[0])
+    message = str(record[0].message)
+    assert f"With loss={loss!r} the decoder" in message
+    assert f'loss="{loss}"' not in message, message
