@@ -203,7 +203,7 @@ def test_gallery_configuration_comments_sit_in_code_blocks(path):
 
 def test_benchmark_pages_are_committed_with_their_figures():
     pages = {p.name: p for p in (DOCS / "benchmarks").glob("*.md")}
-    assert set(pages) == {"results.md", "scaling.md", "models.md", "seeds.md"}
+    assert {"results.md", "scaling.md", "models.md", "seeds.md"} <= set(pages)
     index = (DOCS / "benchmarks.rst").read_text()
     for name, page in pages.items():
         assert f"benchmarks/{page.stem}" in index
