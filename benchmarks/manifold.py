@@ -105,9 +105,9 @@ def _spread(row, column):
     value, spread = row[column], row[f"{column}_range"]
     if spread is None or not np.isfinite(value):
         return ""
-    digits = 1 if column.endswith("seconds") else 4 if "correlation" in column else 3
-    if column == "transform_seconds":
-        digits = 4
+    digits = 4 if column in ("coordinate_correlation", "transform_seconds") else 3
+    if column in ("fit_seconds", "graph_seconds"):
+        digits = 1
     return f"{value:.{digits}f} ({spread[0]:.{digits}f}-{spread[1]:.{digits}f})"
 
 

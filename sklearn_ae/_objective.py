@@ -123,9 +123,6 @@ class Phase:
     learning_rate: float | None = None
     weight_decay: float = 0.0
 
-    def named_parameters(self, module):
-        return self.parameters(module)
-
 
 class Objective(nn.Module):
     """What training minimises: phases of weighted, named terms.

@@ -338,7 +338,7 @@ class AutoEncoderNet(NeuralNet):
     def initialize_optimizer(self, *args, **kwargs):
         module, phases = self.module_, self.criterion_.phases
         for index, phase in enumerate(phases):
-            named = list(phase.named_parameters(module))
+            named = list(phase.parameters(module))
             if index == 0:
                 # A likelihood's learned variance is a statistic of the data,
                 # not a weight: decay would pull it towards the data's scale.
