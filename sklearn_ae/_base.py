@@ -14,6 +14,7 @@ net), train, then record the fitted state.
 import copy
 import functools
 import itertools
+import math
 import sys
 import warnings
 from numbers import Integral, Real
@@ -47,12 +48,14 @@ from ._random import (
     torch_seed,
 )
 from ._training import (
+    HostRows,
     RowDataset,
     TrainingSettings,
     apply_settings,
     make_net,
     resolve_device,
     snapshot,
+    streams,
     to_dataset,
 )
 
@@ -62,6 +65,11 @@ INFERENCE_BATCH_SIZE = 4096
 # Training rows on which every loss of the trained network is checked once
 # training ends (the divergence guard's last look, after the last update).
 FINITE_CHECK_ROWS = 1024
+
+# Most rows held out for early stopping, whatever validation_fraction says:
+# the validation loss is computed every iteration, and 10,000 rows already
+# estimate it to a fraction of a percent.
+MAX_VALIDATION_ROWS = 10_000
 
 # Most weights one layer may have: 2**31 float32 weights are 8 GiB, before
 # Adam's two moments. Beyond it a size is a typo (10**12 for 10**2), and
@@ -215,6 +223,10 @@ class _BaseAutoEncoder(
 
     # Most autoencoders must compress; overcomplete variants (sparse) allow more.
     _allows_overcomplete = False
+
+    # Whether training may read large or memory-mapped X a batch at a time
+    # (see HostRows); False for models that read all training rows at once.
+    _streams_rows = True
 
     # Share of labelled rows in each training batch when labels are rare
     # (see TensorBatchIterator); None for models that do not learn from them.
@@ -411,7 +423,8 @@ class _BaseAutoEncoder(
         device = resolve_device(self.device)
         seed = torch_seed(self.random_state)
         init_generator, generator = fit_generators(seed, device)
-        (X_train, side_train), valid = self._split(X, side, seed)
+        streamed = self._streams_rows and streams(X)
+        (X_train, side_train), valid = self._split(X, side, seed, streamed)
         train = to_dataset(X_train, side_train, device)
         valid = None if valid is None else to_dataset(*valid, device)
         settings = self._training_settings()
@@ -508,6 +521,9 @@ class _BaseAutoEncoder(
         self._n_codes = int(n_codes)
         self.net_ = net
         self.n_iter_ = len(history)
+        # Epochs recorded before the "updates" column existed (models
+        # pickled by older versions) count as none.
+        self.n_updates_ = int(sum(row.get("updates", 0) for row in history))
         self.loss_curve_ = np.asarray(history[:, "train_loss"], dtype=float)
         self.loss_terms_ = {
             column.removesuffix("_loss"): np.asarray(history[:, column], dtype=float)
@@ -532,20 +548,27 @@ class _BaseAutoEncoder(
         fail silently (a VAE's posterior collapse) check for it.
         """
 
-    def _split(self, X, side, seed):
-        """``((X_train, side_train), (X_valid, side_valid) or None)``."""
+    def _split(self, X, side, seed, streamed=False):
+        """``((X_train, side_train), (X_valid, side_valid) or None)``.
+
+        With ``streamed``, ``X_train`` is :class:`HostRows` over ``X``, not
+        a copy of its rows.
+        """
         if not self.early_stopping:
-            return (X, side), None
-        names = list(side)
-        parts = train_test_split(
-            X,
-            *side.values(),
-            test_size=self.validation_fraction,
-            random_state=seed,
+            return (HostRows(X, "cpu") if streamed else X, side), None
+        # Beyond MAX_VALIDATION_ROWS held-out rows, each iteration's check
+        # would cost ever more while its estimate hardly improves. ceil, as
+        # train_test_split rounds a fractional test_size.
+        n_valid = min(
+            math.ceil(self.validation_fraction * X.shape[0]), MAX_VALIDATION_ROWS
         )
-        train = {name: parts[2 + 2 * i] for i, name in enumerate(names)}
-        valid = {name: parts[3 + 2 * i] for i, name in enumerate(names)}
-        return (parts[0], train), (parts[1], valid)
+        train_rows, valid_rows = train_test_split(
+            np.arange(X.shape[0]), test_size=n_valid, random_state=seed
+        )
+        X_train = HostRows(X, "cpu", train_rows) if streamed else X[train_rows]
+        train = {name: values[train_rows] for name, values in side.items()}
+        valid = {name: values[valid_rows] for name, values in side.items()}
+        return (X_train, train), (X[valid_rows], valid)
 
     # -------------------------------------------------------------- inference
     def _inference_module(self, dtype):

@@ -10,8 +10,8 @@ import re
 
 TRAINING_PARAMETERS = """\
     batch_size : int, default=64
-        Samples per gradient step. An epoch of n samples makes
-        ``ceil(n / batch_size)`` Adam updates.
+        Samples per gradient step. An iteration over n samples makes
+        ``min(ceil(n / batch_size), 1024)`` Adam updates (see ``max_iter``).
 
     learning_rate_init : float, default=1e-3
         Adam's learning rate (the first batch's, under a schedule). If
@@ -20,7 +20,7 @@ TRAINING_PARAMETERS = """\
     learning_rate : {"constant", "cosine"}, default="constant"
         Learning-rate schedule. ``"constant"`` trains at
         ``learning_rate_init`` throughout; ``"cosine"`` anneals it, batch by
-        batch, to zero at the end of ``max_iter`` epochs along a half cosine.
+        batch, to zero at the end of ``max_iter`` iterations along a half cosine.
         Annealing settles the weights when ``max_iter`` is ample, but it
         halves the mean rate, so a short run learns less. A warm-started fit
         anneals again from ``learning_rate_init``.
@@ -32,7 +32,12 @@ TRAINING_PARAMETERS = """\
         to the training data for fit to new data. 0 is plain Adam.
 
     max_iter : int, default=200
-        Maximum number of epochs (passes over the training data).
+        Maximum number of iterations. An iteration is an epoch (a pass over
+        the training data in shuffled batches) of at most 1,024 updates:
+        beyond ``1024 * batch_size`` rows (65,536 at the default), each
+        iteration draws 1,024 batches afresh, so the stopping rule, the
+        learning-rate schedule and the cost of a fit stop growing with n.
+        ``n_iter_`` counts iterations and ``n_updates_`` updates.
 
     early_stopping : bool, default=False
         If True, hold out ``validation_fraction`` of the data, stop when the
@@ -40,12 +45,14 @@ TRAINING_PARAMETERS = """\
         stop when the training loss stops improving.
 
     validation_fraction : float, default=0.1
-        Share of the training data held out when ``early_stopping=True``.
+        Share of the training data held out when ``early_stopping=True``,
+        at most 10,000 rows (the validation loss is computed every
+        iteration; more rows would only make that slower).
 
     n_iter_no_change : int or None, default=10
-        Stop after this many epochs without a relative improvement of at
+        Stop after this many iterations without a relative improvement of at
         least ``tol`` in the monitored loss. None trains all ``max_iter``
-        epochs.
+        iterations.
 
     tol : float, default=1e-4
         Relative improvement of the monitored loss that counts as progress.
@@ -69,7 +76,7 @@ TRAINING_PARAMETERS = """\
 
     warm_start : bool, default=False
         If True, a new ``fit`` continues training the fitted network (its
-        weights and optimizer state) for up to ``max_iter`` more epochs
+        weights and optimizer state) for up to ``max_iter`` more iterations
         instead of starting afresh, with the current values of the other
         training parameters (learning rates, weight decay, batch size,
         stopping rules) and loss weights. Whether warm or not, a fit either
@@ -88,7 +95,12 @@ TRAINING_ATTRIBUTES = """\
         has feature names that are all strings.
 
     n_iter_ : int
-        Number of epochs trained (summed over warm-started fits).
+        Number of iterations (epochs, capped at 1,024 updates each; see
+        ``max_iter``) trained, summed over warm-started fits.
+
+    n_updates_ : int
+        Number of gradient updates (training batches) made, summed over
+        warm-started fits.
 
     loss_curve_ : ndarray of shape (n_iter_,)
         Mean training loss (negative log-likelihood plus any penalty, without

@@ -343,6 +343,10 @@ default="relu"
     (400, 2)
     """
 
+    # The neighbour graph is built over all training rows at once: large or
+    # memory-mapped X is copied to the device whole.
+    _streams_rows = False
+
     _parameter_constraints: dict = {
         **AutoEncoder._parameter_constraints,
         "geometry": [StrOptions(set(GEOMETRIES)), HasMethods(["fit_transform"])],

@@ -169,6 +169,10 @@ default="relu"
     [(2,), (2,), (2,)]
     """
 
+    # Layer-wise pretraining encodes all training rows at once, layer by
+    # layer: large or memory-mapped X is copied to the device whole.
+    _streams_rows = False
+
     _parameter_constraints: dict = {
         **AutoEncoder._parameter_constraints,
         "pretraining": [StrOptions({"denoising", "plain"}), None],

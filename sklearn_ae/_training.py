@@ -16,7 +16,9 @@ train a module with it.
 
 import copy
 import dataclasses
+import itertools
 import math
+import mmap
 from typing import NamedTuple
 
 import numpy as np
@@ -72,6 +74,15 @@ def resolve_device(device):
     return resolved
 
 
+# Most updates (batches) in one iteration of training, the unit of max_iter,
+# n_iter_no_change and the learning-rate schedule. Below 65,536 rows (at the
+# default batch of 64) an iteration is a pass over the data, as before; above
+# it, a pass would make the stopping rule's patience (10 iterations) cost ever
+# more updates as n grows, while the model needs no more of them to fit a
+# denser sample of the same manifold.
+UPDATES_PER_ITERATION = 1024
+
+
 def _mps_available():
     backend = getattr(torch.backends, "mps", None)
     return backend is not None and backend.is_available()
@@ -123,6 +134,11 @@ class TensorBatchIterator:
     ``generator`` (a ``torch.Generator`` on the rows' device) draws the
     shuffling and the noise; each batch carries it on.
 
+    ``max_batches``, when given, ends a shuffled pass after that many
+    batches: an iteration of training on a large set is a fixed number of
+    updates on rows drawn afresh without replacement, not a whole pass (see
+    :data:`UPDATES_PER_ITERATION`).
+
     ``labelled_share``, when given, makes every shuffled batch carry that
     share of labelled rows (side data ``labels >= 0``) while labelled rows
     are rarer: an epoch is one pass over the unlabelled rows, and the
@@ -140,6 +156,7 @@ class TensorBatchIterator:
         corrupt=None,
         labelled_share=None,
         generator=None,
+        max_batches=None,
     ):
         self.dataset = dataset
         self.batch_size = batch_size
@@ -147,6 +164,7 @@ class TensorBatchIterator:
         self.corrupt = corrupt
         self.labelled_share = labelled_share
         self.generator = generator
+        self.max_batches = max_batches
 
     def _permutation(self, n, device):
         return torch.randperm(n, generator=self.generator, device=device)
@@ -173,7 +191,14 @@ class TensorBatchIterator:
         )
 
     def _row_blocks(self):
-        """Index tensors (or slices) of the rows of each batch."""
+        """Index tensors (or slices) of the rows of each batch, capped."""
+        blocks = self._pass_blocks()
+        if self.shuffle and self.max_batches is not None:
+            blocks = itertools.islice(blocks, self.max_batches)
+        return blocks
+
+    def _pass_blocks(self):
+        """Index tensors (or slices) of the rows of each batch of one pass."""
         n = len(self.dataset.inputs)
         device = self.dataset.inputs.device
         balanced = self._balanced_rows()
@@ -209,8 +234,12 @@ class TensorBatchIterator:
         balanced = self._balanced_rows()
         if balanced is not None:
             unlabelled, _, per_batch = balanced
-            return math.ceil(len(unlabelled) / (self.batch_size - per_batch))
-        return math.ceil(len(self.dataset) / self.batch_size)
+            n_batches = math.ceil(len(unlabelled) / (self.batch_size - per_batch))
+        else:
+            n_batches = math.ceil(len(self.dataset) / self.batch_size)
+        if self.shuffle and self.max_batches is not None:
+            return min(n_batches, self.max_batches)
+        return n_batches
 
     def __iter__(self):
         inputs, side = self.dataset.inputs, self.dataset.side
@@ -239,6 +268,10 @@ class AutoEncoderNet(NeuralNet):
     ``<term>_loss``; ``train_loss`` and ``valid_loss`` are the first phase's
     loss.
 
+    ``max_batches`` caps the updates of an epoch (see
+    :data:`UPDATES_PER_ITERATION`); the history's ``updates`` column counts
+    each epoch's.
+
     ``generator`` is the fit's ``torch.Generator``: everything random in
     training draws from it, never from torch's global generator. The
     estimators set it for a fit and clear it afterwards, so a fitted net
@@ -250,12 +283,19 @@ class AutoEncoderNet(NeuralNet):
     """
 
     def __init__(
-        self, *args, corrupt=None, labelled_share=None, generator=None, **kwargs
+        self,
+        *args,
+        corrupt=None,
+        labelled_share=None,
+        generator=None,
+        max_batches=None,
+        **kwargs,
     ):
         super().__init__(*args, **kwargs)
         self.corrupt = corrupt
         self.labelled_share = labelled_share
         self.generator = generator
+        self.max_batches = max_batches
 
     def __getstate__(self):
         # A pickle keeps each epoch's row of the history but not its
@@ -288,7 +328,14 @@ class AutoEncoderNet(NeuralNet):
             corrupt=self.corrupt if training else None,
             labelled_share=self.labelled_share if training else None,
             generator=self.generator,
+            max_batches=self.max_batches,
         )
+
+    def on_epoch_end(self, net, **kwargs):
+        # Updates made in the epoch (capped on large data): with the epoch
+        # rows, a pickled history still tells how much training was done.
+        batches = self.history[-1]["batches"]
+        self.history.record("updates", sum("train_loss" in b for b in batches))
 
     def partial_fit(self, X, y=None, classes=None, **fit_params):
         # skorch's swallows KeyboardInterrupt and returns as if training had
@@ -555,7 +602,8 @@ class TrainingSettings:
     """How to train: the loop's settings, given explicitly to :func:`make_net`.
 
     The estimators fill it from their parameters of the same names
-    (``max_iter`` is the number of epochs); ``name`` labels the progress bar.
+    (``max_iter`` is the number of iterations: epochs, capped at
+    ``updates_per_iter`` updates each); ``name`` labels the progress bar.
     """
 
     batch_size: int
@@ -568,15 +616,22 @@ class TrainingSettings:
     tol: float
     verbose: int
     name: str
+    updates_per_iter: int | None = None
 
     @classmethod
     def of(cls, estimator):
         """The settings of an estimator with the shared training parameters."""
         fields = [
-            field.name for field in dataclasses.fields(cls) if field.name != "name"
+            field.name
+            for field in dataclasses.fields(cls)
+            if field.name not in ("name", "updates_per_iter")
         ]
         values = {field: getattr(estimator, field) for field in fields}
-        return cls(**values, name=type(estimator).__name__)
+        return cls(
+            **values,
+            name=type(estimator).__name__,
+            updates_per_iter=UPDATES_PER_ITERATION,
+        )
 
     def replace(self, **changes):
         return dataclasses.replace(self, **changes)
@@ -649,6 +704,7 @@ def make_net(
         corrupt=corrupt,
         labelled_share=labelled_share,
         generator=generator,
+        max_batches=settings.updates_per_iter,
         # skorch's per-epoch table only at verbose >= 2; the bar says enough at 1.
         verbose=int(settings.verbose >= 2),
     )
@@ -673,6 +729,7 @@ def apply_settings(net, objective, settings):
         )
     net.criterion = net.criterion_ = objective
     net.max_epochs = settings.max_iter
+    net.max_batches = settings.updates_per_iter
     net.batch_size = settings.batch_size
     net.lr = settings.learning_rate_init
     net.optimizer__weight_decay = settings.weight_decay
@@ -724,11 +781,106 @@ def snapshot(net):
     return restore
 
 
+# Inputs whose float32 copy would take more bytes than this stay where they
+# are and reach the device a batch at a time (:class:`HostRows`); smaller
+# ones are copied to the device once, which makes batches cheapest.
+DEVICE_COPY_LIMIT = 2**30
+
+# Rows per block when a statistic is computed over streamed rows.
+STATISTICS_BLOCK_ROWS = 65_536
+
+
+def is_memory_mapped(X):
+    """Whether the array X (or an array it views) maps a file."""
+    while X is not None:
+        if isinstance(X, np.memmap | mmap.mmap):
+            return True
+        X = getattr(X, "base", None)
+    return False
+
+
+def streams(X):
+    """Whether training reads X a batch at a time instead of copying it.
+
+    True for memory-mapped arrays (whose point is not to be loaded whole)
+    and for arrays whose float32 copy would pass :data:`DEVICE_COPY_LIMIT`.
+    """
+    return is_memory_mapped(X) or X.shape[0] * X.shape[1] * 4 > DEVICE_COPY_LIMIT
+
+
+class HostRows:
+    """Training rows left in a numpy array, read a batch at a time.
+
+    Stands in for the input tensor of a :class:`RowDataset` when the data
+    are too large to copy (or memory-mapped): indexing it with a slice or an
+    index tensor gathers those rows of ``array`` (of its ``rows``, when
+    given) into a float32 tensor on ``device``, so a fit holds one batch of
+    the input beyond the array itself. The column statistics the fit needs
+    (``mean``, ``std``, ``min``, ``max`` over axis 0, as numpy's) are
+    computed block by block for the same reason.
+    """
+
+    def __init__(self, array, device, rows=None):
+        self.array = array
+        self.device = torch.device(device)
+        self.rows = rows
+
+    def __len__(self):
+        return len(self.array) if self.rows is None else len(self.rows)
+
+    @property
+    def shape(self):
+        return (len(self), self.array.shape[1])
+
+    def __getitem__(self, index):
+        if isinstance(index, torch.Tensor):
+            index = index.cpu().numpy()
+        if self.rows is not None:
+            index = self.rows[index]
+        # torch.tensor copies: a slice of a read-only memmap is a view.
+        block = np.ascontiguousarray(self.array[index])
+        return torch.tensor(block, dtype=torch.float32, device=self.device)
+
+    def _blocks(self):
+        for start in range(0, len(self), STATISTICS_BLOCK_ROWS):
+            rows = slice(start, start + STATISTICS_BLOCK_ROWS)
+            if self.rows is None:
+                yield self.array[rows]
+            else:
+                yield self.array[np.sort(self.rows[rows])]
+
+    def mean(self, axis=0, dtype=np.float64):
+        total = sum(block.sum(axis=axis, dtype=dtype) for block in self._blocks())
+        return total / len(self)
+
+    def std(self, axis=0, dtype=np.float64):
+        mean = self.mean(axis, dtype)
+        squares = sum(
+            np.square(block - mean).sum(axis=axis) for block in self._blocks()
+        )
+        return np.sqrt(squares / len(self))
+
+    def min(self, axis=0, **kwargs):
+        return np.min([block.min(axis=axis) for block in self._blocks()], axis=0)
+
+    def max(self, axis=0, **kwargs):
+        return np.max([block.max(axis=axis) for block in self._blocks()], axis=0)
+
+
 def to_dataset(X, side, device):
-    """A :class:`RowDataset` of float32 rows and their side data on ``device``."""
-    # torch.tensor copies: read-only (memmapped) input must not be shared.
-    # ascontiguousarray: torch refuses negative strides (X[::-1]).
-    inputs = torch.tensor(np.ascontiguousarray(X), dtype=torch.float32, device=device)
+    """A :class:`RowDataset` of float32 rows and their side data on ``device``.
+
+    ``X`` is an array, copied to the device, or :class:`HostRows`, read a
+    batch at a time.
+    """
+    if isinstance(X, HostRows):
+        inputs = HostRows(X.array, device, X.rows)
+    else:
+        # torch.tensor copies: read-only (memmapped) input must not be
+        # shared. ascontiguousarray: torch refuses negative strides.
+        inputs = torch.tensor(
+            np.ascontiguousarray(X), dtype=torch.float32, device=device
+        )
     return RowDataset(
         inputs,
         {name: torch.as_tensor(values, device=device) for name, values in side.items()},
@@ -738,6 +890,7 @@ def to_dataset(X, side, device):
 __all__ = [
     "AutoEncoderNet",
     "Batch",
+    "HostRows",
     "RowDataset",
     "TensorBatchIterator",
     "TrainingSettings",
