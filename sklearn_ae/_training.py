@@ -787,7 +787,7 @@ def snapshot(net):
 DEVICE_COPY_LIMIT = 2**30
 
 # Rows per block when a statistic is computed over streamed rows.
-STATISTICS_BLOCK_ROWS = 65_536
+STATISTICS_BLOCK_ROWS = 16_384
 
 
 def is_memory_mapped(X):

@@ -698,3 +698,14 @@ def test_manifold_study_writes_its_targets(tmp_path):
     methods = {row["method"] for row in summary}
     assert "ManifoldAutoEncoder-teacher" in methods and "Isomap" in methods
     assert any("swiss_roll" in target for target, *_ in checks)
+
+
+def test_streaming_smoke_run_measures_both_ways():
+    from benchmarks.streaming import main as streaming_main
+
+    results = streaming_main(["--rows", "2000", "--features", "8", "--repeats", "1"])
+    assert len(results) == 2
+    for runs in results.values():
+        (peak_mb, seconds), *_ = runs
+        assert seconds > 0
+        assert peak_mb >= 0 or np.isnan(peak_mb)

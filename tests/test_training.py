@@ -268,7 +268,7 @@ def test_models_that_read_all_rows_at_once_copy_a_memmap(tmp_path):
         assert np.isfinite(estimator.fit(mapped).transform(X)).all()
 
 
-@pytest.mark.parametrize("block_rows", [64, 65_536])
+@pytest.mark.parametrize("block_rows", [64, 16_384])
 def test_host_rows_statistics_are_numpys(monkeypatch, block_rows):
     from sklearn_ae import _training
     from sklearn_ae._training import HostRows
@@ -284,3 +284,14 @@ def test_host_rows_statistics_are_numpys(monkeypatch, block_rows):
     assert torch.equal(
         host[torch.tensor([0, 5])], torch.tensor(X[rows[[0, 5]]]).float()
     )
+
+
+def test_the_cap_changes_nothing_below_it(monkeypatch):
+    from sklearn_ae import _training
+
+    X = np.random.default_rng(0).normal(size=(300, 4))
+    params = dict(hidden_layer_sizes=(8,), max_iter=3, random_state=0)
+    capped = AutoEncoder(2, **params).fit(X)
+    monkeypatch.setattr(_training, "UPDATES_PER_ITERATION", None)
+    uncapped = AutoEncoder(2, **params).fit(X)
+    np.testing.assert_array_equal(capped.transform(X), uncapped.transform(X))
