@@ -443,6 +443,11 @@ class _BaseAutoEncoder(
         from generators seeded by ``random_state`` and the number of passes
         made before it.
 
+        Only available where a chunk can train the model:
+        :class:`StackedAutoEncoder` and :class:`ManifoldAutoEncoder` train
+        on the whole data set at once and have no ``partial_fit``
+        (``hasattr`` is False; their Notes say why).
+
         Parameters
         ----------
         X : array-like of shape (n_samples, n_features)

@@ -88,11 +88,12 @@ TRAINING_ATTRIBUTES = """\
         has feature names that are all strings.
 
     n_iter_ : int
-        Number of epochs trained (summed over warm-started fits).
+        Number of epochs trained (summed over warm-started fits); each
+        ``partial_fit`` call, one pass over its chunk, counts as one.
 
     loss_curve_ : ndarray of shape (n_iter_,)
         Mean training loss (negative log-likelihood plus any penalty, without
-        constants) of each epoch.
+        constants) of each epoch, or of each ``partial_fit`` call's chunk.
 
     loss_terms_ : dict of str to ndarray of shape (n_iter_,)
         Epoch means of each named term of the training objective (for
