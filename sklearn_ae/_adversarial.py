@@ -390,8 +390,8 @@ default="relu"
         Parameters
         ----------
         X : array-like of shape (n_samples, n_features)
-            One chunk of training data: at least 2 rows on the first call,
-            which fixes the input scaling.
+            The chunk's rows; those of the first call (2 or more) fix the
+            input scaling.
         y : array-like of shape (n_samples,), default=None
             Class labels, -1 for unlabelled rows. Used by the
             ``"gaussian_mixture"`` and ``"swiss_roll"`` priors; ignored by
@@ -403,19 +403,21 @@ default="relu"
         Returns
         -------
         self : object
-            The estimator, trained one more pass.
+            The estimator, its three phases trained on one more chunk.
 
         Examples
         --------
+        Three chunks of digits, each class in its component of the mixture:
+
         >>> import numpy as np
         >>> from sklearn.datasets import load_digits
         >>> from sklearn_ae import AdversarialAutoEncoder
         >>> X, y = load_digits(return_X_y=True)
         >>> aae = AdversarialAutoEncoder(prior="gaussian_mixture", random_state=0)
-        >>> for rows in np.array_split(np.arange(len(X)), 3):
-        ...     aae = aae.partial_fit(X[rows], y[rows], classes=range(10))
-        >>> aae.sample(2, y=3, random_state=0).shape
-        (2, 64)
+        >>> for X_chunk, y_chunk in zip(np.array_split(X, 3), np.array_split(y, 3)):
+        ...     aae = aae.partial_fit(X_chunk, y_chunk, classes=np.arange(10))
+        >>> aae.n_iter_, aae.sample(2, y=3, random_state=0).shape
+        (3, (2, 64))
         """
         return self._partial_fit_semi_supervised(X, y, classes)
 

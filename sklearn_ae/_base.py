@@ -550,11 +550,24 @@ class _BaseAutoEncoder(
                 # The scaling and a corruption's statistics stay the first
                 # call's (or fit's): only the loop's settings change.
                 apply_settings(net, self._make_objective(), settings)
-            self._train_and_record(net, train, None, generators[1], n_codes, fitted)
+            self._train_and_record(
+                net,
+                train,
+                None,
+                generators[1],
+                n_codes,
+                fitted,
+                extend=restore is not None,
+            )
         except BaseException:
             if restore is not None:
                 restore()
             raise
+        # The per-batch records of the last call only: a long stream would
+        # otherwise keep a dict for every batch it ever trained on (pickles
+        # and saved models drop them all).
+        if len(net.history) > 1:
+            net.history[-2].pop("batches", None)
         # No _check_fitted: one pass over one chunk is not a finished
         # training, and a warning on every call would bury the stream.
         return self
@@ -642,8 +655,13 @@ class _BaseAutoEncoder(
         fitted["_fitted_network"] = self._network()
         return net, fitted
 
-    def _train_and_record(self, net, train, valid, generator, n_codes, fitted):
-        """Train ``net`` on ``train``, then write the fitted attributes."""
+    def _train_and_record(
+        self, net, train, valid, generator, n_codes, fitted, *, extend=False
+    ):
+        """Train ``net`` on ``train``, then write the fitted attributes.
+
+        ``extend``: see :meth:`_record_fit`.
+        """
         # Terms that read the whole training set get it for this fit only.
         fitted = {**fitted, **net.criterion_.attach(train)}
         try:
@@ -651,7 +669,9 @@ class _BaseAutoEncoder(
         finally:
             net.criterion_.release()
         net.module_.eval()
-        self._record_fit(net, validated=valid is not None, n_codes=n_codes, **fitted)
+        self._record_fit(
+            net, validated=valid is not None, n_codes=n_codes, extend=extend, **fitted
+        )
 
     def _network(self):
         """What the parameters make of the network: its widths and layers."""
@@ -697,17 +717,32 @@ class _BaseAutoEncoder(
                 f"({exc}); use smaller hidden_layer_sizes or n_components."
             ) from exc
 
-    def _record_fit(self, net, *, validated, n_codes, **fitted):
-        """Write every fitted attribute of a finished fit, in one place."""
+    def _record_fit(self, net, *, validated, n_codes, extend=False, **fitted):
+        """Write every fitted attribute of a finished fit, in one place.
+
+        ``extend``: the curves recorded so far are those of the history's
+        first epochs, so only the new epochs are read (partial_fit adds one
+        epoch a call to a history that may hold a hundred thousand: reading
+        all of it after each call would make a stream's cost quadratic).
+        """
         history = net.history
+        start = len(self.loss_curve_) if extend else 0
+        before = {"train_loss": self.loss_curve_} if extend else {}
+        for column in net.criterion_.history_columns() if extend else ():
+            before[column] = self.loss_terms_[column.removesuffix("_loss")]
+
+        def curve(column):
+            new = np.asarray(history[start:, column], dtype=float)
+            return np.concatenate([before[column], new]) if extend else new
+
         # The code width of the fitted network, which get_feature_names_out
         # and inverse_transform read (n_components may have changed since).
         self._n_codes = int(n_codes)
         self.net_ = net
         self.n_iter_ = len(history)
-        self.loss_curve_ = np.asarray(history[:, "train_loss"], dtype=float)
+        self.loss_curve_ = curve("train_loss")
         self.loss_terms_ = {
-            column.removesuffix("_loss"): np.asarray(history[:, column], dtype=float)
+            column.removesuffix("_loss"): curve(column)
             for column in net.criterion_.history_columns()
         }
         if validated:

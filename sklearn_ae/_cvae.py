@@ -370,6 +370,8 @@ default="gaussian_shared"
 
         Examples
         --------
+        Digits in three chunks, with the labels of 300 rows, all in the first:
+
         >>> import numpy as np
         >>> from sklearn.datasets import load_digits
         >>> from sklearn_ae import ConditionalVariationalAutoEncoder

@@ -145,8 +145,13 @@ def test_uneven_chunks_and_a_single_row(estimator, small_data):
         est.partial_fit(chunk)
     assert est.n_iter_ == len(est.loss_curve_) == len(UNEVEN)
     assert np.isfinite(est.loss_curve_).all()
-    for curve in est.loss_terms_.values():
-        assert curve.shape == (len(UNEVEN),)
+    # Each call reads its own epoch only; the curves are the whole history's.
+    history = est.net_.history
+    np.testing.assert_array_equal(est.loss_curve_, history[:, "train_loss"])
+    for name, curve in est.loss_terms_.items():
+        np.testing.assert_array_equal(curve, history[:, f"{name}_loss"])
+    # The per-batch records of the last call only: a stream keeps no more.
+    assert ["batches" in row for row in history] == [False] * 3 + [True]
     # One pass of ceil(rows / batch_size) updates a call (batch_size=32).
     assert _n_updates(est) == sum(-(-n // 32) for n in UNEVEN)
     assert np.isfinite(est.transform(small_data)).all()
@@ -407,3 +412,7 @@ def test_a_saved_stream_loads_and_continues(tmp_path, small_data):
     )
     loaded.partial_fit(small_data)
     assert loaded.n_iter_ == 3
+    np.testing.assert_array_equal(loaded.loss_curve_[:2], est.loss_curve_)
+    np.testing.assert_array_equal(
+        loaded.loss_curve_, loaded.net_.history[:, "train_loss"]
+    )

@@ -136,3 +136,21 @@ def test_early_stopping_still_ends_training_normally():
         device="cpu",
     ).fit(X_DIVERGE)
     assert est.n_iter_ == 2
+
+
+def test_snapshot_puts_the_history_back_without_copying_its_rows(small_data):
+    from sklearn_ae._training import snapshot
+
+    net = AutoEncoder(
+        hidden_layer_sizes=(8,), max_iter=3, n_iter_no_change=None, device="cpu"
+    ).fit(small_data).net_
+    rows = list(net.history)
+    restore = snapshot(net)
+    net.partial_fit(RowDataset(torch.as_tensor(small_data, dtype=torch.float32)))
+    assert len(net.history) == 6
+    restore()
+    # The earlier epochs' rows are kept as they are, not deep-copied (the
+    # copy cost grew with every partial_fit call); training appends rows
+    # and writes to its own only.
+    assert len(net.history) == 3
+    assert all(a is b for a, b in zip(net.history, rows, strict=True))
