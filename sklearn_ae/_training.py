@@ -666,10 +666,11 @@ def apply_settings(net, objective, settings):
     old = net.criterion_.history_columns()
     if objective.history_columns() != old:
         raise ValueError(
-            "warm_start=True cannot change the terms of the training "
-            f"objective (fitted with {old}, now {objective.history_columns()}): "
-            "a weight set to or from 0 adds or drops a term. Set "
-            "warm_start=False to fit afresh."
+            "Training a fitted network further (warm_start=True or "
+            "partial_fit) cannot change the terms of the training objective "
+            f"(fitted with {old}, now {objective.history_columns()}): a "
+            "weight set to or from 0 adds or drops a term. Set the weight "
+            "back, or fit afresh (warm_start=False)."
         )
     net.criterion = net.criterion_ = objective
     net.max_epochs = settings.max_iter

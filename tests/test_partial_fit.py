@@ -360,6 +360,14 @@ def test_a_changed_network_is_refused(small_data):
     assert est.n_iter_ == 1
 
 
+def test_a_changed_objective_is_refused(small_data):
+    est = VariationalAutoEncoder(hidden_layer_sizes=(8,), random_state=0)
+    est.set_params(device="cpu").partial_fit(small_data).set_params(beta=0.0)
+    with pytest.raises(ValueError, match=r"warm_start=True or partial_fit\) cannot"):
+        est.partial_fit(small_data)
+    assert est.n_iter_ == 1
+
+
 # ------------------------------------------------- with fit and the settings
 def test_partial_fit_continues_a_fitted_model(small_data):
     est = AutoEncoder(

@@ -141,9 +141,13 @@ def test_early_stopping_still_ends_training_normally():
 def test_snapshot_puts_the_history_back_without_copying_its_rows(small_data):
     from sklearn_ae._training import snapshot
 
-    net = AutoEncoder(
-        hidden_layer_sizes=(8,), max_iter=3, n_iter_no_change=None, device="cpu"
-    ).fit(small_data).net_
+    net = (
+        AutoEncoder(
+            hidden_layer_sizes=(8,), max_iter=3, n_iter_no_change=None, device="cpu"
+        )
+        .fit(small_data)
+        .net_
+    )
     rows = list(net.history)
     restore = snapshot(net)
     net.partial_fit(RowDataset(torch.as_tensor(small_data, dtype=torch.float32)))
