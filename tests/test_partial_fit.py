@@ -1,8 +1,8 @@
-"""``partial_fit``: training chunk by chunk, for every estimator that has it.
+"""Tests of training chunk by chunk (sklearn_ae/_partial_fit.py).
 
-The base class's ``partial_fit`` (``sklearn_ae/_base.py``) is tested here
-for every public estimator that offers it; the labelled variants' classes
-are tested in ``test_cvae.py`` and ``test_adversarial.py``.
+``partial_fit`` is tested here for every public estimator that offers it;
+the labelled variants' classes are tested in ``test_cvae.py`` and
+``test_adversarial.py``.
 """
 
 import warnings
