@@ -4,6 +4,7 @@ from numbers import Integral, Real
 
 import torch
 import torch.nn.functional as F
+from sklearn.utils.metaestimators import available_if
 
 from ._autoencoder import AutoEncoder
 from ._base import check_layer_sizes, check_layer_weights, restores_on_failure
@@ -13,6 +14,7 @@ from ._generative import GenerativeMixin
 from ._labels import SemiSupervisedMixin, label_indices
 from ._modules import AutoEncoderModule, make_mlp
 from ._objective import Objective, ParametersOf, Phase, Reconstruction, Term
+from ._partial_fit import _partial_fit_available
 from ._random import numpy_stream
 from .priors import PRIORS, make_prior
 
@@ -361,9 +363,63 @@ default="relu"
         self : object
             The fitted estimator.
         """
-        return self._fit_semi_supervised(
-            X, y, use_labels=self._make_prior().has_components
-        )
+        return self._fit_semi_supervised(X, y, use_labels=self._uses_labels())
+
+    @available_if(_partial_fit_available)
+    @_fit_context(prefer_skip_nested_validation=True)
+    @restores_on_failure
+    def partial_fit(self, X, y=None, classes=None):
+        """Train on one chunk of data: one pass over its rows, three phases a batch.
+
+        As :meth:`AutoEncoder.partial_fit`: one pass of updates that keeps
+        the three optimizers' state (Adam's moments of the reconstruction,
+        discriminator and generator phases), the input scaling fixed on the
+        first call, and ``max_iter``, ``early_stopping``,
+        ``n_iter_no_change`` and ``learning_rate="cosine"`` ignored. With a
+        prior that has components, labels place classes in components as in
+        :meth:`fit`, and the discriminator's label inputs are built on the
+        first call: pass every class label as ``classes`` then, whenever the
+        first chunk might lack a class (without it, the classes are those
+        labelled in the first chunk, and a model started without labels
+        takes none later).
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+            The chunk's rows; those of the first call (2 or more) fix the
+            input scaling.
+        y : array-like of shape (n_samples,), default=None
+            Class labels, -1 for unlabelled rows. Used by the
+            ``"gaussian_mixture"`` and ``"swiss_roll"`` priors; ignored by
+            the others.
+        classes : array-like of shape (n_classes,), default=None
+            Every class label of the whole stream, for the first call;
+            ignored by priors without components.
+
+        Returns
+        -------
+        self : object
+            The estimator, its three phases trained on one more chunk.
+
+        Examples
+        --------
+        Three chunks of digits, each class in its component of the mixture:
+
+        >>> import numpy as np
+        >>> from sklearn.datasets import load_digits
+        >>> from sklearn_ae import AdversarialAutoEncoder
+        >>> X, y = load_digits(return_X_y=True)
+        >>> aae = AdversarialAutoEncoder(prior="gaussian_mixture", random_state=0)
+        >>> for X_chunk, y_chunk in zip(np.array_split(X, 3), np.array_split(y, 3)):
+        ...     aae = aae.partial_fit(X_chunk, y_chunk, classes=np.arange(10))
+        >>> aae.n_iter_, aae.sample(2, y=3, random_state=0).shape
+        (3, (2, 64))
+        """
+        return self._partial_fit_semi_supervised(X, y, classes)
+
+    def _uses_labels(self):
+        # Only a prior with components has somewhere to put a class.
+        return self._make_prior().has_components
 
     @property
     def discriminator_loss_curve_(self):

@@ -5,10 +5,11 @@ from ._compat import StrOptions
 from ._docstrings import fill_doc
 from ._likelihoods import LIKELIHOODS
 from ._modules import ACTIVATIONS
+from ._partial_fit import PartialFitMixin
 
 
 @fill_doc
-class AutoEncoder(_BaseAutoEncoder):
+class AutoEncoder(PartialFitMixin, _BaseAutoEncoder):
     """Deep (nonlinear) autoencoder for dimensionality reduction.
 
     An encoder ``h`` maps each sample to a code of ``n_components`` numbers
@@ -145,7 +146,7 @@ default="relu"
 
 
 @fill_doc
-class LinearAutoEncoder(_BaseAutoEncoder):
+class LinearAutoEncoder(PartialFitMixin, _BaseAutoEncoder):
     """Linear autoencoder: one linear encoder layer, one linear decoder layer.
 
     The code is :math:`h = W (x - \\mu)` and the reconstruction

@@ -438,42 +438,66 @@ class _BaseAutoEncoder(
             restore = snapshot(net)
             n_codes = self._n_features_out
         else:
-            offset, scale = _standardisation(X_train)
-            with deferred_initialisation():
-                module = self._allocate(self._build_module, X.shape[1], offset, scale)
-            initialise(module, init_generator)
-            fitted = self._pretrain(module, train, generator)
-            net = make_net(
-                module,
-                self._make_objective(),
-                settings,
-                device=device,
-                corrupt=self._corruption(module, X_train),
-                labelled_share=self._labelled_share,
+            net, fitted = self._new_net(
+                X_train, train, settings, device, (init_generator, generator)
             )
-            net.initialize()
             n_codes = self.n_components
-            fitted["_fitted_network"] = self._network()
         try:
             if restore is not None:
                 apply_settings(net, self._make_objective(), settings)
                 net.corrupt = self._corruption(net.module_, X_train)
-            # Terms that read the whole training set get it for this fit only.
-            fitted.update(net.criterion_.attach(train))
-            try:
-                net = self._continue(net, train, valid, generator)
-            finally:
-                net.criterion_.release()
-            net.module_.eval()
-            self._record_fit(
-                net, validated=valid is not None, n_codes=n_codes, **fitted
-            )
+            self._train_and_record(net, train, valid, generator, n_codes, fitted)
             self._check_fitted(X)
         except BaseException:
             if restore is not None:
                 restore()
             raise
         return self
+
+    def _new_net(self, X, train, settings, device, generators):
+        """A new, initialised net to train on the rows X: ``(net, fitted)``.
+
+        The input standardisation (and a corruption's statistics) come from
+        X; ``train`` is X's :class:`~sklearn_ae._training.RowDataset` on
+        ``device``, ``generators`` the ``(init, train)`` pair of
+        :func:`~sklearn_ae._random.fit_generators`. ``fitted`` holds the
+        fitted attributes of pretraining and the network's description.
+        """
+        init_generator, generator = generators
+        offset, scale = _standardisation(X)
+        with deferred_initialisation():
+            module = self._allocate(self._build_module, X.shape[1], offset, scale)
+        initialise(module, init_generator)
+        fitted = self._pretrain(module, train, generator)
+        net = make_net(
+            module,
+            self._make_objective(),
+            settings,
+            device=device,
+            corrupt=self._corruption(module, X),
+            labelled_share=self._labelled_share,
+        )
+        net.initialize()
+        fitted["_fitted_network"] = self._network()
+        return net, fitted
+
+    def _train_and_record(
+        self, net, train, valid, generator, n_codes, fitted, *, extend=False
+    ):
+        """Train ``net`` on ``train``, then write the fitted attributes.
+
+        ``extend``: see :meth:`_record_fit`.
+        """
+        # Terms that read the whole training set get it for this fit only.
+        fitted = {**fitted, **net.criterion_.attach(train)}
+        try:
+            net = self._continue(net, train, valid, generator)
+        finally:
+            net.criterion_.release()
+        net.module_.eval()
+        self._record_fit(
+            net, validated=valid is not None, n_codes=n_codes, extend=extend, **fitted
+        )
 
     def _network(self):
         """What the parameters make of the network: its widths and layers."""
@@ -486,8 +510,14 @@ class _BaseAutoEncoder(
             **self._module_options(),
         }
 
-    def _check_same_network(self):
-        """A warm start keeps the network: its parameters must not change."""
+    def _check_same_network(
+        self, continued_by="warm_start=True", afresh="warm_start=False"
+    ):
+        """A warm start keeps the network: its parameters must not change.
+
+        ``continued_by`` names what continues training (``partial_fit`` does
+        too), ``afresh`` how to fit a new network instead.
+        """
         fitted = getattr(self, "_fitted_network", None)
         if fitted is None:  # fitted by code that does not record it
             return
@@ -496,8 +526,8 @@ class _BaseAutoEncoder(
         if changed:
             was = ", ".join(f"{name}={fitted.get(name)!r}" for name in changed)
             raise ValueError(
-                f"warm_start=True continues the fitted network, built with "
-                f"{was}; set the parameters back, or warm_start=False to fit "
+                f"{continued_by} continues the fitted network, built with "
+                f"{was}; set the parameters back, or {afresh} to fit "
                 "a new network."
             )
 
@@ -513,9 +543,24 @@ class _BaseAutoEncoder(
                 f"({exc}); use smaller hidden_layer_sizes or n_components."
             ) from exc
 
-    def _record_fit(self, net, *, validated, n_codes, **fitted):
-        """Write every fitted attribute of a finished fit, in one place."""
+    def _record_fit(self, net, *, validated, n_codes, extend=False, **fitted):
+        """Write every fitted attribute of a finished fit, in one place.
+
+        ``extend``: the curves recorded so far are those of the history's
+        first epochs, so only the new epochs are read (partial_fit adds one
+        epoch a call to a history that may hold a hundred thousand: reading
+        all of it after each call would make a stream's cost quadratic).
+        """
         history = net.history
+        start = len(self.loss_curve_) if extend else 0
+        before = {"train_loss": self.loss_curve_} if extend else {}
+        for column in net.criterion_.history_columns() if extend else ():
+            before[column] = self.loss_terms_[column.removesuffix("_loss")]
+
+        def curve(column):
+            new = np.asarray(history[start:, column], dtype=float)
+            return np.concatenate([before[column], new]) if extend else new
+
         # The code width of the fitted network, which get_feature_names_out
         # and inverse_transform read (n_components may have changed since).
         self._n_codes = int(n_codes)
@@ -523,10 +568,12 @@ class _BaseAutoEncoder(
         self.n_iter_ = len(history)
         # Epochs recorded before the "updates" column existed (models
         # pickled by older versions) count as none.
-        self.n_updates_ = int(sum(row.get("updates", 0) for row in history))
-        self.loss_curve_ = np.asarray(history[:, "train_loss"], dtype=float)
+        self.n_updates_ = (self.n_updates_ if extend else 0) + int(
+            sum(row.get("updates", 0) for row in itertools.islice(history, start, None))
+        )
+        self.loss_curve_ = curve("train_loss")
         self.loss_terms_ = {
-            column.removesuffix("_loss"): np.asarray(history[:, column], dtype=float)
+            column.removesuffix("_loss"): curve(column)
             for column in net.criterion_.history_columns()
         }
         if validated:

@@ -6,6 +6,7 @@ from numbers import Real
 import numpy as np
 import torch
 import torch.nn.functional as F
+from sklearn.utils.metaestimators import available_if
 from sklearn.utils.validation import check_is_fitted
 
 from ._base import restores_on_failure
@@ -15,6 +16,7 @@ from ._generative import check_n_samples
 from ._labels import SemiSupervisedMixin, label_indices
 from ._modules import VariationalModule, make_mlp
 from ._objective import Term
+from ._partial_fit import _partial_fit_available
 from ._random import numpy_generator
 from ._vae import VariationalAutoEncoder
 
@@ -329,6 +331,62 @@ default="gaussian_shared"
         self : object
         """
         return self._fit_semi_supervised(X, y)
+
+    @available_if(_partial_fit_available)
+    @_fit_context(prefer_skip_nested_validation=True)
+    @restores_on_failure
+    def partial_fit(self, X, y=None, classes=None):
+        """Train on one chunk of rows and labels: one pass over its rows.
+
+        As :meth:`VariationalAutoEncoder.partial_fit` (one pass of updates
+        that keeps the optimizers' state; the input scaling fixed on the
+        first call; ``max_iter``, ``early_stopping``, ``n_iter_no_change``
+        and ``learning_rate="cosine"`` ignored), with labels. The network's
+        label inputs are one per class, so **the classes are fixed on the
+        first call**, as scikit-learn's classifiers fix them in
+        ``partial_fit``: pass every class label as ``classes`` on the first
+        call whenever its chunk might lack a class. Without ``classes`` they
+        are the labels in the first chunk's ``y``, and a model started
+        without any labels is a single-class VAE for good. A chunk whose
+        labelled rows are fewer than half of it is batched as ``fit``
+        batches the whole data (half-labelled batches, see Notes).
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+            One chunk of training data: at least 2 rows on the first call,
+            which fixes the input scaling.
+        y : array-like of shape (n_samples,), default=None
+            Class labels of the chunk's rows, -1 for unlabelled rows; None
+            when none is labelled.
+        classes : array-like of shape (n_classes,), default=None
+            Every class label of the whole stream. Needed on the first call
+            when its chunk does not hold every class; later calls may omit
+            it, or must repeat it.
+
+        Returns
+        -------
+        self : object
+            The estimator, trained one more pass.
+
+        Examples
+        --------
+        Digits in three chunks, with the labels of 300 rows, all in the first:
+
+        >>> import numpy as np
+        >>> from sklearn.datasets import load_digits
+        >>> from sklearn_ae import ConditionalVariationalAutoEncoder
+        >>> X, y = load_digits(return_X_y=True)
+        >>> y = np.where(np.arange(len(y)) < 300, y, -1)  # 300 labels
+        >>> cvae = ConditionalVariationalAutoEncoder(loss="bce", random_state=0)
+        >>> for rows in np.array_split(np.arange(len(X)), 3):
+        ...     cvae = cvae.partial_fit(X[rows] / 16, y[rows], classes=range(10))
+        >>> cvae.classes_.tolist()
+        [0, 1, 2, 3, 4, 5, 6, 7, 8, 9]
+        >>> cvae.n_iter_
+        3
+        """
+        return self._partial_fit_semi_supervised(X, y, classes)
 
     # Without labels the model is a single-class VAE.
     _classes_without_labels = (0,)

@@ -96,15 +96,16 @@ TRAINING_ATTRIBUTES = """\
 
     n_iter_ : int
         Number of iterations (epochs, capped at 1,024 updates each; see
-        ``max_iter``) trained, summed over warm-started fits.
+        ``max_iter``) trained, summed over warm-started fits; each
+        ``partial_fit`` call, one pass over its chunk, counts as one.
 
     n_updates_ : int
         Number of gradient updates (training batches) made, summed over
-        warm-started fits.
+        warm-started fits and ``partial_fit`` calls.
 
     loss_curve_ : ndarray of shape (n_iter_,)
         Mean training loss (negative log-likelihood plus any penalty, without
-        constants) of each epoch.
+        constants) of each epoch, or of each ``partial_fit`` call's chunk.
 
     loss_terms_ : dict of str to ndarray of shape (n_iter_,)
         Epoch means of each named term of the training objective (for

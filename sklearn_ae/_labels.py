@@ -59,6 +59,40 @@ def label_indices(classes, y, n, name="y"):
     return index
 
 
+def check_classes_argument(classes):
+    """The sorted class labels of a ``classes=`` argument of ``partial_fit``."""
+    classes = column_or_1d(classes, warn=True)
+    if is_unlabelled(classes).any():
+        raise ValueError(
+            f"classes={classes.tolist()!r} holds -1, the marker of unlabelled "
+            "samples, not a class: list the class labels only."
+        )
+    found, _ = encode_semi_supervised(classes)
+    return found
+
+
+def indices_among(classes, y):
+    """Indices into ``classes`` of the labels y; -1 (unlabelled) stays -1.
+
+    For ``partial_fit``, whose classes were fixed on the first call: a label
+    outside them is a ValueError that says how to declare it.
+    """
+    y = column_or_1d(y, warn=True)
+    unlabelled = is_unlabelled(y)
+    indices = np.full(len(y), -1, dtype=np.int64)
+    labels = y[~unlabelled]
+    unseen = ~np.isin(labels, classes)
+    if unseen.any():
+        raise ValueError(
+            f"y holds labels {np.unique(labels[unseen]).tolist()} outside the "
+            f"classes {np.asarray(classes).tolist()} that the first call to "
+            "partial_fit (or fit) fixed. Declare every class on the first "
+            "call: partial_fit(X, y, classes=all_classes)."
+        )
+    indices[~unlabelled] = np.searchsorted(classes, labels)
+    return indices
+
+
 class SemiSupervisedMixin:
     """``fit(X, y)`` for models that may use labels (-1: unlabelled).
 
@@ -72,6 +106,10 @@ class SemiSupervisedMixin:
 
     def _check_classes(self, classes):
         """Raise a ValueError if the model cannot take these classes."""
+
+    def _uses_labels(self):
+        """Whether ``y`` is used (a model may ignore it in some settings)."""
+        return True
 
     def _fit_semi_supervised(self, X, y, *, use_labels=True):
         reset = not self._warm()
@@ -97,3 +135,40 @@ class SemiSupervisedMixin:
         self.classes_ = classes
         self._check_params_vs_data(X)
         return self._fit(X, **({} if indices is None else {"labels": indices}))
+
+    def _partial_fit_semi_supervised(self, X, y, classes):
+        """``partial_fit(X, y, classes)``: the class set is fixed on the first call.
+
+        It is ``classes`` when given, else the labels of the first chunk's
+        ``y`` (``_classes_without_labels`` without any). Once the model has
+        classes, every chunk carries labels (-1 for the rows of a chunk
+        without ``y``), as the network's inputs need them.
+        """
+        if not self._uses_labels():
+            y = classes = None
+        first = not hasattr(self, "net_")
+        if y is None:
+            X = self._validate_chunk(X)
+        else:
+            X, y = self._validate_chunk(X, y)
+        if classes is not None:
+            classes = check_classes_argument(classes)
+        if first:
+            if classes is None and y is not None:
+                classes, _ = encode_semi_supervised(y)
+            if classes is None or not len(classes):
+                classes = np.array(self._classes_without_labels)
+            self._check_classes(classes)
+            self.classes_ = classes
+        elif classes is not None and not np.array_equal(classes, self.classes_):
+            raise ValueError(
+                f"classes={classes.tolist()} differs from the classes "
+                f"{self.classes_.tolist()} fixed by the first call to "
+                "partial_fit (or by fit); pass the same classes, or none."
+            )
+        self._check_params_vs_data(X)
+        side = {}
+        if len(self.classes_):
+            labels = np.full(len(X), -1) if y is None else y
+            side["labels"] = indices_among(self.classes_, labels)
+        return self._partial_fit(X, **side)

@@ -321,6 +321,12 @@ default="relu"
     are released when fitting ends, so a fitted model holds none of them
     (except inside a teacher that keeps its own, as Isomap does).
 
+    There is no ``partial_fit``: the geometry is that of the whole training
+    set (its neighbour graph, geodesics or teacher embedding), and a graph
+    of one chunk's rows would pull each row towards neighbours of that
+    chunk only, a different geometry on every call. Fit on a sample that
+    fits in memory; ``transform`` then encodes any number of rows.
+
     References
     ----------
     Sainburg, T., McInnes, L., & Gentner, T. Q. (2021). Parametric UMAP
@@ -406,6 +412,9 @@ default="relu"
         self.geometry_weight = geometry_weight
         self.n_neighbors = n_neighbors
         self.neighbors = neighbors
+
+    # The geometry is that of the whole training set (see Notes).
+    _supports_partial_fit = False
 
     def _check_params_vs_data(self, X):
         super()._check_params_vs_data(X)

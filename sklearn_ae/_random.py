@@ -24,6 +24,21 @@ def torch_seed(random_state):
     return int(check_random_state(random_state).randint(np.iinfo(np.int32).max))
 
 
+def call_seed(seed, index):
+    """The seed of call ``index`` in a series of calls seeded by ``seed``.
+
+    For training in calls (``partial_fit``), each of which makes generators
+    of its own: call 0 keeps ``seed``, so a first call draws as a ``fit``
+    with the same seed does; each later call gets a seed spawned from
+    ``(seed, index)`` by numpy's ``SeedSequence``, independent of the others.
+    A series of calls is then reproducible without a generator kept between
+    them (which a saved model could not hold).
+    """
+    if index == 0:
+        return int(seed)
+    return int(np.random.SeedSequence([int(seed), int(index)]).generate_state(1)[0])
+
+
 def numpy_generator(random_state):
     """A numpy Generator from a ``random_state``, leaving global RNGs alone.
 

@@ -136,6 +136,13 @@ default="relu"
     ``warm_start=True`` a second ``fit`` continues fine-tuning without
     pretraining again.
 
+    There is no ``partial_fit``: pretraining trains each layer for
+    ``pretraining_iter`` epochs on the codes of the whole training set
+    before the next layer starts, which a stream of chunks, seen once each,
+    cannot give. Train an :class:`AutoEncoder` chunk by chunk instead, or
+    ``fit`` this model on a representative sample and continue with
+    ``warm_start=True``.
+
     Pretraining helps where it was invented, deep networks of saturating
     units: on digits scaled to [0, 1], a ``(48, 32, 24, 16, 8)`` network
     with ``activation="logistic"`` and 2 components trained from random
@@ -226,6 +233,9 @@ default="relu"
         self.pretraining = pretraining
         self.pretraining_iter = pretraining_iter
         self.pretraining_noise = pretraining_noise
+
+    # Layer-wise pretraining reads the whole training set (see Notes).
+    _supports_partial_fit = False
 
     def _pretrain(self, module, train, generator):
         curves = []

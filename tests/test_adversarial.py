@@ -220,3 +220,36 @@ def test_bad_settings_are_refused(digits):
         model.sample(2, y=1)
     with pytest.raises(ValueError, match="n_samples=0"):
         model.sample(0)
+
+
+def test_partial_fit_with_labels_is_fit_for_one_epoch(digits):
+    X_train, _, y_train, _ = digits
+    params = {"prior": "gaussian_mixture", "hidden_layer_sizes": (8,), **FAST}
+    fitted = AdversarialAutoEncoder(max_iter=1, **params).fit(X_train, y_train)
+    streamed = AdversarialAutoEncoder(**params).partial_fit(X_train, y_train)
+    np.testing.assert_array_equal(streamed.classes_, np.arange(10))
+    np.testing.assert_array_equal(
+        streamed.transform(X_train), fitted.transform(X_train)
+    )
+    for optimizer in ("discriminator_optimizer_", "generator_optimizer_"):
+        state = getattr(streamed.net_, optimizer).state
+        assert int(next(iter(state.values()))["step"]) == 20  # 1257 rows / 64
+
+
+def test_partial_fit_classes_and_priors_without_components(digits):
+    X_train, _, y_train, _ = digits
+    model = AdversarialAutoEncoder(
+        prior="gaussian_mixture", n_prior_components=5, hidden_layer_sizes=(8,), **FAST
+    )
+    with pytest.raises(ValueError, match="n_prior_components=5"):
+        model.partial_fit(X_train[:50], y_train[:50], classes=range(10))
+    assert not hasattr(model, "classes_")
+    model.partial_fit(X_train[:50], y_train[:50] % 5, classes=range(5))
+    model.partial_fit(X_train[50:60])  # unlabelled rows: no y
+    assert model.net_.module_.n_label_inputs == 6
+    assert model.sample(2, y=4, random_state=0).shape == (2, 64)
+    # A prior without components ignores y and classes, as fit does.
+    plain = AdversarialAutoEncoder(hidden_layer_sizes=(8,), **FAST)
+    plain.partial_fit(X_train[:50], y_train[:50], classes=range(10))
+    plain.partial_fit(X_train[50:60], np.full(10, 99))
+    assert plain.classes_.shape == (0,)

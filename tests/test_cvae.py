@@ -184,3 +184,61 @@ def test_defaults_learn_from_few_labels(seed):
         f"seed {seed}: M2 accuracy {accuracy:.3f}, logistic regression on the "
         f"50 labels {baseline:.3f}"
     )
+
+
+# ------------------------------------------------------------- partial_fit
+STREAM = {"hidden_layer_sizes": (8,), "device": "cpu", "random_state": 0}
+
+
+def _semi_supervised(y, every=4):
+    """y with one label in ``every`` rows kept, the others unlabelled."""
+    return np.where(np.arange(len(y)) % every == 0, y, -1)
+
+
+def test_partial_fit_with_labels_is_fit_for_one_epoch(digits):
+    # Labels rarer than half: batches are half labelled, in fit and here.
+    X, y = digits[0], _semi_supervised(digits[2])
+    fitted = ConditionalVariationalAutoEncoder(
+        max_iter=1, n_iter_no_change=None, **STREAM
+    ).fit(X, y)
+    streamed = ConditionalVariationalAutoEncoder(**STREAM).partial_fit(X, y)
+    np.testing.assert_array_equal(streamed.classes_, fitted.classes_)
+    np.testing.assert_array_equal(streamed.transform(X), fitted.transform(X))
+    np.testing.assert_array_equal(streamed.loss_curve_, fitted.loss_curve_)
+
+
+def test_partial_fit_takes_its_classes_from_the_first_call(digits):
+    X, y = digits[0], digits[2]
+    model = ConditionalVariationalAutoEncoder(**STREAM)
+    # Declared classes: chunks may lack some, or carry no labels at all.
+    model.partial_fit(X[:100], np.where(y[:100] < 3, y[:100], -1), classes=range(10))
+    model.partial_fit(X[100:200])
+    model.partial_fit(X[200:201], y[200:201])
+    np.testing.assert_array_equal(model.classes_, np.arange(10))
+    assert model.predict_proba(X[:5]).shape == (5, 10)
+    assert model.n_iter_ == 3
+    with pytest.raises(ValueError, match=r"classes=\[0, 1\] differs"):
+        model.partial_fit(X[:50], y[:50], classes=[0, 1])
+    # Without them, the first chunk's labels are the classes for good.
+    first = ConditionalVariationalAutoEncoder(**STREAM)
+    first.partial_fit(X[:100], np.where(y[:100] < 5, y[:100], -1))
+    np.testing.assert_array_equal(first.classes_, np.arange(5))
+    with pytest.raises(ValueError, match=r"labels \[9\] outside the classes"):
+        first.partial_fit(X[:10], np.full(10, 9))
+    assert first.n_iter_ == 1
+    with pytest.raises(ValueError, match="holds -1, the marker"):
+        ConditionalVariationalAutoEncoder(**STREAM).partial_fit(
+            X[:10], y[:10], classes=[-1, 0, 1]
+        )
+
+
+def test_partial_fit_takes_string_labels(digits):
+    X, y = digits[0][:200], digits[2][:200]
+    names = np.array([f"digit {k}" for k in y], dtype=object)
+    names[::2] = "-1"
+    classes = [f"digit {k}" for k in range(10)]
+    model = ConditionalVariationalAutoEncoder(**STREAM).partial_fit(
+        X, names, classes=classes
+    )
+    assert set(model.predict(X[:20])) <= set(classes)
+    assert model.sample(2, y="digit 4", random_state=0).shape == (2, 64)

@@ -295,3 +295,25 @@ def test_the_cap_changes_nothing_below_it(monkeypatch):
     monkeypatch.setattr(_training, "UPDATES_PER_ITERATION", None)
     uncapped = AutoEncoder(2, **params).fit(X)
     np.testing.assert_array_equal(capped.transform(X), uncapped.transform(X))
+
+
+def test_snapshot_puts_the_history_back_without_copying_its_rows(small_data):
+    from sklearn_ae._training import snapshot
+
+    net = (
+        AutoEncoder(
+            hidden_layer_sizes=(8,), max_iter=3, n_iter_no_change=None, device="cpu"
+        )
+        .fit(small_data)
+        .net_
+    )
+    rows = list(net.history)
+    restore = snapshot(net)
+    net.partial_fit(RowDataset(torch.as_tensor(small_data, dtype=torch.float32)))
+    assert len(net.history) == 6
+    restore()
+    # The earlier epochs' rows are kept as they are, not deep-copied (the
+    # copy cost grew with every partial_fit call); training appends rows
+    # and writes to its own only.
+    assert len(net.history) == 3
+    assert all(a is b for a, b in zip(net.history, rows, strict=True))

@@ -1,0 +1,218 @@
+"""Training chunk by chunk: ``partial_fit``, one pass over a chunk a call.
+
+:class:`PartialFitMixin` gives the autoencoders ``partial_fit``, for data
+that does not fit in memory or arrives over time. It reuses the base's
+building blocks (``_new_net``, ``_train_and_record``, ``snapshot``): the
+first call builds the network, with the input scaling measured on its rows,
+and every call trains the net one epoch on its rows, keeping the
+optimizers' state. A model whose training needs the whole training set at
+once sets ``_supports_partial_fit = False`` and has no ``partial_fit``.
+"""
+
+import numpy as np
+from sklearn.utils.metaestimators import available_if
+
+from ._base import restores_on_failure
+from ._compat import _fit_context, validate_data
+from ._random import call_seed, fit_generators, torch_seed
+from ._training import (
+    HostRows,
+    apply_settings,
+    resolve_device,
+    snapshot,
+    streams,
+    to_dataset,
+)
+
+
+def _partial_fit_available(estimator):
+    """Whether ``estimator`` has ``partial_fit`` (for ``available_if``)."""
+    if not estimator._supports_partial_fit:
+        raise AttributeError(
+            f"{type(estimator).__name__} has no partial_fit: it trains on the "
+            "whole data set at once (its docstring's Notes say why); use fit."
+        )
+    return True
+
+
+class PartialFitMixin:
+    """``partial_fit`` for an autoencoder estimator (a ``_BaseAutoEncoder``)."""
+
+    # Whether the model can train chunk by chunk. False where training reads
+    # the whole training set at once: layer-wise pretraining (_pretrain), or
+    # an objective term attached to all the training rows (a neighbour
+    # graph); each call attaches the terms to its chunk only.
+    _supports_partial_fit = True
+
+    @available_if(_partial_fit_available)
+    @_fit_context(prefer_skip_nested_validation=True)
+    @restores_on_failure
+    def partial_fit(self, X, y=None):
+        """Train on one chunk of data: one pass over its rows.
+
+        For data that does not fit in memory or arrives over time: call it
+        on each chunk in turn (row blocks of a memory-mapped array, the rows
+        of a database cursor's fetch, the blocks of a dask array). Each call
+        makes one pass over its rows in shuffled batches of ``batch_size``,
+        ``ceil(n_samples / batch_size)`` updates, and keeps the optimizers'
+        state (Adam's moment estimates) for the next call: ``k`` passes over
+        all of X in chunks make as many updates as ``fit`` with
+        ``max_iter=k``, and differ from it only in the order of the rows.
+
+        The first call on an unfitted estimator builds the network, and the
+        **input scaling is fixed on that call**: each feature's offset and
+        scale (the network's input standardisation) are computed from the
+        first chunk's rows, as are the noise statistics of a
+        :class:`DenoisingAutoEncoder`, and later calls do not change them.
+        Make the first chunk representative: a few hundred rows or more,
+        drawn from the whole data (not the first rows of a file sorted by
+        class or by time). On an estimator fitted by :meth:`fit` (or by
+        earlier calls) it continues training that network, whose parameters
+        must not have changed since.
+
+        A call trains at a constant rate, ``learning_rate_init``, on all its
+        rows: ``max_iter``, ``early_stopping``, ``validation_fraction``,
+        ``n_iter_no_change`` and ``tol`` are ignored (nothing is held out
+        and nothing stops early), and ``learning_rate="cosine"`` is treated
+        as ``"constant"`` (a schedule needs the number of updates in
+        advance). ``batch_size``, ``learning_rate_init`` and
+        ``weight_decay`` are read on each call. Each call adds one entry to
+        ``n_iter_``, ``loss_curve_`` and ``loss_terms_``. A call that fails
+        (invalid data, a diverging loss, a ``KeyboardInterrupt``) leaves the
+        estimator as it was before it. With an int ``random_state``, the
+        same calls on the same chunks give the same model: each call draws
+        from generators seeded by ``random_state`` and the number of passes
+        made before it.
+
+        Only available where a chunk can train the model:
+        :class:`StackedAutoEncoder` and :class:`ManifoldAutoEncoder` train
+        on the whole data set at once and have no ``partial_fit``
+        (``hasattr`` is False; their Notes say why).
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+            One chunk of training data: at least 2 rows on the first call,
+            which fixes the input scaling, and at least 1 on later calls.
+        y : None
+            Ignored; present for API consistency.
+
+        Returns
+        -------
+        self : object
+            The estimator, trained one more pass.
+
+        Raises
+        ------
+        ValueError
+            If X does not have the features of the first call, or the
+            network's parameters changed since it was built.
+        FloatingPointError
+            If training diverged (a loss or a weight became NaN or
+            infinite); the estimator keeps its previous model.
+
+        See Also
+        --------
+        fit : Train on all the data at once, with early stopping and
+            learning-rate schedules.
+
+        Examples
+        --------
+        >>> import numpy as np
+        >>> from sklearn.datasets import load_digits
+        >>> from sklearn_ae import AutoEncoder
+        >>> X, _ = load_digits(return_X_y=True)
+        >>> X = np.random.RandomState(0).permutation(X)  # representative chunks
+        >>> ae = AutoEncoder(n_components=2, random_state=0)
+        >>> for epoch in range(2):
+        ...     for chunk in np.array_split(X, 4):
+        ...         ae = ae.partial_fit(chunk)
+        >>> ae.n_iter_
+        8
+        >>> ae.transform(X[:3]).shape
+        (3, 2)
+        """
+        X = self._validate_chunk(X)
+        self._check_params_vs_data(X)
+        return self._partial_fit(X)
+
+    def _validate_chunk(self, X, y=None):
+        """Validate a chunk of ``partial_fit``: X, or ``(X, y)`` if y is given.
+
+        The first call (on an unfitted estimator) sets ``n_features_in_``;
+        later ones must match it.
+        """
+        first = not hasattr(self, "net_")
+        data = validate_data(
+            self,
+            X,
+            *(() if y is None else (y,)),
+            dtype=[np.float64, np.float32],
+            reset=first,
+        )
+        if first and len(data[0] if y is not None else data) < 2:
+            raise ValueError(
+                "The first call to partial_fit fixes the input scaling from "
+                "its rows (each feature's mean and spread), so it needs at "
+                "least 2 rows, and better a representative chunk of a few "
+                "hundred; got 1."
+            )
+        return data
+
+    def _partial_fit(self, X, **side):
+        """One pass over the validated rows X; ``side`` holds per-row arrays.
+
+        Builds the network on the first call, otherwise continues the fitted
+        one in place (put back by a snapshot if the call fails).
+        """
+        device = resolve_device(self.device)
+        passes = getattr(self, "n_iter_", 0)
+        generators = fit_generators(
+            call_seed(torch_seed(self.random_state), passes), device
+        )
+        if self._streams_rows and streams(X):
+            X = HostRows(X, "cpu")
+        train = to_dataset(X, side, device)
+        # One constant-rate pass over every row, however many: see
+        # partial_fit's docstring.
+        settings = self._training_settings().replace(
+            max_iter=1,
+            early_stopping=False,
+            n_iter_no_change=None,
+            learning_rate="constant",
+            updates_per_iter=None,
+        )
+        restore = None
+        if hasattr(self, "net_"):
+            self._check_same_network("partial_fit", "call fit")
+            net, fitted, n_codes = self.net_, {}, self._n_features_out
+            restore = snapshot(net)
+        else:
+            net, fitted = self._new_net(X, train, settings, device, generators)
+            n_codes = self.n_components
+        try:
+            if restore is not None:
+                # The scaling and a corruption's statistics stay the first
+                # call's (or fit's): only the loop's settings change.
+                apply_settings(net, self._make_objective(), settings)
+            self._train_and_record(
+                net,
+                train,
+                None,
+                generators[1],
+                n_codes,
+                fitted,
+                extend=restore is not None,
+            )
+        except BaseException:
+            if restore is not None:
+                restore()
+            raise
+        # The per-batch records of the last call only: a long stream would
+        # otherwise keep a dict for every batch it ever trained on (pickles
+        # and saved models drop them all).
+        if len(net.history) > 1:
+            net.history[-2].pop("batches", None)
+        # No _check_fitted: one pass over one chunk is not a finished
+        # training, and a warning on every call would bury the stream.
+        return self
