@@ -283,7 +283,7 @@ class ContractiveAutoEncoder(AutoEncoder):
 
         - ``"exact"``: by the chain rule through the encoder's layers, at a
           cost of about ``n_components`` passes back through the encoder
-          per sample (it does not grow with the number of features).
+          per sample.
         - ``"random_projection"``: the unbiased estimate
           :math:`\\frac{1}{K} \\sum_k \\|J^\\top u_k\\|^2`,
           :math:`u_k \\sim \\mathcal{N}(0, I)` drawn for each sample, over
