@@ -39,6 +39,10 @@ class ModuleOutput(NamedTuple):
     each output row to its batch row and ``row_weights`` weighs it (the
     label's probability); None means one output row per batch row, weight 1.
     ``class_logits`` are a classifier head's logits, one row per batch row.
+    ``encoder_derivatives`` are the derivatives :math:`f_l'(a_l)` of the
+    encoder's activations at the batch, one ``(n_rows, width_l)`` tensor per
+    linear layer (None for a layer without activation), for terms that need
+    the encoder's Jacobian; only the contractive module records them.
     """
 
     decoded: torch.Tensor
@@ -48,6 +52,7 @@ class ModuleOutput(NamedTuple):
     rows: torch.Tensor | None = None
     row_weights: torch.Tensor | None = None
     class_logits: torch.Tensor | None = None
+    encoder_derivatives: tuple | None = None
 
 
 def linear_layer(fan_in, fan_out):

@@ -15,9 +15,10 @@ SMALL_NETWORK = {**SMALL, "hidden_layer_sizes": (8,)}
 # SMALL_NETWORK alone, so a new estimator never escapes the checks.
 CONFIGURATIONS = {
     "DenoisingAutoEncoder": [{"noise": "salt_and_pepper"}],
+    # The default ("auto") estimates the penalty for this encoder.
     "ContractiveAutoEncoder": [
         {},
-        {"jacobian": "random_projection", "code_activation": "identity"},
+        {"jacobian": "exact", "code_activation": "logistic"},
     ],
     "SparseAutoEncoder": [{"n_components": 4}],
     "AdversarialAutoEncoder": [
