@@ -19,6 +19,12 @@ def command_line(program, argv):
     return " ".join([program, *given])
 
 
+def _fit_threads():
+    bound = sklearn_ae.get_config()["max_threads"]
+    threads = torch.get_num_threads()
+    return threads if bound is None else min(bound, threads)
+
+
 def provenance(command, device):
     """Date, machine, versions, device and command, for ``run.json`` and pages."""
     return {
@@ -27,7 +33,9 @@ def provenance(command, device):
         "machine": platform.platform(),
         "processor": platform.processor() or platform.machine(),
         "cpu_count": os.cpu_count(),
-        "torch_threads": torch.get_num_threads(),
+        # The threads the fits computed with: torch's count under the
+        # package's bound (sklearn_ae.set_config).
+        "torch_threads": _fit_threads(),
         "device": device,
         "versions": {
             "sklearn_ae": sklearn_ae.__version__,

@@ -92,16 +92,6 @@ sphinx_gallery_conf = {
     "write_computation_times": False,  # no sg_execution_times.rst in docs/
 }
 
-# The examples run inside this process, after torch was imported above, so
-# OMP_NUM_THREADS set here would come too late. Their networks are small and
-# gain little from a second thread, while on a shared two-core machine extra
-# threads fight for the cores: an MNIST epoch took 0.25 s with one thread and
-# 2 s with two, measured while other jobs ran. An explicit OMP_NUM_THREADS
-# is respected.
-if "OMP_NUM_THREADS" not in os.environ:
-    import torch
-
-    torch.set_num_threads(1)
 warnings.filterwarnings("ignore", category=DeprecationWarning, module="skorch")
 warnings.filterwarnings(
     "ignore",

@@ -3,11 +3,13 @@
 Every estimator is a scikit-learn transformer backed by a PyTorch network:
 ``fit``, ``transform``, ``inverse_transform``, ``score`` and, for generative
 models, ``sample``. :func:`save` and :func:`load` store a fitted estimator
-without pickle.
+without pickle; :func:`set_config` bounds torch's CPU threads (one by
+default).
 """
 
 from ._adversarial import AdversarialAutoEncoder
 from ._autoencoder import AutoEncoder, LinearAutoEncoder
+from ._config import config_context, get_config, set_config
 from ._contractive import ContractiveAutoEncoder
 from ._cvae import ConditionalVariationalAutoEncoder
 from ._denoising import DenoisingAutoEncoder
@@ -31,6 +33,9 @@ __all__ = [
     "StackedAutoEncoder",
     "VariationalAutoEncoder",
     "__version__",
+    "config_context",
+    "get_config",
     "load",
     "save",
+    "set_config",
 ]

@@ -39,6 +39,7 @@ from ._compat import (
     _fit_context,
     validate_data,
 )
+from ._config import bounded_threads
 from ._modules import AutoEncoderModule
 from ._objective import Objective, Reconstruction
 from ._random import (
@@ -155,13 +156,17 @@ def restores_on_failure(fit):
     attributes are put back here; a warm start, which trains the fitted net
     in place, puts the net's weights, optimizers and history back itself
     (:func:`~sklearn_ae._training.snapshot`).
+
+    Being the wrapper of every training call, it also bounds torch's CPU
+    threads while the call runs (:func:`~sklearn_ae._config.bounded_threads`).
     """
 
     @functools.wraps(fit)
     def fit_or_restore(self, *args, **kwargs):
         before = dict(vars(self))
         try:
-            return fit(self, *args, **kwargs)
+            with bounded_threads():
+                return fit(self, *args, **kwargs)
         except BaseException:
             vars(self).clear()
             vars(self).update(before)
@@ -640,7 +645,7 @@ class _BaseAutoEncoder(
         device = self.net_.device
         param = next(module.parameters())
         outputs = []
-        with torch.no_grad():
+        with torch.no_grad(), bounded_threads():
             for start in range(0, X.shape[0], INFERENCE_BATCH_SIZE):
                 rows = slice(start, start + INFERENCE_BATCH_SIZE)
                 batch = torch.tensor(

@@ -6,12 +6,12 @@ import torch
 from sklearn.datasets import load_digits
 from sklearn.model_selection import train_test_split
 
-# One torch thread per test process, whatever the environment: the networks
-# here are small, the quality thresholds were measured with one thread (CI
-# sets OMP_NUM_THREADS=1), and on a loaded machine torch's default threads
-# spin against each other (the README's example: 158 s with two threads, 8 s
-# with one, on a 2-core machine running other jobs). Loaded for every test
-# path, so the doctests run with it too.
+# One torch thread per test process, whatever the environment. Estimator
+# calls are bounded to one thread by the package itself (sklearn_ae's
+# max_threads default); this covers the tests that call torch directly, so
+# that on a loaded machine no test's threads spin against the others (the
+# README's example: 158 s with two threads, 8 s with one, on a 2-core machine
+# running other jobs). Loaded for every test path, so the doctests too.
 torch.set_num_threads(1)
 
 

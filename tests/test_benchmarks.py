@@ -709,3 +709,23 @@ def test_streaming_smoke_run_measures_both_ways():
         (peak_mb, seconds), *_ = runs
         assert seconds > 0
         assert peak_mb >= 0 or np.isnan(peak_mb)
+
+
+def test_million_seeds_smoke_run_compares_the_sizes_per_seed(tmp_path):
+    from benchmarks.million_seeds import main as million_seeds_main
+
+    arguments = ["--sizes", "300", "200", "--seeds", "0", "1", "--max-iter", "2"]
+    records = million_seeds_main([*arguments, "--output", str(tmp_path)])
+    assert [(r["seed"], r["n_samples"]) for r in records] == [
+        (0, 200),
+        (0, 300),
+        (1, 200),
+        (1, 300),
+    ]
+    assert all(r["error"] > 0 and r["n_updates"] > 0 for r in records)
+    page = (tmp_path / "million_seeds.md").read_text()
+    assert "| 300 | 2 |" in page
+    no_worse = sum(
+        records[i + 1]["error"] <= records[i]["error"] for i in range(0, 4, 2)
+    )
+    assert f"no worse than at 200 for {no_worse} of 2 seeds" in page

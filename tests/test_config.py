@@ -1,0 +1,124 @@
+"""The package's settings: torch's CPU threads bounded in every call."""
+
+from unittest import mock
+
+import numpy as np
+import pytest
+import torch
+from threadpoolctl import threadpool_limits
+
+import sklearn_ae
+from sklearn_ae import (
+    AutoEncoder,
+    VariationalAutoEncoder,
+    config_context,
+    get_config,
+    set_config,
+)
+from sklearn_ae._config import _check_max_threads
+
+X = np.random.default_rng(0).normal(size=(120, 5))
+SMALL = {"hidden_layer_sizes": (8,), "max_iter": 2, "device": "cpu", "random_state": 0}
+
+
+@pytest.fixture
+def two_threads():
+    """torch at two threads for the test, as on a 2-core machine by default."""
+    before = torch.get_num_threads()
+    torch.set_num_threads(2)
+    yield
+    torch.set_num_threads(before)
+
+
+def threads_seen(call):
+    """The torch thread counts with which ``call`` ran the network."""
+    seen = set()
+    forward = torch.nn.Module.__call__
+
+    def recording(module, *args, **kwargs):
+        seen.add(torch.get_num_threads())
+        return forward(module, *args, **kwargs)
+
+    with mock.patch.object(torch.nn.Module, "__call__", recording):
+        call()
+    return seen
+
+
+def test_the_default_is_one_thread():
+    assert get_config() == {"max_threads": 1}
+
+
+@pytest.mark.usefixtures("two_threads")
+def test_every_call_computes_on_one_thread_by_default():
+    model = VariationalAutoEncoder(**SMALL)
+    assert threads_seen(lambda: model.fit(X)) == {1}
+    assert threads_seen(lambda: model.partial_fit(X)) == {1}
+    for call in (
+        lambda: model.transform(X),
+        lambda: model.inverse_transform(model.transform(X)),
+        lambda: model.score(X),
+        lambda: model.sample(5, random_state=0),
+        lambda: model.log_likelihood(X, n_importance=2),
+    ):
+        assert threads_seen(call) == {1}
+    # torch's own setting is back once the call has returned.
+    assert torch.get_num_threads() == 2
+
+
+@pytest.mark.usefixtures("two_threads")
+def test_none_leaves_torchs_count_and_an_int_bounds_it():
+    with config_context(max_threads=None):
+        assert threads_seen(lambda: AutoEncoder(**SMALL).fit(X)) == {2}
+    with config_context(max_threads=2):
+        assert threads_seen(lambda: AutoEncoder(**SMALL).fit(X)) == {2}
+        # The bound never raises the count that a parallel worker's limit
+        # (joblib, threadpoolctl) has set.
+        with threadpool_limits(1):
+            assert threads_seen(lambda: AutoEncoder(**SMALL).fit(X)) == {1}
+    assert get_config()["max_threads"] == 1
+
+
+@pytest.mark.usefixtures("two_threads")
+def test_a_failed_fit_restores_the_thread_count():
+    with pytest.raises(ValueError, match="n_components"):
+        AutoEncoder(n_components=9, **{**SMALL}).fit(X)
+    assert torch.get_num_threads() == 2
+
+
+def test_one_thread_gives_the_same_model_as_setting_torch_by_hand(two_threads):
+    """The bound is the whole change: a fit under it equals a one-thread fit."""
+    bounded = AutoEncoder(**SMALL).fit(X).transform(X)
+    torch.set_num_threads(1)
+    with config_context(max_threads=None):
+        by_hand = AutoEncoder(**SMALL).fit(X).transform(X)
+    np.testing.assert_array_equal(bounded, by_hand)
+
+
+def test_set_config_changes_it_for_the_process():
+    try:
+        set_config(max_threads=3)
+        assert sklearn_ae.get_config()["max_threads"] == 3
+        set_config()  # no argument: nothing changes
+        assert get_config()["max_threads"] == 3
+    finally:
+        set_config(max_threads=1)
+
+
+@pytest.mark.parametrize("bad", [0, -1, True, 1.5, "2", np.array(2.0)])
+def test_bad_values_are_refused_by_name(bad):
+    with pytest.raises(ValueError, match="max_threads must be a positive integer"):
+        set_config(max_threads=bad)
+    assert get_config()["max_threads"] == 1
+
+
+@pytest.mark.parametrize(
+    "text, value", [("1", 1), ("4", 4), ("none", None), ("None", None), ("", None)]
+)
+def test_the_environment_variable_is_read(text, value):
+    assert _check_max_threads(text, source="SKLEARN_AE_MAX_THREADS") == value
+
+
+@pytest.mark.parametrize("text", ["0", "two", "-3"])
+def test_a_bad_environment_variable_is_named(text):
+    with pytest.raises(ValueError, match="SKLEARN_AE_MAX_THREADS"):
+        _check_max_threads(text, source="SKLEARN_AE_MAX_THREADS")
