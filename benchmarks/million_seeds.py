@@ -79,6 +79,34 @@ def summary(records, sizes):
     return lines
 
 
+def draw_figure(path, records, sizes, seeds):
+    """Held-out error (log scale) and fit seconds of each seed at each size."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    by_seed = {(r["seed"], r["n_samples"]): r for r in records}
+    figure, axes = plt.subplots(1, 2, figsize=(8, 3.2))
+    for seed in seeds:
+        for ax, column in zip(axes, ("error", "fit_seconds"), strict=True):
+            values = [by_seed[seed, n][column] for n in sizes]
+            ax.plot(range(len(sizes)), values, marker="o", label=f"seed {seed}")
+    for ax, title in zip(
+        axes, ("held-out reconstruction error", "fit seconds"), strict=True
+    ):
+        ax.set_xticks(range(len(sizes)), [f"{n:,}" for n in sizes])
+        ax.set_xlabel("training points")
+        ax.set_title(title, fontsize=9)
+    axes[0].set_yscale("log")
+    axes[1].legend(fontsize=7)
+    figure.suptitle("AutoEncoder(2) on the swiss roll, one line per seed", fontsize=9)
+    figure.tight_layout()
+    figure.savefig(path, dpi=110)
+    plt.close(figure)
+    return path
+
+
 def _table(rows):
     return markdown_table(rows, list(rows[0]))
 
@@ -138,6 +166,7 @@ def main(argv=None):
     )
     output = Path(args.output)
     output.mkdir(parents=True, exist_ok=True)
+    draw_figure(output / "million_seeds.png", records, sizes, args.seeds)
     (output / "million_seeds.md").write_text(page + "\n")
     print(page)
     return records

@@ -725,6 +725,7 @@ def test_million_seeds_smoke_run_compares_the_sizes_per_seed(tmp_path):
     assert all(r["error"] > 0 and r["n_updates"] > 0 for r in records)
     page = (tmp_path / "million_seeds.md").read_text()
     assert "| 300 | 2 |" in page
+    assert (tmp_path / "million_seeds.png").stat().st_size > 1000
     no_worse = sum(
         records[i + 1]["error"] <= records[i]["error"] for i in range(0, 4, 2)
     )
