@@ -1,6 +1,6 @@
 """The million-point fit against the 100,000-point fit, over several seeds.
 
-    OMP_NUM_THREADS=1 python -m benchmarks.million_seeds --output docs/benchmarks
+    python -m benchmarks.million_seeds --output docs/benchmarks
 
 The scaling study (``python -m benchmarks.scaling``) fits each size once,
 with seed 0. The held-out reconstruction error of a 2-D code of the swiss

@@ -157,15 +157,16 @@ def restores_on_failure(fit):
     in place, puts the net's weights, optimizers and history back itself
     (:func:`~sklearn_ae._training.snapshot`).
 
-    Being the wrapper of every training call, it also bounds torch's CPU
-    threads while the call runs (:func:`~sklearn_ae._config.bounded_threads`).
+    Being the wrapper of every training call, it also bounds the CPU
+    threads of torch and of the BLAS and OpenMP libraries while the call runs
+    (:func:`~sklearn_ae._config.bounded_threads`).
     """
 
     @functools.wraps(fit)
     def fit_or_restore(self, *args, **kwargs):
         before = dict(vars(self))
         try:
-            with bounded_threads():
+            with bounded_threads(libraries=True):
                 return fit(self, *args, **kwargs)
         except BaseException:
             vars(self).clear()

@@ -17,6 +17,7 @@ import threading
 from numbers import Integral
 
 import torch
+from threadpoolctl import threadpool_info, threadpool_limits
 
 _ENVIRONMENT_VARIABLE = "SKLEARN_AE_MAX_THREADS"
 
@@ -48,6 +49,7 @@ _config = {
 _threads_lock = threading.RLock()
 _active_calls = 0
 _threads_before = None
+_library_limits = None
 
 
 def get_config():
@@ -135,25 +137,53 @@ def config_context(**settings):
 
 
 @contextlib.contextmanager
-def bounded_threads():
+def bounded_threads(*, libraries=False):
     """torch's intra-op threads at most ``max_threads`` inside the block.
 
+    With ``libraries=True`` (a fit), the BLAS and OpenMP libraries that numpy
+    and scikit-learn call (the manifold model's neighbour search, its SVD)
+    are bounded too, through threadpoolctl: their thread count changes how
+    their sums are ordered, and so the last bits of a neighbour graph and,
+    through it, a fitted model. Each only ever lowered. Inference computes
+    in torch alone and skips threadpoolctl's scan of the loaded libraries.
+
     Nested blocks (a ``fit`` that encodes) and concurrent ones share the
-    outermost block's bound; the count before the first is restored when the
-    last one ends.
+    outermost block's bound; the counts before the first are restored when
+    the last one ends.
     """
-    global _active_calls, _threads_before
+    global _active_calls, _threads_before, _library_limits
     limit = _config["max_threads"]
     with _threads_lock:
         if _active_calls == 0:
             _threads_before = torch.get_num_threads()
             if limit is not None and limit < _threads_before:
                 torch.set_num_threads(limit)
+            _library_limits = (
+                _limit_libraries(limit) if libraries and limit is not None else None
+            )
         _active_calls += 1
     try:
         yield
     finally:
         with _threads_lock:
             _active_calls -= 1
-            if _active_calls == 0 and torch.get_num_threads() != _threads_before:
-                torch.set_num_threads(_threads_before)
+            if _active_calls == 0:
+                if _library_limits is not None:
+                    _library_limits.restore_original_limits()
+                    _library_limits = None
+                if torch.get_num_threads() != _threads_before:
+                    torch.set_num_threads(_threads_before)
+
+
+def _limit_libraries(limit):
+    """threadpoolctl's limits lowering each BLAS and OpenMP library to ``limit``.
+
+    None when none runs more threads than that.
+    """
+    lowered, above = {}, False
+    for library in threadpool_info():
+        if library["user_api"] in ("blas", "openmp"):
+            prefix, threads = library["prefix"], library["num_threads"]
+            lowered[prefix] = min(lowered.get(prefix, threads), threads, limit)
+            above = above or threads > limit
+    return threadpool_limits(limits=lowered) if above else None
