@@ -13,11 +13,12 @@ The setting follows :func:`sklearn.set_config`'s form.
 
 import contextlib
 import os
+import sys
 import threading
 from numbers import Integral
 
 import torch
-from threadpoolctl import threadpool_info, threadpool_limits
+from threadpoolctl import ThreadpoolController
 
 _ENVIRONMENT_VARIABLE = "SKLEARN_AE_MAX_THREADS"
 
@@ -181,9 +182,27 @@ def _limit_libraries(limit):
     None when none runs more threads than that.
     """
     lowered, above = {}, False
-    for library in threadpool_info():
-        if library["user_api"] in ("blas", "openmp"):
-            prefix, threads = library["prefix"], library["num_threads"]
-            lowered[prefix] = min(lowered.get(prefix, threads), threads, limit)
+    for library in _controller().lib_controllers:
+        if library.user_api in ("blas", "openmp"):
+            threads = library.num_threads
+            lowered[library.prefix] = min(
+                lowered.get(library.prefix, threads), threads, limit
+            )
             above = above or threads > limit
-    return threadpool_limits(limits=lowered) if above else None
+    return _controller().limit(limits=lowered) if above else None
+
+
+_scanned = {"controller": None, "modules": 0}
+
+
+def _controller():
+    """threadpoolctl's view of the loaded libraries, scanned again on imports.
+
+    A scan of the process's shared libraries takes milliseconds, as long as
+    a small ``partial_fit`` call; a library arrives with an import, so the
+    view is kept until ``sys.modules`` grows.
+    """
+    if _scanned["controller"] is None or len(sys.modules) != _scanned["modules"]:
+        _scanned["controller"] = ThreadpoolController()
+        _scanned["modules"] = len(sys.modules)
+    return _scanned["controller"]
