@@ -1,4 +1,4 @@
-"""Package-wide settings: how many CPU threads torch may use in our calls.
+"""Package-wide settings: how many CPU threads our calls may compute with.
 
 torch computes each operation with as many threads as the machine has cores,
 whatever else runs. The networks here are small, so extra threads gain
@@ -7,8 +7,9 @@ they spin against other jobs (the README's example: 26.3 s with one thread
 and 26.6 s with two on a quiet 2-core machine; 50 s against 630 s on the same
 machine loaded). So every fit, ``partial_fit`` and inference call bounds
 torch's intra-op threads, by default to one, the way scikit-learn's
-``n_jobs=None`` means one job; the bound is restored when the call returns.
-The setting follows :func:`sklearn.set_config`'s form.
+``n_jobs=None`` means one job, and a fit bounds the BLAS and OpenMP
+libraries too; the counts are restored when the call returns. The setting
+follows :func:`sklearn.set_config`'s form.
 """
 
 import contextlib
@@ -83,11 +84,14 @@ def set_config(max_threads="unchanged"):
     max_threads : int or None, default=1
         The most CPU threads torch computes with during an estimator's
         ``fit``, ``partial_fit``, ``transform``, ``score``, ``sample`` and
-        other calls. The bound only lowers torch's own count, never raises
-        it, so the limits set inside parallel workers still hold: joblib's
-        ``OMP_NUM_THREADS`` in a ``GridSearchCV(n_jobs=k)`` worker,
-        ``threadpoolctl.threadpool_limits``, or :func:`torch.set_num_threads`.
-        ``None`` leaves torch's count as it is. The default is 1, or the
+        other calls, and, during a fit, the BLAS and OpenMP libraries that
+        numpy and scikit-learn call (through threadpoolctl), so that a
+        seeded fit does not depend on the machine's core count. The bound
+        only lowers each count, never raises it, so the limits set inside
+        parallel workers still hold: joblib's ``OMP_NUM_THREADS`` in a
+        ``GridSearchCV(n_jobs=k)`` worker, ``threadpoolctl.threadpool_limits``,
+        or :func:`torch.set_num_threads`.
+        ``None`` leaves every count as it is. The default is 1, or the
         environment variable ``SKLEARN_AE_MAX_THREADS`` (an integer or
         ``none``) read at import. It has no effect on a GPU's computation.
 
