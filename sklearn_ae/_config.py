@@ -163,9 +163,10 @@ def bounded_threads(*, libraries=False):
             _threads_before = torch.get_num_threads()
             if limit is not None and limit < _threads_before:
                 torch.set_num_threads(limit)
-            _library_limits = (
-                _limit_libraries(limit) if libraries and limit is not None else None
-            )
+        # A fit that starts while only inference runs bounds the libraries
+        # then; they stay bounded until the last block ends.
+        if libraries and limit is not None and _library_limits is None:
+            _library_limits = _limit_libraries(limit)
         _active_calls += 1
     try:
         yield

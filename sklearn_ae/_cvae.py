@@ -302,8 +302,8 @@ default="gaussian_shared"
         # the unlabelled rows teach the classifier. Started at 1e-2 (the
         # VAE's start), the codes took the class from the outset: 50 labels
         # on digits gave 0.848 held-out accuracy against logistic
-        # regression's 0.844 (seed 0); from 1, 0.919 and 0.894 (seeds 0, 2),
-        # and 0.922 and 0.837 on the code of 2026-12-01 (seed 2 no gain).
+        # regression's 0.844 (seed 0); from 1, 0.919. Seed 2 gains nothing
+        # from either start (0.837 against 0.844 on 2026-12-01; issue 13).
         n = len(self.classes_)
         return {"n_classes": n, "initial_variance": 1.0 if n > 1 else None}
 

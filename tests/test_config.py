@@ -166,3 +166,22 @@ def test_a_neighbour_graph_fit_does_not_depend_on_blas_threads():
             return model.transform(digits)
 
     np.testing.assert_array_equal(codes(1), codes(2))
+
+
+def test_a_fit_during_inference_still_bounds_the_libraries():
+    """The outermost block is inference (no library bound); a fit joins it."""
+    from sklearn_ae._config import bounded_threads
+
+    seen = []
+    fit = AutoEncoder._fit
+
+    def spying(self, *args, **kwargs):
+        seen.append({threads for _, threads in library_threads()})
+        return fit(self, *args, **kwargs)
+
+    with threadpool_limits(limits=2), mock.patch.object(AutoEncoder, "_fit", spying):
+        before = library_threads()
+        with bounded_threads():  # as a transform running in another thread
+            AutoEncoder(**SMALL).fit(X)
+        assert seen == [{1}]
+        assert library_threads() == before
