@@ -28,7 +28,15 @@ GEOMETRIES = ("umap", "tsne", "isomap")
 # (python -m benchmarks.manifold). Geodesic distances and a teacher's
 # coordinates are regressed, on a scale the reconstruction error of raw
 # data dwarfs; the neighbour losses are cross-entropies of order 1.
-AUTO_WEIGHTS = {"umap": 1.0, "tsne": 1.0, "isomap": 100.0, "teacher": 100.0}
+# The t-SNE term's weight: on digits (the tests' network, seed 0) 1, 3 and 10
+# moved held-out trustworthiness by +0.001, +0.001 and +0.003 over a plain
+# autoencoder, and 5-NN accuracy by +0.022, +0.030 and +0.022.
+AUTO_WEIGHTS = {"umap": 1.0, "tsne": 10.0, "isomap": 100.0, "teacher": 100.0}
+# n_neighbors="auto": UMAP's default 15, and 3 x the perplexity (30) for
+# t-SNE, as scikit-learn's TSNE searches. With 15 the perplexity fell to 5
+# and the t-SNE geometry kept digits' held-out neighbourhoods worse than a
+# plain autoencoder (trustworthiness 0.923 against 0.933; 0.936 with 90).
+AUTO_NEIGHBORS = {"umap": 15, "tsne": 90, "isomap": 15}
 # Rows above which geometry="isomap" is refused: it holds n^2 geodesics.
 MAX_GEODESIC_ROWS = 20_000
 
@@ -48,13 +56,16 @@ class _GraphTerm(Term):
 
     name = "geometry"
 
-    def __init__(self, n_neighbors, neighbors, random_state):
+    def __init__(self, n_neighbors, neighbors, random_state, *, at_most_rows=False):
         self.n_neighbors = n_neighbors
         self.neighbors = neighbors
         self.random_state = random_state
+        self.at_most_rows = at_most_rows
 
     def attach(self, train):
         X = train.inputs.cpu().numpy()
+        if self.at_most_rows:  # a default, not the user's number: fit to X
+            self.n_neighbors = min(self.n_neighbors, len(X) - 1)
         with Timer() as timer:
             indices, distances = nearest_neighbors(
                 X,
@@ -65,7 +76,7 @@ class _GraphTerm(Term):
             self._build(indices, distances, train.inputs.device)
         self.data = train.inputs
         train.side["row"] = torch.arange(len(X), device=train.inputs.device)
-        return {"graph_seconds_": timer.seconds}
+        return {"graph_seconds_": timer.seconds, "n_neighbors_": self.n_neighbors}
 
     def release(self):
         self.data = None
@@ -117,8 +128,9 @@ class UMAPGeometry(_GraphTerm):
         random_state,
         negative_sample_rate=5,
         edges_per_row=4,
+        **kwargs,
     ):
-        super().__init__(n_neighbors, neighbors, random_state)
+        super().__init__(n_neighbors, neighbors, random_state, **kwargs)
         self.negative_sample_rate = negative_sample_rate
         self.edges_per_row = edges_per_row
 
@@ -151,36 +163,49 @@ def _similarity(a, b):
 
 
 class TSNEGeometry(_GraphTerm):
-    """The t-SNE objective on each batch and its rows' sampled neighbours.
+    """The t-SNE objective, estimated on each batch and its rows' sampled edges.
 
-    ``KL(P || Q)`` over the batch rows and one neighbour of each: ``P`` the
-    perplexity-calibrated, symmetrised affinities among those rows,
-    renormalised; ``Q`` the Student-t kernel of their codes (van der
-    Maaten 2009's parametric t-SNE, with batches that always hold
-    neighbours).
+    ``KL(P || Q) = -sum_ij p_ij log w_ij + log sum_kl w_kl + const``, with
+    ``w`` the Student-t kernel ``1 / (1 + |z_i - z_j|^2)`` of the codes and
+    ``P`` the perplexity-calibrated, symmetrised affinities (van der Maaten
+    2009's parametric t-SNE). The first sum is a mean over edges drawn as
+    UMAP draws them, ``edges_per_row`` neighbours of each batch row by
+    weight, each counted once (weighting a drawn edge by ``p_ij`` again
+    would count strong edges twice); the normaliser is the mean kernel over
+    every pair of the batch's codes, its rows' and their neighbours'.
+    Against the batch's own ``KL`` with one neighbour a row, the earlier
+    form, this kept digits' held-out neighbourhoods better than a plain
+    autoencoder of the same network and seed on five splits and seeds
+    (trustworthiness +0.003 to +0.014, against -0.009 to +0.001).
     """
 
-    def __init__(self, n_neighbors, neighbors, random_state, perplexity=30.0):
-        super().__init__(n_neighbors, neighbors, random_state)
+    def __init__(
+        self,
+        n_neighbors,
+        neighbors,
+        random_state,
+        perplexity=30.0,
+        edges_per_row=4,
+        **kwargs,
+    ):
+        super().__init__(n_neighbors, neighbors, random_state, **kwargs)
         self.perplexity = perplexity
+        self.edges_per_row = edges_per_row
 
     def _build(self, indices, distances, device):
         p = perplexity_weights(distances, min(self.perplexity, distances.shape[1] / 3))
         self._keep_rows(symmetrise(indices, p, "mean"), device)
 
     def _loss(self, code, rows, module, generator):
-        partners = self._neighbours(rows, generator)
-        every = torch.cat([rows, partners])
-        codes = torch.cat([code, module.encode(self.data[partners])])
-        # P among the rows: each row's weight to each other row, if an edge.
-        match = self.neighbor_indices[every][:, None, :] == every[None, :, None]
-        p = (match * self.neighbor_weights[every][:, None, :]).sum(dim=2)
-        p.fill_diagonal_(0.0)
-        p = p / p.sum().clamp_min(1e-12)
-        q = 1.0 / (1.0 + torch.cdist(codes, codes).pow(2))
-        q = q.fill_diagonal_(0.0)
-        log_q = torch.log(q.clamp_min(1e-12)) - torch.log(q.sum())
-        return (p * (torch.log(p.clamp_min(1e-12)) - log_q)).sum()
+        partners = self._neighbours(rows, generator, self.edges_per_row)
+        partner = module.encode(self.data[partners])
+        anchor = code.repeat(self.edges_per_row, 1)
+        attraction = torch.log1p((anchor - partner).pow(2).sum(dim=1)).mean()
+        codes = torch.cat([code, partner])
+        kernel = 1.0 / (1.0 + torch.cdist(codes, codes).pow(2))
+        n = len(codes)
+        mean_kernel = (kernel.sum() - n) / (n * (n - 1))  # off the diagonal
+        return attraction + torch.log(mean_kernel.clamp_min(1e-12))
 
 
 class IsomapGeometry(_GraphTerm):
@@ -263,13 +288,18 @@ class ManifoldAutoEncoder(AutoEncoder):
 
     geometry_weight : float or "auto", default="auto"
         Weight of ``G`` against the reconstruction term. ``"auto"`` is 1
-        for ``"umap"`` and ``"tsne"`` (cross-entropies of order 1) and 100
-        for ``"isomap"`` and a teacher (regressions of coordinates of order
-        1, which the reconstruction error of unscaled data would drown).
+        for ``"umap"`` and 10 for ``"tsne"`` (cross-entropies of order 1;
+        the t-SNE term's gradient is the weaker, spread over every pair of
+        a batch) and 100 for ``"isomap"`` and a teacher (regressions of
+        coordinates of order 1, which the reconstruction error of unscaled
+        data would drown).
 
-    n_neighbors : int, default=15
-        Neighbours of each row in the graph (and 3 x the t-SNE perplexity's
-        reach); must be below the number of training rows.
+    n_neighbors : int or "auto", default="auto"
+        Neighbours of each row in the graph; an int must be below the
+        number of training rows. ``"auto"`` is 15 (UMAP's default) for
+        ``"umap"`` and ``"isomap"`` and 90 for ``"tsne"``, whose perplexity
+        is a third of it (30, t-SNE's default), or one less than the
+        training rows when they are fewer. Unused with a teacher.
 
     neighbors : {"auto", "exact", "approximate"}, default="auto"
         How the graph's neighbours are found: ``"exact"`` with
@@ -299,6 +329,10 @@ default="relu"
     graph_seconds_ : float
         Seconds spent building the neighbour graph (and geodesics) in the
         last fit; 0 for a teacher (see ``teacher_seconds_``).
+
+    n_neighbors_ : int
+        Neighbours of each row in the last fit's graph (``n_neighbors``
+        resolved); absent with a teacher.
 
     teacher_ : estimator
         The fitted clone of ``geometry`` when it is an estimator.
@@ -360,7 +394,10 @@ default="relu"
             Interval(Real, 0, None, closed="left"),
             StrOptions({"auto"}),
         ],
-        "n_neighbors": [Interval(Integral, 1, None, closed="left")],
+        "n_neighbors": [
+            Interval(Integral, 1, None, closed="left"),
+            StrOptions({"auto"}),
+        ],
         "neighbors": [StrOptions({"auto", "exact", "approximate"})],
     }
 
@@ -370,7 +407,7 @@ default="relu"
         *,
         geometry="umap",
         geometry_weight="auto",
-        n_neighbors=15,
+        n_neighbors="auto",
         neighbors="auto",
         hidden_layer_sizes=(512, 256, 128),
         activation="relu",
@@ -421,7 +458,11 @@ default="relu"
         n_rows = len(X)
         if self.early_stopping:
             n_rows -= math.ceil(self.validation_fraction * n_rows)
-        if isinstance(self.geometry, str) and self.n_neighbors >= n_rows:
+        if (
+            isinstance(self.geometry, str)
+            and self.n_neighbors != "auto"
+            and self.n_neighbors >= n_rows
+        ):
             raise ValueError(
                 f"n_neighbors={self.n_neighbors} must be below the number of "
                 f"training rows ({n_rows}): each row needs that many others."
@@ -437,7 +478,12 @@ default="relu"
         term = {"umap": UMAPGeometry, "tsne": TSNEGeometry, "isomap": IsomapGeometry}
         if isinstance(self.geometry, str):
             name = self.geometry
-            geometry = term[name](self.n_neighbors, self.neighbors, self.random_state)
+            n_neighbors, auto = self.n_neighbors, self.n_neighbors == "auto"
+            if auto:
+                n_neighbors = AUTO_NEIGHBORS[name]
+            geometry = term[name](
+                n_neighbors, self.neighbors, self.random_state, at_most_rows=auto
+            )
         else:
             name, geometry = "teacher", TeacherGeometry()
         weight = self.geometry_weight

@@ -296,8 +296,12 @@ default="gaussian_shared"
     _module_class = VariationalModule
     _prior_rng = staticmethod(check_random_state)
 
+    def _kl_weight(self):
+        """The KL term's weight in training: ``beta``."""
+        return float(self.beta)
+
     def _objective_terms(self):
-        return [*super()._objective_terms(), (GaussianKL(), float(self.beta))]
+        return [*super()._objective_terms(), (GaussianKL(), self._kl_weight())]
 
     def _marginalise(self, module, batch, bound, *, of_likelihood):
         """A per-sample bound on ``log p(x)`` from ``bound(module, batch, condition)``.
@@ -326,7 +330,7 @@ default="gaussian_shared"
                 f"{type(self).__name__}'s posterior collapsed: its codes carry "
                 f"{mean_kl:.3g} nats about X (mean KL to the prior), so "
                 "transform gives almost the same code for every sample. "
-                + _collapse_advice(self.net_.module_.likelihood.name, self.beta)
+                + _collapse_advice(self.net_.module_.likelihood.name, self._kl_weight())
             )
 
     def _noise_seed(self):
