@@ -38,7 +38,12 @@ CONTENDERS = {
         "ManifoldAutoEncoder-isomap",
         "ManifoldAutoEncoder-teacher",
     ),
-    "digits": ("UMAP", "AutoEncoder", "ManifoldAutoEncoder"),
+    "digits": (
+        "UMAP",
+        "AutoEncoder",
+        "ManifoldAutoEncoder",
+        "ManifoldAutoEncoder-tsne",
+    ),
 }
 CONTENDERS["s_curve"] = CONTENDERS["swiss_roll"]
 CONTENDERS["mnist"] = CONTENDERS["digits"]
