@@ -113,9 +113,19 @@ def test_tsne_term_attracts_drawn_edges_and_repels_the_batch():
     """The t-SNE term against a direct computation from the same draws."""
     import torch
 
-    X = np.random.default_rng(0).normal(size=(30, 4)).astype(np.float32)
+    X = np.random.default_rng(0).normal(size=(300, 4)).astype(np.float32)
     term, train, module = _tsne_term_on(X)
     rows = torch.arange(6)
+    _check_drawn_edges_and_kernel(term, train, module, rows)
+    # A batch of 300 rows and 1,200 neighbours: its kernel is summed in chunks.
+    _check_drawn_edges_and_kernel(term, train, module, torch.arange(300))
+    term.release()
+
+
+def _check_drawn_edges_and_kernel(term, train, module, rows):
+    import torch
+
+    n = len(rows)
     with torch.no_grad():
         code = module.encode(train.inputs[rows])
         value = term._loss(code, rows, module, torch.Generator().manual_seed(0))
@@ -126,13 +136,13 @@ def test_tsne_term_attracts_drawn_edges_and_repels_the_batch():
     weights = term.neighbor_weights.numpy()
     for row, partner in zip(np.tile(rows.numpy(), 4), partners.numpy(), strict=True):
         assert weights[row][indices[row] == partner].sum() > 0
-    anchors, drawn = np.tile(codes[:6], (4, 1)), codes[6:]
+    codes = codes.astype(np.float64)
+    anchors, drawn = np.tile(codes[:n], (4, 1)), codes[n:]
     attraction = np.log1p(((anchors - drawn) ** 2).sum(1)).mean()
     kernel = 1 / (1 + ((codes[:, None] - codes[None]) ** 2).sum(-1))
     off_diagonal = ~np.eye(len(codes), dtype=bool)
     expected = attraction + np.log(kernel[off_diagonal].mean())
     np.testing.assert_allclose(float(value), expected, rtol=1e-4)
-    term.release()
 
 
 def test_tsne_term_is_lower_for_codes_that_keep_the_neighbours():
