@@ -525,7 +525,8 @@ default="relu"
         """
         X = self._validate_training_data(X)
         if isinstance(self.geometry, str):
-            return self._fit(X)._align_axes(X)
+            self._fit(X)._forget("teacher_", "teacher_seconds_")
+            return self._align_axes(X)
         teacher = clone(self.geometry)
         with Timer() as timer:
             embedding = np.asarray(teacher.fit_transform(X), dtype=np.float64)
@@ -543,7 +544,13 @@ default="relu"
             timer.seconds,
             0.0,
         )
+        self._forget("n_neighbors_")
         return self._align_axes(X)
+
+    def _forget(self, *names):
+        """Drop a previous fit's attributes that this fit's geometry lacks."""
+        for name in names:
+            self.__dict__.pop(name, None)
 
     def _align_axes(self, X):
         """Rotate the codes onto their principal axes, largest variance first.

@@ -195,6 +195,17 @@ def test_auto_neighbours_follow_the_geometry_and_the_rows(digits):
     )
 
 
+def test_a_refit_with_another_kind_of_geometry_drops_the_old_attributes(roll):
+    X_train = roll[0][:200]
+    model = ManifoldAutoEncoder(max_iter=1, **FAST).fit(X_train)
+    model.set_params(geometry=PCA(n_components=2)).fit(X_train)
+    assert not hasattr(model, "n_neighbors_")
+    assert hasattr(model, "teacher_")
+    model.set_params(geometry="umap").fit(X_train)
+    assert model.n_neighbors_ == 15
+    assert not hasattr(model, "teacher_") and not hasattr(model, "teacher_seconds_")
+
+
 def test_teacher_codes_follow_its_embedding(roll):
     X_train, _, _ = roll
     teacher = Isomap(n_neighbors=10, n_components=2)
