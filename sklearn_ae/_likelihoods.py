@@ -177,6 +177,11 @@ LIKELIHOODS = {
 }
 
 
+def learns_variance(loss):
+    """Whether the likelihood of a ``loss`` parameter value learns its variance."""
+    return LIKELIHOODS[loss] is LearnedGaussianLikelihood
+
+
 def make_likelihood(loss, scale=None, initial_variance=None):
     """The likelihood object of a ``loss`` parameter value.
 
@@ -185,7 +190,7 @@ def make_likelihood(loss, scale=None, initial_variance=None):
     ``scale ** 2`` (None: ``INITIAL_VARIANCE``); the other likelihoods ignore
     them.
     """
-    if loss in ("gaussian", "gaussian_shared"):
+    if learns_variance(loss):
         if initial_variance is None:
             initial_variance = INITIAL_VARIANCE
         return LearnedGaussianLikelihood(
