@@ -711,22 +711,53 @@ def test_streaming_smoke_run_measures_both_ways():
         assert peak_mb >= 0 or np.isnan(peak_mb)
 
 
-def test_million_seeds_smoke_run_compares_the_sizes_per_seed(tmp_path):
+def test_million_seeds_smoke_run_compares_the_sizes_and_a_second_sample(tmp_path):
     from benchmarks.million_seeds import main as million_seeds_main
 
-    arguments = ["--sizes", "300", "200", "--seeds", "0", "1", "--max-iter", "2"]
-    records = million_seeds_main([*arguments, "--output", str(tmp_path)])
-    assert [(r["seed"], r["n_samples"]) for r in records] == [
+    arguments = ["--sizes", "300", "200", "--max-iter", "2", "--output", str(tmp_path)]
+    records = million_seeds_main([*arguments, "--seeds", "0", "1"])
+    assert [(r["seed"], r["n_samples"], r["offset"]) for r in records] == [
+        (0, 200, 0),
+        (0, 300, 0),
+        (0, 200, 200),
+        (1, 200, 0),
+        (1, 300, 0),
+        (1, 200, 200),
+    ]
+    assert all(r["error"] > 0 and r["n_updates"] > 0 for r in records)
+    page = (tmp_path / "million_seeds.md").read_text()
+    assert "| 300 | 2 |" in page
+    assert "| 200 (rows 201-400) | 2 |" in page
+    assert (tmp_path / "million_seeds.png").stat().st_size > 1000
+    for rows, offset in ((300, 0), (200, 200)):
+        other = [
+            r["error"]
+            for r in records
+            if (r["n_samples"], r["offset"]) == (rows, offset)
+        ]
+        first = [
+            r["error"] for r in records if (r["n_samples"], r["offset"]) == (200, 0)
+        ]
+        no_worse = sum(b <= a for a, b in zip(first, other, strict=True))
+        assert f"against 200: no worse for {no_worse} of 2 seeds" in page
+
+
+def test_million_seeds_resume_keeps_the_fits_made_and_adds_the_missing(tmp_path):
+    from benchmarks.million_seeds import main as million_seeds_main
+
+    arguments = ["--sizes", "300", "200", "--max-iter", "2", "--output", str(tmp_path)]
+    arguments += ["--no-control"]
+    first = million_seeds_main([*arguments, "--seeds", "0"])
+    both = million_seeds_main([*arguments, "--seeds", "0", "1", "--resume"])
+    assert [(r["seed"], r["n_samples"]) for r in both] == [
         (0, 200),
         (0, 300),
         (1, 200),
         (1, 300),
     ]
-    assert all(r["error"] > 0 and r["n_updates"] > 0 for r in records)
+    # Seed 0's fits are read back, not made again: their timings are kept.
+    assert [r["fit_seconds"] for r in both[:2]] == [r["fit_seconds"] for r in first]
     page = (tmp_path / "million_seeds.md").read_text()
-    assert "| 300 | 2 |" in page
-    assert (tmp_path / "million_seeds.png").stat().st_size > 1000
-    no_worse = sum(
-        records[i + 1]["error"] <= records[i]["error"] for i in range(0, 4, 2)
-    )
-    assert f"no worse than at 200 for {no_worse} of 2 seeds" in page
+    assert "2 of the 4 fits were made by this run" in page
+    fresh = million_seeds_main([*arguments, "--seeds", "1"])
+    assert [(r["seed"], r["n_samples"]) for r in fresh] == [(1, 200), (1, 300)]
