@@ -42,7 +42,16 @@ N_TEST = 1_000
 # fits (20 seeds, each training sample) an unfolded fit scored 0.03-0.17
 # and one that left a fold or a tear 0.26 or more.
 UNFOLDED_BELOW = 0.2
-COLUMNS = ("seed", "n_samples", "offset", "fit_seconds", "n_updates", "error")
+COLUMNS = (
+    "seed",
+    "n_samples",
+    "offset",
+    "device",
+    "max_iter",
+    "fit_seconds",
+    "n_updates",
+    "error",
+)
 
 
 def parse_args(argv):
@@ -106,7 +115,13 @@ def fit_once(X_train, X_test, seed, device, max_iter=None):
 def fit_task(n_rows, seed, n, offset, device, max_iter):
     """The record of one fit on rows ``offset`` to ``offset + n``."""
     X_all = swiss_roll(n_rows)
-    record = {"seed": seed, "n_samples": n, "offset": offset}
+    record = {
+        "seed": seed,
+        "n_samples": n,
+        "offset": offset,
+        "device": device,
+        "max_iter": max_iter,
+    }
     record.update(
         fit_once(X_all[offset : offset + n], X_all[-N_TEST:], seed, device, max_iter)
     )
@@ -122,6 +137,8 @@ def read_records(path):
                 "seed": int(row["seed"]),
                 "n_samples": int(row["n_samples"]),
                 "offset": int(row["offset"]),
+                "device": row["device"],
+                "max_iter": int(row["max_iter"]) if row["max_iter"] else None,
                 "fit_seconds": float(row["fit_seconds"]),
                 "n_updates": int(row["n_updates"]),
                 "error": float(row["error"]),
@@ -273,13 +290,16 @@ def main(argv=None):
     output = Path(args.output)
     output.mkdir(parents=True, exist_ok=True)
     path = output / "million_seeds.csv"
+    # A resumed run reuses only fits made with the same device and max_iter,
+    # and keeps every other fit of the file in it.
+    settings = (args.device, args.max_iter)
     wanted = {(seed, n, offset) for seed in args.seeds for n, offset in chosen}
-    records = [
-        r
-        for r in (read_records(path) if args.resume else [])
-        if (r["seed"], r["n_samples"], r["offset"]) in wanted
-    ]
-    done = {(r["seed"], r["n_samples"], r["offset"]) for r in records}
+    kept = read_records(path) if args.resume else []
+    done = {
+        (r["seed"], r["n_samples"], r["offset"])
+        for r in kept
+        if (r["device"], r["max_iter"]) == settings
+    }
     # Seeds outer, so that a slow spell of the machine hits every size alike.
     tasks = [
         (seed, n, offset)
@@ -287,12 +307,21 @@ def main(argv=None):
         for n, offset in chosen
         if (seed, n, offset) not in done
     ]
-    n_rows = max(n + offset for n, offset in chosen) + N_TEST
+    # The control's rows are reserved whether or not it is fitted, so that
+    # runs with and without --no-control fit the same points.
+    n_rows = max(sizes[-1], 2 * sizes[0]) + N_TEST
     started = time.perf_counter()
-    run_fits(tasks, n_rows, args, records, path)
+    run_fits(tasks, n_rows, args, kept, path)
     info["total_seconds"] = time.perf_counter() - started
-    write_records(path, records)
-    records.sort(key=_order)
+    records = sorted(
+        (
+            r
+            for r in kept
+            if (r["seed"], r["n_samples"], r["offset"]) in wanted
+            and (r["device"], r["max_iter"]) == settings
+        ),
+        key=_order,
+    )
 
     first, largest = chosen[0], chosen[len(sizes) - 1]
     sentences = [

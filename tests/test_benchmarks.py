@@ -744,6 +744,7 @@ def test_million_seeds_smoke_run_compares_the_sizes_and_a_second_sample(tmp_path
 
 def test_million_seeds_resume_keeps_the_fits_made_and_adds_the_missing(tmp_path):
     from benchmarks.million_seeds import main as million_seeds_main
+    from benchmarks.million_seeds import read_records
 
     arguments = ["--sizes", "300", "200", "--max-iter", "2", "--output", str(tmp_path)]
     arguments += ["--no-control"]
@@ -759,5 +760,13 @@ def test_million_seeds_resume_keeps_the_fits_made_and_adds_the_missing(tmp_path)
     assert [r["fit_seconds"] for r in both[:2]] == [r["fit_seconds"] for r in first]
     page = (tmp_path / "million_seeds.md").read_text()
     assert "2 of the 4 fits were made by this run" in page
+    # Fits of other settings are made again, and the file keeps the others.
+    other = million_seeds_main(
+        [*arguments[:4], "3", *arguments[5:], "--seeds", "1", "--resume"]
+    )
+    assert [r["fit_seconds"] for r in other] != [r["fit_seconds"] for r in both[2:]]
+    assert all(r["max_iter"] == 3 for r in other)
+    assert len(read_records(tmp_path / "million_seeds.csv")) == 6
     fresh = million_seeds_main([*arguments, "--seeds", "1"])
     assert [(r["seed"], r["n_samples"]) for r in fresh] == [(1, 200), (1, 300)]
+    assert len(read_records(tmp_path / "million_seeds.csv")) == 2
