@@ -112,7 +112,7 @@ default="relu"
         loss="mse",
         batch_size=64,
         learning_rate_init=1e-3,
-        learning_rate="constant",
+        learning_rate="auto",
         weight_decay=0.3,
         max_iter=200,
         early_stopping=False,
@@ -159,9 +159,9 @@ class LinearAutoEncoder(PartialFitMixin, _BaseAutoEncoder):
 
     Its default ``learning_rate_init`` is 3e-3 rather than 1e-3: the linear
     problem has no spurious local minima, and the larger step reaches PCA's
-    subspace within the default epochs. It trains at that constant rate
-    (``learning_rate="constant"``), with no weight decay, which would shrink
-    the solution away from PCA's.
+    subspace within the default epochs. It trains at that rate, constant
+    while an iteration is a pass over the data (``learning_rate="auto"``),
+    with no weight decay, which would shrink the solution away from PCA's.
 
     Parameters
     ----------
@@ -201,7 +201,7 @@ class LinearAutoEncoder(PartialFitMixin, _BaseAutoEncoder):
         *,
         batch_size=64,
         learning_rate_init=3e-3,
-        learning_rate="constant",
+        learning_rate="auto",
         weight_decay=0.0,
         max_iter=200,
         early_stopping=False,

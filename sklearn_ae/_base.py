@@ -81,7 +81,7 @@ MAX_LAYER_WEIGHTS = 2**31
 TRAINING_CONSTRAINTS = {
     "batch_size": [Interval(Integral, 1, None, closed="left")],
     "learning_rate_init": [Interval(Real, 0, None, closed="neither")],
-    "learning_rate": [StrOptions({"constant", "cosine"})],
+    "learning_rate": [StrOptions({"auto", "constant", "cosine"})],
     "weight_decay": [Interval(Real, 0, None, closed="left")],
     "max_iter": [Interval(Integral, 1, None, closed="left")],
     "early_stopping": ["boolean"],
@@ -433,7 +433,7 @@ class _BaseAutoEncoder(
         (X_train, side_train), valid = self._split(X, side, seed, streamed)
         train = to_dataset(X_train, side_train, device)
         valid = None if valid is None else to_dataset(*valid, device)
-        settings = self._training_settings()
+        settings = self._training_settings().for_rows(len(train))
         fitted = {}
         restore = None
         if self._warm():

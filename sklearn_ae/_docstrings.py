@@ -17,13 +17,22 @@ TRAINING_PARAMETERS = """\
         Adam's learning rate (the first batch's, under a schedule). If
         training stops with a "loss became nan" error, divide it by 10.
 
-    learning_rate : {"constant", "cosine"}, default="constant"
+    learning_rate : {"auto", "constant", "cosine"}, default="auto"
         Learning-rate schedule. ``"constant"`` trains at
         ``learning_rate_init`` throughout; ``"cosine"`` anneals it, batch by
         batch, to zero at the end of ``max_iter`` iterations along a half cosine.
         Annealing settles the weights when ``max_iter`` is ample, but it
         halves the mean rate, so a short run learns less. A warm-started fit
-        anneals again from ``learning_rate_init``.
+        anneals again from ``learning_rate_init``. ``"auto"`` is
+        ``"constant"`` while an iteration is a pass over the training rows
+        (up to ``1024 * batch_size`` of them); past that it is a fixed budget
+        of ``min(max_iter, 50)`` iterations (51,200 updates) annealed along
+        the cosine, all trained: ``n_iter_no_change`` applies only with
+        ``early_stopping=True``. On large data the constant rate's loss
+        still swings from one iteration to the next when the stopping rule
+        fires, and a fit that stops at a random point of it is worse at a
+        million rows than at 100,000; the annealed budget is not (see
+        "Large data" in the user guide).
 
     weight_decay : float, default=0.3
         Decoupled weight decay (AdamW): every update also shrinks each weight
@@ -36,7 +45,8 @@ TRAINING_PARAMETERS = """\
         the training data in shuffled batches) of at most 1,024 updates:
         beyond ``1024 * batch_size`` rows (65,536 at the default), each
         iteration draws 1,024 batches afresh, so the stopping rule, the
-        learning-rate schedule and the cost of a fit stop growing with n.
+        learning-rate schedule and the cost of a fit stop growing with n
+        (and ``learning_rate="auto"`` trains at most 50 of them).
         ``n_iter_`` counts iterations and ``n_updates_`` updates.
 
     early_stopping : bool, default=False
@@ -52,7 +62,8 @@ TRAINING_PARAMETERS = """\
     n_iter_no_change : int or None, default=10
         Stop after this many iterations without a relative improvement of at
         least ``tol`` in the monitored loss. None trains all ``max_iter``
-        iterations.
+        iterations. Past ``1024 * batch_size`` rows, ``learning_rate="auto"``
+        ignores it unless ``early_stopping=True``.
 
     tol : float, default=1e-4
         Relative improvement of the monitored loss that counts as progress.

@@ -230,7 +230,7 @@ def test_adversarial_weight_decay_acts_in_the_reconstruction_step_only(small_dat
 def test_docstring_states_the_class_defaults(estimator_class):
     doc, est = estimator_class.__doc__, estimator_class()
     assert f"weight_decay : float, default={est.weight_decay!r}\n" in doc
-    schedules = '{"constant", "cosine"}'
+    schedules = '{"auto", "constant", "cosine"}'
     assert f'learning_rate : {schedules}, default="{est.learning_rate}"\n' in doc
     assert "{default:" not in doc
 

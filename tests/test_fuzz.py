@@ -70,7 +70,7 @@ PARAMETERS = st.fixed_dictionaries(
         "learning_rate_init": st.sampled_from([1e-3, 0.1, 1e30]),
         "early_stopping": st.booleans(),
         "validation_fraction": st.sampled_from([0.1, 0.5, 0.9]),
-        "learning_rate": st.sampled_from(["constant", "cosine"]),
+        "learning_rate": st.sampled_from(["auto", "constant", "cosine"]),
         "weight_decay": st.sampled_from([0.0, 0.3]),
     },
 )

@@ -186,6 +186,67 @@ def test_an_iteration_is_at_most_updates_per_iteration(monkeypatch):
     assert schedule.total_steps_ == schedule.step_ == 15
 
 
+@pytest.mark.parametrize("early_stopping", [False, True])
+def test_auto_learning_rate_is_constant_below_the_cap_and_annealed_past_it(
+    monkeypatch, early_stopping
+):
+    from sklearn_ae import _training
+
+    monkeypatch.setattr(_training, "UPDATES_PER_ITERATION", 5)
+    monkeypatch.setattr(_training, "ANNEALED_ITERATIONS", 4)
+    X = np.random.default_rng(0).normal(size=(75, 4))
+    # Rows given for 48 and 60 training rows, a fifth of them held out or not.
+    n_below, n_past = (60, 75) if early_stopping else (48, 60)
+    params = dict(
+        hidden_layer_sizes=(8,),
+        batch_size=10,
+        max_iter=6,
+        n_iter_no_change=1,
+        tol=10.0,  # any iteration "fails to improve": the rule stops at 2
+        early_stopping=early_stopping,
+        validation_fraction=0.2,
+        random_state=0,
+    )
+    # ceil(48 training rows / 10) = 5 batches: a whole pass, at a constant rate.
+    below = AutoEncoder(2, **params).fit(X[:n_below])
+    assert below.n_iter_ == 2
+    assert below.net_.optimizer_.param_groups[0]["lr"] == below.learning_rate_init
+    assert "lr_schedule" not in dict(below.net_.callbacks_)
+    # 6 batches: past the cap, min(max_iter, 4) annealed iterations...
+    past = AutoEncoder(2, **params).fit(X[:n_past])
+    schedule = dict(past.net_.callbacks_)["lr_schedule"]
+    assert schedule.total_steps_ == 4 * 5
+    if early_stopping:
+        # ...stopped by the validation loss only when the user asked for it.
+        assert past.n_iter_ == 2
+    else:
+        assert past.n_iter_ == 4
+        assert past.n_updates_ == schedule.step_ == 20
+    # The parameter itself is left as given (scikit-learn's clone contract).
+    assert past.learning_rate == "auto" and past.max_iter == 6
+
+
+def test_auto_learning_rate_keeps_an_explicit_schedule_and_shorter_max_iter(
+    monkeypatch,
+):
+    from sklearn_ae import _training
+
+    monkeypatch.setattr(_training, "UPDATES_PER_ITERATION", 5)
+    settings = _training.TrainingSettings.of(
+        AutoEncoder(batch_size=10, max_iter=7, learning_rate="auto")
+    )
+    assert settings.for_rows(50) == settings.replace(learning_rate="constant")
+    past = settings.for_rows(51)
+    assert (past.learning_rate, past.max_iter, past.n_iter_no_change) == (
+        "cosine",
+        7,  # below ANNEALED_ITERATIONS: the user's max_iter bounds the budget
+        None,
+    )
+    for schedule in ("constant", "cosine"):
+        explicit = settings.replace(learning_rate=schedule)
+        assert explicit.for_rows(10**6) == explicit
+
+
 def test_small_data_iterates_over_whole_passes():
     X = np.random.default_rng(0).normal(size=(130, 4))
     ae = AutoEncoder(2, hidden_layer_sizes=(8,), max_iter=2, n_iter_no_change=None).fit(
