@@ -48,6 +48,7 @@ COLUMNS = (
     "offset",
     "device",
     "max_iter",
+    "learning_rate",
     "fit_seconds",
     "n_updates",
     "error",
@@ -81,6 +82,12 @@ def parse_args(argv):
     parser.add_argument(
         "--max-iter", type=int, help="iterations of each fit (default: its own)"
     )
+    parser.add_argument(
+        "--learning-rate",
+        default="auto",
+        choices=["auto", "constant", "cosine"],
+        help="the schedule (default: the estimator's, 'auto')",
+    )
     return parser.parse_args(argv)
 
 
@@ -98,9 +105,14 @@ def swiss_roll(n_rows):
     return load("swiss_roll", n_rows).data
 
 
-def fit_once(X_train, X_test, seed, device, max_iter=None):
+def fit_once(X_train, X_test, seed, device, max_iter=None, learning_rate="auto"):
     """One default fit: its seconds, updates and held-out error."""
-    model = AutoEncoder(n_components=2, random_state=seed, device=device)
+    model = AutoEncoder(
+        n_components=2,
+        random_state=seed,
+        device=device,
+        learning_rate=learning_rate,
+    )
     if max_iter is not None:  # smoke runs
         model.set_params(max_iter=max_iter)
     start = time.perf_counter()
@@ -112,7 +124,7 @@ def fit_once(X_train, X_test, seed, device, max_iter=None):
     return {"fit_seconds": seconds, "n_updates": model.n_updates_, "error": error}
 
 
-def fit_task(n_rows, seed, n, offset, device, max_iter):
+def fit_task(n_rows, seed, n, offset, device, max_iter, learning_rate):
     """The record of one fit on rows ``offset`` to ``offset + n``."""
     X_all = swiss_roll(n_rows)
     record = {
@@ -121,10 +133,10 @@ def fit_task(n_rows, seed, n, offset, device, max_iter):
         "offset": offset,
         "device": device,
         "max_iter": max_iter,
+        "learning_rate": learning_rate,
     }
-    record.update(
-        fit_once(X_all[offset : offset + n], X_all[-N_TEST:], seed, device, max_iter)
-    )
+    X_train, X_test = X_all[offset : offset + n], X_all[-N_TEST:]
+    record.update(fit_once(X_train, X_test, seed, device, max_iter, learning_rate))
     return record
 
 
@@ -139,6 +151,7 @@ def read_records(path):
                 "offset": int(row["offset"]),
                 "device": row["device"],
                 "max_iter": int(row["max_iter"]) if row["max_iter"] else None,
+                "learning_rate": row["learning_rate"],
                 "fit_seconds": float(row["fit_seconds"]),
                 "n_updates": int(row["n_updates"]),
                 "error": float(row["error"]),
@@ -264,7 +277,9 @@ def run_fits(tasks, n_rows, args, records, path):
     from benchmarks.million_seeds import fit_task as task
 
     calls = (
-        joblib.delayed(task)(n_rows, seed, n, offset, args.device, args.max_iter)
+        joblib.delayed(task)(
+            n_rows, seed, n, offset, args.device, args.max_iter, args.learning_rate
+        )
         for seed, n, offset in tasks
     )
     parallel = joblib.Parallel(n_jobs=args.jobs, return_as="generator_unordered")
@@ -290,15 +305,15 @@ def main(argv=None):
     output = Path(args.output)
     output.mkdir(parents=True, exist_ok=True)
     path = output / "million_seeds.csv"
-    # A resumed run reuses only fits made with the same device and max_iter,
-    # and keeps every other fit of the file in it.
-    settings = (args.device, args.max_iter)
+    # A resumed run reuses only fits made with the same device, max_iter and
+    # schedule, and keeps every other fit of the file in it.
+    settings = (args.device, args.max_iter, args.learning_rate)
     wanted = {(seed, n, offset) for seed in args.seeds for n, offset in chosen}
     kept = read_records(path) if args.resume else []
     done = {
         (r["seed"], r["n_samples"], r["offset"])
         for r in kept
-        if (r["device"], r["max_iter"]) == settings
+        if (r["device"], r["max_iter"], r["learning_rate"]) == settings
     }
     # Seeds outer, so that a slow spell of the machine hits every size alike.
     tasks = [
@@ -318,7 +333,7 @@ def main(argv=None):
             r
             for r in kept
             if (r["seed"], r["n_samples"], r["offset"]) in wanted
-            and (r["device"], r["max_iter"]) == settings
+            and (r["device"], r["max_iter"], r["learning_rate"]) == settings
         ),
         key=_order,
     )
@@ -352,6 +367,9 @@ def main(argv=None):
         }
         for r in records
     ]
+    schedule = ""
+    if args.learning_rate != "auto":
+        schedule = f', learning_rate="{args.learning_rate}"'
     page = "\n\n".join(
         [
             "# The million-point fit over seeds",
@@ -360,7 +378,8 @@ def main(argv=None):
             f" {args.jobs} fit(s) at once; {len(tasks)} of the {len(wanted)} fits"
             " were made by this run, the others kept from earlier parts of it"
             " (--resume).",
-            f"`AutoEncoder(n_components=2, random_state=seed)`, every other "
+            f"`AutoEncoder(n_components=2, random_state=seed{schedule})`, every "
+            "other "
             f"parameter its default, fitted on n points of one swiss roll (the "
             f"benchmark's seed) and scored on its last {N_TEST:,} points: the "
             f"mean squared reconstruction error per point. A fit counts as "

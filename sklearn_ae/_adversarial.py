@@ -375,7 +375,7 @@ default="relu"
         the three optimizers' state (Adam's moments of the reconstruction,
         discriminator and generator phases), the input scaling fixed on the
         first call, and ``max_iter``, ``early_stopping``,
-        ``n_iter_no_change`` and ``learning_rate="cosine"`` ignored. With a
+        ``n_iter_no_change`` and ``learning_rate`` ignored. With a
         prior that has components, labels place classes in components as in
         :meth:`fit`, and the discriminator's label inputs are built on the
         first call: pass every class label as ``classes`` then, whenever the

@@ -376,7 +376,7 @@ default="gaussian_shared"
         As :meth:`VariationalAutoEncoder.partial_fit` (one pass of updates
         that keeps the optimizers' state; the input scaling fixed on the
         first call; ``max_iter``, ``early_stopping``, ``n_iter_no_change``
-        and ``learning_rate="cosine"`` ignored), with labels. The network's
+        and ``learning_rate`` ignored), with labels. The network's
         label inputs are one per class, so **the classes are fixed on the
         first call**, as scikit-learn's classifiers fix them in
         ``partial_fit``: pass every class label as ``classes`` on the first

@@ -767,6 +767,16 @@ def test_million_seeds_resume_keeps_the_fits_made_and_adds_the_missing(tmp_path)
     assert [r["fit_seconds"] for r in other] != [r["fit_seconds"] for r in both[2:]]
     assert all(r["max_iter"] == 3 for r in other)
     assert len(read_records(tmp_path / "million_seeds.csv")) == 6
+    # So are fits of another schedule, which the page names.
+    cosine = million_seeds_main(
+        [*arguments, "--seeds", "1", "--resume", "--learning-rate", "cosine"]
+    )
+    assert [r["learning_rate"] for r in cosine] == ["cosine", "cosine"]
+    assert [r["fit_seconds"] for r in cosine] != [r["fit_seconds"] for r in both[2:]]
+    assert len(read_records(tmp_path / "million_seeds.csv")) == 8
+    page = (tmp_path / "million_seeds.md").read_text()
+    assert 'random_state=seed, learning_rate="cosine")`' in page
     fresh = million_seeds_main([*arguments, "--seeds", "1"])
     assert [(r["seed"], r["n_samples"]) for r in fresh] == [(1, 200), (1, 300)]
+    assert [r["learning_rate"] for r in fresh] == ["auto", "auto"]
     assert len(read_records(tmp_path / "million_seeds.csv")) == 2

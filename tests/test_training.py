@@ -226,6 +226,15 @@ def test_auto_learning_rate_is_constant_below_the_cap_and_annealed_past_it(
     assert past.learning_rate == "auto" and past.max_iter == 6
 
 
+def test_auto_learning_rate_below_the_cap_is_the_constant_rate_exactly():
+    X = np.random.default_rng(0).normal(size=(150, 5))
+    params = dict(hidden_layer_sizes=(8,), max_iter=4, random_state=0)
+    auto = AutoEncoder(2, **params).fit(X)
+    constant = AutoEncoder(2, learning_rate="constant", **params).fit(X)
+    np.testing.assert_array_equal(auto.loss_curve_, constant.loss_curve_)
+    np.testing.assert_array_equal(auto.transform(X), constant.transform(X))
+
+
 def test_auto_learning_rate_keeps_an_explicit_schedule_and_shorter_max_iter(
     monkeypatch,
 ):
