@@ -54,6 +54,7 @@ from ._training import (
     TrainingSettings,
     apply_settings,
     make_net,
+    pass_batches,
     resolve_device,
     snapshot,
     streams,
@@ -433,7 +434,10 @@ class _BaseAutoEncoder(
         (X_train, side_train), valid = self._split(X, side, seed, streamed)
         train = to_dataset(X_train, side_train, device)
         valid = None if valid is None else to_dataset(*valid, device)
-        settings = self._training_settings().for_rows(len(train))
+        settings = self._training_settings()
+        settings = settings.for_pass(
+            pass_batches(train, settings.batch_size, self._labelled_share)
+        )
         fitted = {}
         restore = None
         if self._warm():

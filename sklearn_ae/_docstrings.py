@@ -25,7 +25,8 @@ TRAINING_PARAMETERS = """\
         halves the mean rate, so a short run learns less. A warm-started fit
         anneals again from ``learning_rate_init``. ``"auto"`` is
         ``"constant"`` while an iteration is a pass over the training rows
-        (up to ``1024 * batch_size`` of them); past that it is a fixed budget
+        (up to ``1024 * batch_size`` of them, fewer when batches carry a
+        labelled share); past that it is a fixed budget
         of ``min(max_iter, 50)`` iterations (51,200 updates) annealed along
         the cosine, all trained: ``n_iter_no_change`` applies only with
         ``early_stopping=True``. On large data the constant rate's loss

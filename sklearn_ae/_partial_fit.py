@@ -73,9 +73,9 @@ class PartialFitMixin:
         A call trains at a constant rate, ``learning_rate_init``, on all its
         rows: ``max_iter``, ``early_stopping``, ``validation_fraction``,
         ``n_iter_no_change`` and ``tol`` are ignored (nothing is held out
-        and nothing stops early), and ``learning_rate`` "cosine" or "auto" is
-        ``"constant"`` (a schedule needs the number of updates in
-        advance). ``batch_size``, ``learning_rate_init`` and
+        and nothing stops early), and ``learning_rate="cosine"`` or
+        ``"auto"`` trains as ``"constant"`` (a schedule needs the number of
+        updates in advance). ``batch_size``, ``learning_rate_init`` and
         ``weight_decay`` are read on each call. Each call adds one entry to
         ``n_iter_``, ``loss_curve_`` and ``loss_terms_``. A call that fails
         (invalid data, a diverging loss, a ``KeyboardInterrupt``) leaves the

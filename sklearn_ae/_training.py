@@ -87,8 +87,9 @@ UPDATES_PER_ITERATION = 1024
 # constant rate stopped by the patience rule. Past the cap the training loss
 # still swings 20-50% from one iteration to the next when the rule fires, so
 # a fit stopped at a random point of it; at a million swiss-roll points that
-# folded the roll for 14 of 20 seeds against 7 of 20 at 100,000. Annealing
-# settles the weights whatever n (docs/benchmarks/million_seeds.md).
+# folded the roll for 14 of 20 seeds against 7 of 20 at 100,000
+# (docs/benchmarks/million_seeds_constant.md). Annealed, the weights settle
+# whatever n: 9 of 20 folded at both sizes (million_seeds.md).
 ANNEALED_ITERATIONS = 50
 
 
@@ -606,6 +607,18 @@ def _silent(*args, **kwargs):
     pass
 
 
+def pass_batches(dataset, batch_size, labelled_share=None):
+    """Batches of one shuffled pass over ``dataset``, before any cap.
+
+    More than ``ceil(len(dataset) / batch_size)`` when batches carry a
+    labelled share (see :class:`TensorBatchIterator`).
+    """
+    iterator = TensorBatchIterator(
+        dataset, batch_size, shuffle=True, labelled_share=labelled_share
+    )
+    return len(iterator)
+
+
 @dataclasses.dataclass(frozen=True)
 class TrainingSettings:
     """How to train: the loop's settings, given explicitly to :func:`make_net`.
@@ -645,24 +658,19 @@ class TrainingSettings:
     def replace(self, **changes):
         return dataclasses.replace(self, **changes)
 
-    def capped(self, n_rows):
-        """Whether an iteration over ``n_rows`` rows is capped short of a pass."""
-        if self.updates_per_iter is None:
-            return False
-        return math.ceil(n_rows / self.batch_size) > self.updates_per_iter
+    def for_pass(self, n_batches):
+        """These settings for a fit whose pass is ``n_batches`` batches.
 
-    def for_rows(self, n_rows):
-        """These settings for a fit on ``n_rows`` rows, ``"auto"`` resolved.
-
-        ``learning_rate="auto"`` is ``"constant"`` while an iteration is a
-        pass over the rows. Past the cap it is ``"cosine"`` over
-        ``min(max_iter, ANNEALED_ITERATIONS)`` iterations, all of them
-        trained: the patience rule is dropped unless it watches a
-        validation loss (``early_stopping=True``).
+        ``n_batches`` is the length of one shuffled pass over the training
+        rows before the cap (:func:`pass_batches`). ``learning_rate="auto"``
+        is ``"constant"`` while the pass fits in an iteration. Past the cap
+        it is ``"cosine"`` over ``min(max_iter, ANNEALED_ITERATIONS)``
+        iterations, all of them trained: the patience rule is dropped unless
+        it watches a validation loss (``early_stopping=True``).
         """
         if self.learning_rate != "auto":
             return self
-        if not self.capped(n_rows):
+        if self.updates_per_iter is None or n_batches <= self.updates_per_iter:
             return self.replace(learning_rate="constant")
         return self.replace(
             learning_rate="cosine",

@@ -235,6 +235,25 @@ def test_auto_learning_rate_below_the_cap_is_the_constant_rate_exactly():
     np.testing.assert_array_equal(auto.transform(X), constant.transform(X))
 
 
+def test_auto_learning_rate_counts_the_batches_of_labelled_share_passes(monkeypatch):
+    from sklearn_ae import ConditionalVariationalAutoEncoder, _training
+
+    # 200 rows in batches of 20 are 10 batches, but half of each batch is
+    # labelled: a pass over the 190 unlabelled rows is 19 batches, past a
+    # cap of 15, so the fit is capped and "auto" anneals.
+    monkeypatch.setattr(_training, "UPDATES_PER_ITERATION", 15)
+    rng = np.random.RandomState(0)
+    X = rng.uniform(size=(200, 6))
+    y = np.full(200, -1)
+    y[:10] = np.arange(10) % 2
+    model = ConditionalVariationalAutoEncoder(
+        hidden_layer_sizes=(8,), batch_size=20, max_iter=3, random_state=0
+    ).fit(X, y)
+    schedule = dict(model.net_.callbacks_)["lr_schedule"]
+    assert schedule.total_steps_ == schedule.step_ == 3 * 15
+    assert model.n_updates_ == 3 * 15
+
+
 def test_auto_learning_rate_keeps_an_explicit_schedule_and_shorter_max_iter(
     monkeypatch,
 ):
@@ -244,8 +263,8 @@ def test_auto_learning_rate_keeps_an_explicit_schedule_and_shorter_max_iter(
     settings = _training.TrainingSettings.of(
         AutoEncoder(batch_size=10, max_iter=7, learning_rate="auto")
     )
-    assert settings.for_rows(50) == settings.replace(learning_rate="constant")
-    past = settings.for_rows(51)
+    assert settings.for_pass(5) == settings.replace(learning_rate="constant")
+    past = settings.for_pass(6)
     assert (past.learning_rate, past.max_iter, past.n_iter_no_change) == (
         "cosine",
         7,  # below ANNEALED_ITERATIONS: the user's max_iter bounds the budget
@@ -253,7 +272,7 @@ def test_auto_learning_rate_keeps_an_explicit_schedule_and_shorter_max_iter(
     )
     for schedule in ("constant", "cosine"):
         explicit = settings.replace(learning_rate=schedule)
-        assert explicit.for_rows(10**6) == explicit
+        assert explicit.for_pass(10**6) == explicit
 
 
 def test_small_data_iterates_over_whole_passes():
