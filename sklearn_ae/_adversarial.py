@@ -7,7 +7,7 @@ import torch.nn.functional as F
 from sklearn.utils.metaestimators import available_if
 
 from ._autoencoder import AutoEncoder
-from ._base import check_layer_sizes, check_layer_weights, restores_on_failure
+from ._base import RATE, check_layer_sizes, check_layer_weights, restores_on_failure
 from ._compat import Interval, StrOptions, _fit_context
 from ._docstrings import fill_doc
 from ._generative import GenerativeMixin
@@ -245,8 +245,8 @@ default="relu"
         "n_prior_components": [Interval(Integral, 1, None, closed="left")],
         "prior_radius": [Interval(Real, 0, None, closed="neither")],
         "discriminator_layer_sizes": ["array-like"],
-        "discriminator_learning_rate": [Interval(Real, 0, None, closed="neither")],
-        "generator_learning_rate": [Interval(Real, 0, None, closed="neither")],
+        "discriminator_learning_rate": [RATE],
+        "generator_learning_rate": [RATE],
     }
 
     def __init__(

@@ -32,6 +32,7 @@ from sklearn.model_selection import train_test_split
 from sklearn.utils.validation import check_array, check_is_fitted
 from skorch.helper import predefined_split
 
+from ._budget import check_network_size
 from ._compat import (
     Interval,
     InvalidParameterError,
@@ -78,12 +79,17 @@ MAX_VALIDATION_ROWS = 10_000
 # torch would fail to allocate with an error that names no parameter.
 MAX_LAYER_WEIGHTS = 2**31
 
+# Training computes in float32: an optimizer's rate or decay beyond its range
+# overflows inside torch's Adam, with an error that names no parameter.
+FLOAT32_MAX = float(np.finfo(np.float32).max)
+RATE = Interval(Real, 0, FLOAT32_MAX, closed="neither")
+
 # Parameters of the training loop, shared by every estimator.
 TRAINING_CONSTRAINTS = {
     "batch_size": [Interval(Integral, 1, None, closed="left")],
-    "learning_rate_init": [Interval(Real, 0, None, closed="neither")],
+    "learning_rate_init": [RATE],
     "learning_rate": [StrOptions({"auto", "constant", "cosine"})],
-    "weight_decay": [Interval(Real, 0, None, closed="left")],
+    "weight_decay": [Interval(Real, 0, FLOAT32_MAX, closed="left")],
     "max_iter": [Interval(Integral, 1, None, closed="left")],
     "early_stopping": ["boolean"],
     "validation_fraction": [Interval(Real, 0, 1, closed="neither")],
@@ -145,6 +151,42 @@ def check_layer_weights(widths):
                 "weights, more than the limit of 2**31 (8 GiB of float32): "
                 f"use smaller values of {named}."
             )
+
+
+def check_float32_range(X):
+    """Raise a ValueError if float64 training data overflow float32.
+
+    The network trains in float32: a larger value would become infinite in
+    its first batch and surface as a divergence, not as the input's fault.
+    """
+    largest = max(float(X.max()), -float(X.min())) if X.size else 0.0
+    if largest > FLOAT32_MAX:
+        raise ValueError(
+            f"X holds values up to {largest:.4g} in magnitude, beyond the "
+            f"range of float32 ({FLOAT32_MAX:.4g}), in which the network trains. "
+            "Rescale X (StandardScaler, or divide it by a constant)."
+        )
+
+
+def check_finite_outputs(batch, outputs, owner):
+    """Raise a ValueError if finite rows gave non-finite outputs.
+
+    The input is finite (validated) and so are the weights (checked after
+    training and on load), so a non-finite output means the network's
+    arithmetic overflowed: the row lies too far outside the training data
+    for its dtype. A clear error beats NaN codes or an infinite score.
+    """
+    finite = np.isfinite(outputs).reshape(len(outputs), -1).all(axis=1)
+    if not finite.all():
+        row = int(np.flatnonzero(~finite)[0])
+        largest = float(np.abs(batch[row]).max()) if batch.shape[1] else 0.0
+        raise ValueError(
+            f"{owner}'s computation overflowed {batch.dtype} for an input row "
+            f"whose values reach {largest:.4g} in magnitude: it lies too far "
+            "outside the range of the training data for the model to give a "
+            "finite result. Rescale the input as the training data were, or "
+            "leave such rows out."
+        )
 
 
 def restores_on_failure(fit):
@@ -337,6 +379,7 @@ class _BaseAutoEncoder(
 
     def _check_params_vs_data(self, X):
         """Check rules tying parameters to each other or to the data."""
+        check_float32_range(X)
         if hasattr(self, "hidden_layer_sizes"):
             check_layer_sizes("hidden_layer_sizes", self.hidden_layer_sizes)
         hidden, _, loss = self._architecture()
@@ -475,6 +518,11 @@ class _BaseAutoEncoder(
         """
         init_generator, generator = generators
         offset, scale = _standardisation(X)
+        # Refused before anything is allocated; built outside the deferred
+        # block, whose layers are materialised on the CPU.
+        check_network_size(
+            type(self).__name__, self._build_module, X.shape[1], offset, scale
+        )
         with deferred_initialisation():
             module = self._allocate(self._build_module, X.shape[1], offset, scale)
         initialise(module, init_generator)
@@ -660,12 +708,27 @@ class _BaseAutoEncoder(
                     name: torch.as_tensor(values[rows], device=device)
                     for name, values in side.items()
                 }
-                outputs.append(function(module, batch, **side_batch).cpu().numpy())
+                output = function(module, batch, **side_batch).cpu().numpy()
+                check_finite_outputs(X[rows], output, type(self).__name__)
+                outputs.append(output)
         return np.concatenate(outputs).astype(X.dtype, copy=False)
 
     def _validate_input(self, X):
         check_is_fitted(self)
         return validate_data(self, X, reset=False, dtype=[np.float64, np.float32])
+
+    def _validate_scored(self, X):
+        """Validated rows to score: a Bernoulli scores only values in [0, 1]."""
+        X = self._validate_input(X)
+        if self.net_.module_.likelihood.name == "bce" and X.size:
+            if X.min() < 0 or X.max() > 1:
+                raise ValueError(
+                    "The model's likelihood is a Bernoulli (loss='bce'), "
+                    "defined for values in [0, 1], but X ranges over "
+                    f"[{X.min():.4g}, {X.max():.4g}]; scale X as the training "
+                    "data were."
+                )
+        return X
 
     def _validate_codes(self, X):
         check_is_fitted(self)
@@ -745,7 +808,7 @@ class _BaseAutoEncoder(
         -------
         log_likelihood : ndarray of shape (n_samples,)
         """
-        X = self._validate_input(X)
+        X = self._validate_scored(X)
         return self._map_batches(X, self._score_samples_batch)
 
     def score(self, X, y=None):

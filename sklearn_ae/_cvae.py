@@ -442,9 +442,10 @@ default="gaussian_shared"
             return torch.logsumexp(per_label, dim=1)
         log_q = F.log_softmax(module.classify(batch), dim=1)
         # A label whose probability underflows to 0 adds nothing (rather
-        # than 0 * -inf = NaN for a far-away row's bound).
+        # than 0 * -inf = NaN for a far-away row's bound). A NaN probability
+        # (an overflowed classifier) stays NaN, which inference reports.
         q = log_q.exp()
-        return torch.where(q > 0, q * (per_label - log_q), 0.0).sum(dim=1)
+        return torch.where(q == 0, 0.0, q * (per_label - log_q)).sum(dim=1)
 
     # ------------------------------------------------------------ inference
     def predict_proba(self, X):
@@ -527,7 +528,7 @@ default="gaussian_shared"
         X : ndarray of shape (n_samples, n_features_in_)
         """
         check_is_fitted(self)
-        n_samples = check_n_samples(n_samples)
+        n_samples = check_n_samples(n_samples, self._sample_width())
         rng = numpy_generator(random_state)
         if y is None:
             y = self.classes_[rng.integers(len(self.classes_), size=n_samples)]

@@ -1,22 +1,33 @@
 """Sampling from generative autoencoders: decode draws from the prior."""
 
-from numbers import Integral
-
-import numpy as np
 from sklearn.utils.validation import check_is_fitted
 
+from ._base import _is_int
+from ._budget import MAX_ARRAY_ELEMENTS, check_size
 from ._objective import Objective
 from ._random import numpy_generator
 from .priors import GaussianPrior
 
 
-def check_n_samples(n_samples):
-    if not isinstance(n_samples, Integral | np.integer) or n_samples < 1:
+def check_n_samples(n_samples, width):
+    """``n_samples`` as an int, checked against the size budget.
+
+    ``width`` is the number of values each sample takes (its codes and its
+    features); booleans are refused although ``True`` is an ``Integral``.
+    """
+    if not _is_int(n_samples) or n_samples < 1:
         raise ValueError(
             f"n_samples={n_samples!r} must be a positive integer, the number "
             "of samples to generate."
         )
-    return int(n_samples)
+    n_samples = int(n_samples)
+    check_size(
+        n_samples * width,
+        MAX_ARRAY_ELEMENTS,
+        f"n_samples={n_samples} of {width} values each",
+        "draw fewer samples per call (call it in chunks)",
+    )
+    return n_samples
 
 
 class GenerativeMixin:
@@ -36,6 +47,10 @@ class GenerativeMixin:
 
     def _make_objective(self):
         return Objective(self._objective_terms(), prior=self._make_prior())
+
+    def _sample_width(self):
+        """Values each sample holds: its code and its decoded features."""
+        return self._n_features_out + self.n_features_in_
 
     def _components_of(self, y, n_samples):
         """Prior component of each sample for labels y; None draws any."""
@@ -65,7 +80,7 @@ default=None
         Z : ndarray of shape (n_samples, n_components)
         """
         check_is_fitted(self)
-        n_samples = check_n_samples(n_samples)
+        n_samples = check_n_samples(n_samples, self._sample_width())
         components = self._components_of(y, n_samples)
         rng = self._prior_rng(random_state)
         return self.prior_.sample(n_samples, rng, components=components)

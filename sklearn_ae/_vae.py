@@ -3,14 +3,15 @@
 import hashlib
 import math
 from functools import partial
-from numbers import Integral, Real
+from numbers import Real
 
 import numpy as np
 import torch
 from sklearn.utils import check_random_state
 
 from ._autoencoder import AutoEncoder
-from ._base import warn
+from ._base import INFERENCE_BATCH_SIZE, _is_int, warn
+from ._budget import MAX_ARRAY_ELEMENTS, check_size
 from ._compat import Interval
 from ._docstrings import fill_doc
 from ._generative import GenerativeMixin
@@ -35,9 +36,13 @@ def row_noise(batch, n_draws, n_components, seed):
     Each row's draws come from a generator seeded by ``seed`` and a hash of
     the row's values (rounded to float32): independent between rows, so
     Monte Carlo errors average out over a data set, yet a row's draws do
-    not depend on the other rows, their order or the input's dtype.
+    not depend on the other rows, their order or the input's dtype. A
+    signed zero hashes as zero (``-0.0 + 0.0`` is ``0.0``): the two are the
+    same value, so they get the same draws.
     """
-    rows = np.ascontiguousarray(batch.detach().cpu().numpy(), dtype=np.float32)
+    with np.errstate(over="ignore"):  # a float64 row beyond float32 hashes as inf
+        rows = np.ascontiguousarray(batch.detach().cpu().numpy(), dtype=np.float32)
+    rows = rows + np.float32(0.0)
     draws = np.empty((n_draws, len(rows), n_components))
     for i, row in enumerate(rows):
         digest = hashlib.blake2b(row.tobytes(), digest_size=8).digest()
@@ -358,7 +363,7 @@ default="gaussian_shared"
         -------
         elbo : ndarray of shape (n_samples,)
         """
-        X = self._validate_input(X)
+        X = self._validate_scored(X)
         bound = partial(elbo, n_draws=ELBO_SAMPLES, seed=self._noise_seed())
         return self._map_batches(
             X, partial(self._marginalise, bound=bound, of_likelihood=False)
@@ -389,12 +394,20 @@ default="gaussian_shared"
         -------
         log_likelihood : ndarray of shape (n_samples,)
         """
-        if not isinstance(n_importance, Integral | np.integer) or n_importance < 1:
+        if not _is_int(n_importance) or n_importance < 1:
             raise ValueError(
                 f"n_importance={n_importance!r} must be a positive integer, the "
                 "number of importance samples (e.g. 100)."
             )
-        X = self._validate_input(X)
+        X = self._validate_scored(X)
+        # Each block of rows holds n_importance draws of its codes at once.
+        check_size(
+            int(n_importance) * min(len(X), INFERENCE_BATCH_SIZE) * self._n_codes,
+            MAX_ARRAY_ELEMENTS,
+            f"log_likelihood's n_importance={n_importance} draws of "
+            f"{min(len(X), INFERENCE_BATCH_SIZE)} rows' codes",
+            "use fewer importance samples",
+        )
         bound = partial(
             importance_weighted, n_draws=int(n_importance), seed=self._noise_seed()
         )

@@ -2,6 +2,7 @@
 
 import os
 import pickle
+import re
 import subprocess
 import sys
 
@@ -621,3 +622,67 @@ def test_warm_start_refuses_another_network(change, small_data):
     with pytest.raises(ValueError, match=f"built with {name}="):
         est.set_params(**change).fit(small_data)
     np.testing.assert_array_equal(est.transform(small_data), codes)
+
+
+@estimators
+def test_a_network_over_the_weight_budget_is_refused_before_allocating(
+    estimator, small_data
+):
+    # Each layer of 46,340 x 46,340 passes the per-layer cap (2**31); the
+    # network's layers together hold over 4 billion weights.
+    est = clone(estimator)
+    if "hidden_layer_sizes" not in est.get_params():
+        pytest.skip("no hidden_layer_sizes")
+    est.set_params(hidden_layer_sizes=(46340, 46340))
+    with pytest.raises(ValueError, match=r"network would hold [\d,]+ values"):
+        est.fit(small_data)
+    _assert_unfitted(est, small_data)
+
+
+@estimators
+@pytest.mark.parametrize("name", ["learning_rate_init", "weight_decay"])
+def test_a_rate_beyond_float32s_range_is_refused_by_name(estimator, name, small_data):
+    est = clone(estimator).set_params(**{name: 1e39})
+    with pytest.raises(ValueError, match=f"'{name}' parameter"):
+        est.fit(small_data)
+    _assert_unfitted(est, small_data)
+
+
+def _methods(est, X):
+    """The inference calls of a fitted estimator on rows X."""
+    calls = {"transform": lambda: est.transform(X), "score": lambda: est.score(X)}
+    calls["score_samples"] = lambda: est.score_samples(X)
+    calls["inverse_transform"] = lambda: est.inverse_transform(
+        np.full((len(X), est._n_features_out), np.finfo(X.dtype).max, X.dtype)
+    )
+    for name in ("predict", "predict_proba", "log_likelihood"):
+        if hasattr(est, name):
+            calls[name] = lambda name=name: getattr(est, name)(X)
+    return calls
+
+
+@estimators
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_inputs_at_the_dtypes_largest_value_never_give_nan_silently(
+    estimator, dtype, small_data
+):
+    est = clone(estimator).fit(small_data)
+    extreme = np.full((2, small_data.shape[1]), np.finfo(dtype).max, dtype=dtype)
+    extreme[1] *= -1
+    for name, call in _methods(est, extreme).items():
+        try:
+            result = np.asarray(call())
+        except ValueError as exc:
+            assert re.search("overflowed|range|Bernoulli", str(exc)), (name, exc)
+            continue
+        if result.dtype.kind == "f":
+            assert np.isfinite(result).all(), f"{name} gave {result}"
+
+
+def test_a_float64_fit_beyond_float32s_range_is_an_input_error(small_data):
+    X = small_data.astype(np.float64)
+    X[0, 0] = 1e39
+    est = AutoEncoder(hidden_layer_sizes=(8,), max_iter=2, device="cpu")
+    with pytest.raises(ValueError, match="beyond the range of float32"):
+        est.fit(X)
+    _assert_unfitted(est, X)

@@ -272,3 +272,22 @@ def test_partial_fit_takes_string_labels(digits):
     )
     assert set(model.predict(X[:20])) <= set(classes)
     assert model.sample(2, y="digit 4", random_state=0).shape == (2, 64)
+
+
+def test_an_overflowing_classifier_never_scores_as_certain():
+    # At float32's largest value the classifier's logits overflow to NaN;
+    # counted as probability 0, they gave the bound 0.0, above every
+    # training row's.
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(80, 5)).astype(np.float32)
+    y = rng.integers(0, 3, 80)
+    model = ConditionalVariationalAutoEncoder(
+        hidden_layer_sizes=(8,), max_iter=3, random_state=0, device="cpu"
+    ).fit(X, y)
+    extreme = np.full((1, 5), np.finfo(np.float32).max, dtype=np.float32)
+    try:
+        score = model.score_samples(extreme)
+    except ValueError as exc:
+        assert "overflowed float32" in str(exc), exc
+    else:
+        assert np.isfinite(score).all() and score[0] < model.score_samples(X).min()

@@ -84,3 +84,40 @@ def test_labelled_prior_draws_need_a_labelled_prior(digits):
     model = VariationalAutoEncoder(**{**FAST, "max_iter": 1}).fit(digits[0])
     with pytest.raises(ValueError, match="no labelled prior components"):
         model.sample_prior(3, y=1)
+
+
+GENERATIVE = [cls for cls in public_estimator_classes() if hasattr(cls, "sample_prior")]
+
+
+@pytest.fixture(scope="module", params=GENERATIVE, ids=lambda c: c.__name__)
+def generative_model(request, digits):
+    X_train = digits[0][:100]
+    return request.param(hidden_layer_sizes=(8,), max_iter=1, random_state=0).fit(
+        X_train
+    )
+
+
+def test_sample_over_the_size_budget_is_refused_before_drawing(generative_model):
+    with pytest.raises(ValueError, match=r"n_samples=1000000000 .*in chunks"):
+        generative_model.sample(10**9)
+    with pytest.raises(ValueError, match="would hold"):
+        generative_model.sample_prior(10**9)
+    assert generative_model.sample(3, random_state=0).shape == (3, 64)
+
+
+@pytest.mark.parametrize("bad", [True, np.True_, 2.0, 0])
+def test_sample_refuses_booleans_and_non_integers(generative_model, bad):
+    with pytest.raises(ValueError, match=r"n_samples=.*positive integer"):
+        generative_model.sample(bad)
+
+
+def test_log_likelihood_over_the_size_budget_is_refused(digits, likelihood_model):
+    X = digits[1][:10]
+    with pytest.raises(ValueError, match=r"n_importance=1000000000.*would hold"):
+        likelihood_model.log_likelihood(X, n_importance=10**9)
+
+
+@pytest.mark.parametrize("bad", [True, np.True_, 2.5, 0])
+def test_log_likelihood_refuses_booleans_as_counts(digits, likelihood_model, bad):
+    with pytest.raises(ValueError, match=r"n_importance=.*positive integer"):
+        likelihood_model.log_likelihood(digits[1][:5], n_importance=bad)

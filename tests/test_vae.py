@@ -255,11 +255,11 @@ def test_an_informative_posterior_raises_no_collapse_warning(digits, vae):
     assert vae.transform(digits[1]).std(axis=0).min() > 0.3
 
 
-@pytest.mark.parametrize("scale", [1e3, 1e6, 1e30])
+@pytest.mark.parametrize("scale", [1e3, 1e6, 1e15, 1e30])
 @pytest.mark.parametrize("conditional", [False, True], ids=["vae", "cvae"])
-def test_scores_of_far_away_inputs_are_never_nan(scale, conditional):
-    # exp(log_var / 2) and the decoder overflow float32 for such rows; a
-    # bound may then be very negative or -inf, never NaN.
+def test_scores_of_far_away_inputs_are_finite_or_a_clear_error(scale, conditional):
+    # exp(log_var / 2) and the decoder overflow float32 for such rows: the
+    # bound is then refused by name, never NaN or infinite.
     from sklearn_ae import ConditionalVariationalAutoEncoder
 
     rng = np.random.default_rng(0)
@@ -268,9 +268,46 @@ def test_scores_of_far_away_inputs_are_never_nan(scale, conditional):
     model = cls(hidden_layer_sizes=(8,), max_iter=5, random_state=0, device="cpu")
     model.fit(X, rng.integers(0, 3, 100) if conditional else None)
     far = (X * scale).astype(np.float32)
-    for scores in (model.score_samples(far), model.log_likelihood(far, 4)):
-        assert not np.isnan(scores).any(), f"{np.isnan(scores).mean():.0%} NaN"
+    for score in (model.score_samples, lambda X: model.log_likelihood(X, 4)):
+        try:
+            scores = score(far)
+        except ValueError as exc:
+            assert "overflowed float32" in str(exc), exc
+            continue
+        assert np.isfinite(scores).all(), f"{(~np.isfinite(scores)).mean():.0%}"
         assert (scores < 0).all()
+
+
+@pytest.mark.parametrize("conditional", [False, True], ids=["vae", "cvae"])
+def test_a_signed_zero_scores_as_zero(conditional):
+    from sklearn_ae import ConditionalVariationalAutoEncoder
+
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(60, 5))
+    cls = ConditionalVariationalAutoEncoder if conditional else VariationalAutoEncoder
+    model = cls(hidden_layer_sizes=(8,), max_iter=3, random_state=0, device="cpu")
+    model.fit(X)
+    plus = X[:4].copy()
+    plus[:, 1] = 0.0
+    minus = plus.copy()
+    minus[:, 1] = -0.0
+    np.testing.assert_array_equal(model.score_samples(plus), model.score_samples(minus))
+    np.testing.assert_array_equal(
+        model.log_likelihood(plus, 8), model.log_likelihood(minus, 8)
+    )
+
+
+@pytest.mark.parametrize("conditional", [False, True], ids=["vae", "cvae"])
+def test_huge_cells_under_a_bernoulli_are_refused_by_name(digits, conditional):
+    from sklearn_ae import ConditionalVariationalAutoEncoder
+
+    cls = ConditionalVariationalAutoEncoder if conditional else VariationalAutoEncoder
+    model = cls(**{**FAST, "max_iter": 2}).fit(digits[0][:200])
+    X = digits[1][:3].copy()
+    X[0, 5] = 1e30
+    for score in (model.score_samples, model.log_likelihood, model.score):
+        with pytest.raises(ValueError, match=r"Bernoulli.*\[0, 1\]"):
+            score(X)
 
 
 def test_defaults_keep_the_codes_informative_on_digits(digits):
