@@ -635,8 +635,11 @@ class _BaseAutoEncoder(
             for column in net.criterion_.history_columns()
         }
         if validated:
-            self.validation_loss_curve_ = np.asarray(
-                history[:, "valid_loss"], dtype=float
+            # Epochs of an earlier fit without early stopping (continued by
+            # a warm start) have no validation loss: NaN keeps one entry
+            # per epoch, as loss_curve_ has.
+            self.validation_loss_curve_ = np.array(
+                [row.get("valid_loss", np.nan) for row in history], dtype=float
             )
         elif hasattr(self, "validation_loss_curve_"):
             del self.validation_loss_curve_

@@ -128,6 +128,8 @@ TRAINING_ATTRIBUTES = """\
 
     validation_loss_curve_ : ndarray of shape (n_iter_,)
         Mean validation loss of each epoch; only when ``early_stopping=True``.
+        NaN for the epochs of an earlier fit that ``warm_start`` continued
+        without early stopping, so that it always has ``n_iter_`` entries.
 
     noise_variance_ : ndarray of shape (n_features_in_,) or None
         The variance of the decoder's Gaussian per feature, in data units:

@@ -535,6 +535,12 @@ default="relu"
                 f"{self.n_components} columns: give it n_components="
                 f"{self.n_components}."
             )
+        if not np.isfinite(embedding).all():
+            raise ValueError(
+                f"The teacher {type(teacher).__name__} embedded X with "
+                "non-finite values (NaN or infinity); the codes cannot be "
+                "pulled towards them. Check the teacher's parameters or X."
+            )
         embedding = (embedding - embedding.mean(0)) / embedding.std(0).clip(1e-12)
         self._fit(X, teacher=embedding.astype(np.float32))
         self.teacher_, self.teacher_seconds_, self.graph_seconds_ = (

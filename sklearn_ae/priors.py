@@ -118,23 +118,40 @@ class SwissRollPrior(_ComponentPrior):
 
 
 class CallablePrior(GaussianPrior):
-    """A user's sampler ``sampler(n, rng) -> array of shape (n, n_components)``."""
+    """A user's sampler ``sampler(n, rng) -> array of shape (n, n_components)``.
+
+    Every draw is checked, at the size training asks for: a sampler may
+    give the right shape for 3 draws and not for a batch, or NaN now and
+    then. A few comparisons per batch, next to a network's forward pass.
+    """
 
     def __init__(self, sampler, n_components):
         self.sampler = sampler
         self.n_components = n_components
 
     def check(self):
-        draws = self.sample(3, np.random.default_rng(0))
-        if draws.shape != (3, self.n_components):
-            raise ValueError(
-                f"prior(n, rng) must return an array of shape (n, "
-                f"n_components) = (3, {self.n_components}) for n=3, got "
-                f"shape {draws.shape}."
-            )
+        self.sample(3, np.random.default_rng(0))
 
     def sample(self, n, rng, components=None):
-        return np.asarray(self.sampler(n, rng), dtype=np.float64)
+        try:
+            draws = np.asarray(self.sampler(n, rng), dtype=np.float64)
+        except (TypeError, ValueError) as exc:
+            raise ValueError(
+                f"prior(n, rng) must return an array of numbers; for n={n} "
+                f"it returned something else: {exc}"
+            ) from exc
+        if draws.shape != (n, self.n_components):
+            raise ValueError(
+                f"prior(n, rng) must return an array of shape (n, "
+                f"n_components) = ({n}, {self.n_components}) for n={n}, got "
+                f"shape {draws.shape}."
+            )
+        if not np.isfinite(draws).all():
+            raise ValueError(
+                f"prior(n, rng) returned non-finite values (NaN or infinity) "
+                f"for n={n}: the prior callable must draw finite codes."
+            )
+        return draws
 
 
 def make_prior(prior, n_components, *, n_prior_components=10, radius=2.0):

@@ -253,3 +253,32 @@ def test_partial_fit_classes_and_priors_without_components(digits):
     plain.partial_fit(X_train[:50], y_train[:50], classes=range(10))
     plain.partial_fit(X_train[50:60], np.full(10, 99))
     assert plain.classes_.shape == (0,)
+
+
+def three_good_draws(n, rng):
+    # Right for the 3 draws of the fit-time check, wrong at batch size.
+    return rng.normal(size=(min(n, 3), 2))
+
+
+def nan_in_batches(n, rng):
+    draws = rng.normal(size=(n, 2))
+    if n > 3:
+        draws[0, 0] = np.nan
+    return draws
+
+
+@pytest.mark.parametrize(
+    "prior, match",
+    [
+        (three_good_draws, r"shape \(n, n_components\) = \(\d+, 2\)"),
+        (nan_in_batches, "prior.*returned non-finite values"),
+    ],
+    ids=["shape", "nan"],
+)
+def test_a_callable_prior_is_checked_on_the_draws_training_uses(digits, prior, match):
+    model = AdversarialAutoEncoder(
+        prior=prior, hidden_layer_sizes=(8,), max_iter=2, **FAST
+    )
+    with pytest.raises(ValueError, match=match):
+        model.fit(digits[0][:200])
+    assert not hasattr(model, "net_")

@@ -686,3 +686,16 @@ def test_a_float64_fit_beyond_float32s_range_is_an_input_error(small_data):
     with pytest.raises(ValueError, match="beyond the range of float32"):
         est.fit(X)
     _assert_unfitted(est, X)
+
+
+def test_a_warm_start_turning_on_early_stopping_keeps_one_entry_per_epoch(
+    small_data,
+):
+    est = AutoEncoder(hidden_layer_sizes=(8,), max_iter=3, device="cpu")
+    est.fit(small_data)
+    est.set_params(warm_start=True, early_stopping=True, n_iter_no_change=None)
+    est.fit(small_data)
+    assert est.n_iter_ == 6
+    assert len(est.validation_loss_curve_) == len(est.loss_curve_) == 6
+    assert np.isnan(est.validation_loss_curve_[:3]).all()
+    assert np.isfinite(est.validation_loss_curve_[3:]).all()

@@ -4,6 +4,7 @@ import pickle
 
 import numpy as np
 import pytest
+from sklearn.base import BaseEstimator, TransformerMixin
 from sklearn.datasets import make_swiss_roll
 from sklearn.decomposition import PCA
 from sklearn.manifold import Isomap
@@ -298,3 +299,17 @@ def test_same_seed_same_codes(roll):
     first = ManifoldAutoEncoder(max_iter=3, **FAST).fit(X_train).transform(X_train)
     again = ManifoldAutoEncoder(max_iter=3, **FAST).fit(X_train).transform(X_train)
     np.testing.assert_array_equal(first, again)
+
+
+class _NaNTeacher(TransformerMixin, BaseEstimator):
+    def fit_transform(self, X, y=None):
+        embedding = PCA(n_components=2).fit_transform(X)
+        embedding[0, 0] = np.nan
+        return embedding
+
+
+def test_a_teacher_embedding_with_nan_is_reported_as_the_teachers(roll):
+    model = ManifoldAutoEncoder(geometry=_NaNTeacher(), max_iter=2, **FAST)
+    with pytest.raises(ValueError, match="teacher _NaNTeacher embedded X with non"):
+        model.fit(roll[0][:200])
+    assert not hasattr(model, "net_")
