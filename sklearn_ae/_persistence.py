@@ -25,7 +25,9 @@ import hashlib
 import json
 import os
 import re
+import struct
 import zipfile
+import zlib
 from numbers import Integral, Real
 from pathlib import Path
 
@@ -38,6 +40,7 @@ from sklearn.utils.validation import check_is_fitted
 from skorch.history import History
 
 from ._base import _BaseAutoEncoder, warn
+from ._load_checks import check_fitted, check_input_scale, check_weights
 from ._training import make_net, resolve_device
 
 FORMAT = "sklearn-ae"
@@ -234,7 +237,7 @@ def load(path, *, device=None):
     estimator = cls(**_decode_params(cls, document.get("params")))
     try:
         estimator._validate_params()
-    except (ValueError, TypeError) as exc:
+    except (ValueError, TypeError, OverflowError, RecursionError) as exc:
         raise ValueError(
             f"The file holds an invalid parameter of {cls.__name__}: {exc}"
         ) from exc
@@ -243,9 +246,11 @@ def load(path, *, device=None):
         estimator.set_params(device=device)
     _set_fitted(estimator, document.get("fitted"))
     tensors = _read_weights(document, weights)
+    check_weights(tensors)
     estimator.net_ = _rebuild_net(estimator, document, tensors, placement)
     if estimator.net_.criterion_.prior is not None:
         estimator.prior_ = estimator.net_.criterion_.prior
+    check_fitted(estimator)
     return estimator
 
 
@@ -351,9 +356,22 @@ def _encode_array(array, where):
 
 
 def _decode(value, where):
-    """Inverse of :func:`_encode`; a ValueError names a malformed value."""
+    """Inverse of :func:`_encode`; a ValueError names a malformed value.
+
+    A value nested deeper than Python's recursion limit, or a number beyond
+    what its array's dtype holds, is malformed too.
+    """
+    try:
+        return _decode_value(value, where)
+    except (RecursionError, OverflowError, MemoryError) as exc:
+        raise ValueError(
+            f"The file's {where} is malformed: {type(exc).__name__}: {exc}."
+        ) from exc
+
+
+def _decode_value(value, where):
     if isinstance(value, list):
-        return [_decode(v, where) for v in value]
+        return [_decode_value(v, where) for v in value]
     if not isinstance(value, dict):
         return value
     tags = [key for key in value if key.startswith("__")]
@@ -367,9 +385,9 @@ def _decode(value, where):
             items = value["__tuple__"]
             if not isinstance(items, list):
                 raise ValueError(f"The file's {where} holds a malformed tuple.")
-            return tuple(_decode(v, where) for v in items)
+            return tuple(_decode_value(v, where) for v in items)
         return _decode_array(value["__ndarray__"], where)
-    return {k: _decode(v, f"{where}[{k!r}]") for k, v in value.items()}
+    return {k: _decode_value(v, f"{where}[{k!r}]") for k, v in value.items()}
 
 
 def _decode_array(spec, where):
@@ -387,7 +405,7 @@ def _decode_array(spec, where):
         if dtype.itemsize * len(data) > MAX_JSON_BYTES:
             raise ValueError(f"{len(data)} elements of {dtype} are too large")
         return np.array(data, dtype=dtype).reshape(shape)
-    except (KeyError, TypeError, ValueError) as exc:
+    except (KeyError, TypeError, ValueError, OverflowError) as exc:
         raise ValueError(f"The file's {where} is a malformed array: {exc}.") from exc
 
 
@@ -491,6 +509,7 @@ def _epoch_rows(history):
 def _read_archive(path):
     """``(document, weights bytes)`` of an archive; ValueError when malformed."""
     path = Path(path)
+    member = "the archive's directory"
     try:
         with zipfile.ZipFile(path) as archive:
             names = sorted(archive.namelist())
@@ -511,16 +530,32 @@ def _read_archive(path):
                     f"{path}: {WEIGHTS_NAME} is compressed; save stores it "
                     "uncompressed."
                 )
+            member = JSON_NAME
             text = archive.read(JSON_NAME)
+            member = WEIGHTS_NAME
             weights = archive.read(WEIGHTS_NAME)
-    except (zipfile.BadZipFile, EOFError, zipfile.LargeZipFile) as exc:
+    # zipfile's errors on crafted entries: RuntimeError for an encrypted one,
+    # NotImplementedError for an unknown compression, zlib.error, struct.error
+    # or OverflowError for malformed headers.
+    except (
+        zipfile.BadZipFile,
+        zipfile.LargeZipFile,
+        EOFError,
+        RuntimeError,
+        NotImplementedError,
+        OverflowError,
+        zlib.error,
+        struct.error,
+    ) as exc:
         raise ValueError(
             f"{path} is not a complete sklearn-ae archive (truncated, corrupted "
-            f"or another kind of file): {exc}"
+            f"or another kind of file): reading {member}: "
+            f"{type(exc).__name__}: {exc}"
         ) from exc
     try:
         document = json.loads(text.decode("utf-8"))
-    except (UnicodeDecodeError, RecursionError, json.JSONDecodeError) as exc:
+    # ValueError covers json's own errors and an integer of too many digits.
+    except (ValueError, RecursionError) as exc:
         raise ValueError(f"{path}: {JSON_NAME} is not valid JSON: {exc}") from exc
     if not isinstance(document, dict):
         raise ValueError(f"{path}: {JSON_NAME} is not a JSON object.")
@@ -586,7 +621,7 @@ def _read_weights(document, weights):
         )
     try:
         tensors = load_tensors(weights)
-    except (SafetensorError, ValueError, RuntimeError) as exc:
+    except (SafetensorError, ValueError, RuntimeError, OverflowError) as exc:
         raise ValueError(
             f"{WEIGHTS_NAME} is not a valid safetensors file (truncated?): {exc}"
         ) from exc
@@ -619,6 +654,7 @@ def _rebuild_net(estimator, document, tensors, device):
             f"{tuple(scale.shape)}; n_features_in_={n_features} needs "
             f"({n_features},)."
         )
+    check_input_scale(scale)
     # The layout is checked on the meta device first, where nothing is
     # allocated: parameters describing a huge network fail here, before any
     # memory is spent on them.
@@ -670,10 +706,13 @@ def _built(estimator, build):
     """``build()``, its errors turned into a ValueError about the file."""
     try:
         return build()
-    except (ValueError, TypeError, RuntimeError, IndexError) as exc:
+    except (ValueError, TypeError, RuntimeError, IndexError, OverflowError) as exc:
+        # torch's messages carry a C++ stack trace after their first line.
+        reason = (str(exc).splitlines() or [type(exc).__name__])[0]
         raise ValueError(
             f"The file's parameters and fitted attributes do not build a "
-            f"{type(estimator).__name__}: {exc}"
+            f"{type(estimator).__name__} (its network: {estimator._network()!r}): "
+            f"{reason}"
         ) from exc
 
 

@@ -679,3 +679,173 @@ def test_pickle_keeps_each_epoch_but_not_each_batch(fitted, small_data):
     assert all(row["batches"] for row in fitted.net_.history)
     restored.set_params(warm_start=True).fit(small_data)
     assert restored.n_iter_ == 2 * fitted.n_iter_
+
+
+# ------------------------------------- fitted attributes against the weights
+@pytest.mark.parametrize("n_codes", [3, 10**10, 0, "2", True, None])
+def test_refuses_a_code_width_that_contradicts_the_weights(saved, n_codes):
+    document, weights = _members(saved)
+    document["fitted"]["_n_codes"] = n_codes
+    _rewrite(saved, document, weights)
+    with pytest.raises(
+        ValueError, match=r"code width \(_n_codes\).*encode each row in 2"
+    ):
+        load(saved)
+
+
+@pytest.mark.parametrize("value", [np.nan, np.inf])
+def test_refuses_non_finite_weights(saved, value):
+    document, weights = _members(saved)
+
+    def poison(tensors):
+        tensors["module.encoder.0.weight"][0, 0] = value
+
+    _rewrite(saved, document, _with_tensors(weights, poison))
+    with pytest.raises(
+        ValueError, match=r"'module\.encoder\.0\.weight' holds non-finite"
+    ):
+        load(saved)
+
+
+@pytest.mark.parametrize("value", [0.0, -1.0])
+def test_refuses_a_zero_or_negative_input_scale(saved, value):
+    document, weights = _members(saved)
+
+    def zero(tensors):
+        tensors["module.scale"][1] = value
+
+    _rewrite(saved, document, _with_tensors(weights, zero))
+    with pytest.raises(ValueError, match=r"input scale \('module.scale'\)"):
+        load(saved)
+
+
+@pytest.mark.parametrize(
+    "name, value, match",
+    [
+        ("n_iter_", 10**12, "n_iter_=1000000000000 but its history holds 3"),
+        ("n_iter_", -1, "n_iter_=-1 is not a count"),
+        ("n_updates_", 2.5, "n_updates_=2.5 is not a count"),
+        ("loss_curve_", [1.0], "loss_curve_ must be a float array"),
+        ("feature_names_in_", None, "feature_names_in_ must be an array"),
+        ("noise_variance_", None, "noise_variance_ is not the decoder variance"),
+        ("loss_terms_", [], "loss_terms_ is not a mapping"),
+    ],
+)
+def test_refuses_fitted_attributes_that_contradict_the_model(saved, name, value, match):
+    document, weights = _members(saved)
+    if name == "feature_names_in_":
+        value = {"__ndarray__": {"dtype": "<U1", "shape": [3], "data": list("abc")}}
+    document["fitted"][name] = value
+    _rewrite(saved, document, weights)
+    with pytest.raises(ValueError, match=match):
+        load(saved)
+
+
+def test_refuses_a_recorded_network_unlike_the_parameters(saved):
+    document, weights = _members(saved)
+    document["params"]["activation"] = "tanh"  # same shapes, other function
+    _rewrite(saved, document, weights)
+    with pytest.raises(ValueError, match="records a network built with"):
+        load(saved)
+
+
+# ---------------------------------------------------- crafted files, parsers
+def _rewrite_text(path, text, weights):
+    with zipfile.ZipFile(path, "w") as archive:
+        archive.writestr("model.json", text)
+        archive.writestr("weights.safetensors", weights)
+
+
+def _nested(depth):
+    value = 1
+    for _ in range(depth):
+        value = [value]
+    return value
+
+
+@pytest.mark.parametrize(
+    "where, value, match",
+    [
+        (
+            "classes_",
+            {"__ndarray__": {"dtype": "<i8", "shape": [float("inf")], "data": [1]}},
+            "attribute classes_",
+        ),
+        (
+            "classes_",
+            {"__ndarray__": {"dtype": "<i8", "shape": [1], "data": [10**30]}},
+            "attribute classes_",
+        ),
+        ("extra_", _nested(600), "attribute extra_"),
+    ],
+    ids=["infinite shape", "int out of range", "nested 600 deep"],
+)
+def test_a_crafted_value_is_refused_naming_its_field(saved, where, value, match):
+    document, weights = _members(saved)
+    document["fitted"][where] = value
+    _rewrite(saved, document, weights)
+    with pytest.raises(ValueError, match=match):
+        load(saved)
+
+
+@pytest.mark.parametrize(
+    "name, value, match",
+    [
+        ("n_components", 10**30, "n_components"),
+        ("hidden_layer_sizes", {"__tuple__": [10**30]}, "hidden_layer_sizes"),
+        ("tol", float("inf"), "tol"),
+    ],
+)
+def test_a_crafted_parameter_is_refused_naming_it(saved, name, value, match):
+    document, weights = _members(saved)
+    document["params"][name] = value
+    _rewrite(saved, document, weights)
+    with pytest.raises(ValueError, match=match):
+        load(saved)
+
+
+def test_json_numbers_beyond_any_range_are_refused(saved):
+    document, weights = _members(saved)
+    text = json.dumps(document).replace('"n_iter_": 3', '"n_iter_": 1e400')
+    _rewrite_text(saved, text, weights)
+    with pytest.raises(ValueError, match="n_iter_"):
+        load(saved)
+    digits = json.dumps(document).replace('"n_iter_": 3', '"n_iter_": ' + "9" * 5000)
+    _rewrite_text(saved, digits, weights)
+    with pytest.raises(ValueError, match=r"model\.json"):
+        load(saved)
+
+
+def _patch_member_header(path, name, offset_local, offset_central, value, size):
+    """Overwrite a field of ``name``'s local and central zip headers."""
+    data = bytearray(path.read_bytes())
+    encoded = name.encode()
+    for signature, offset, name_at in (
+        (b"PK\x03\x04", offset_local, 30),
+        (b"PK\x01\x02", offset_central, 46),
+    ):
+        start = 0
+        while (start := data.find(signature, start)) != -1:
+            if data[start + name_at : start + name_at + len(encoded)] == encoded:
+                data[start + offset : start + offset + size] = value.to_bytes(
+                    size, "little"
+                )
+            start += 4
+    path.write_bytes(bytes(data))
+
+
+@pytest.mark.parametrize(
+    "field, value, match",
+    [
+        # General-purpose flag bit 0: an encrypted member (RuntimeError).
+        ((6, 8, 2), 0x1, r"reading model\.json: RuntimeError"),
+        # Compression method 99: unsupported (NotImplementedError).
+        ((8, 10, 2), 99, r"reading model\.json: NotImplementedError"),
+    ],
+    ids=["encrypted", "unknown compression"],
+)
+def test_a_crafted_zip_entry_is_refused_naming_it(saved, field, value, match):
+    offset_local, offset_central, size = field
+    _patch_member_header(saved, "model.json", offset_local, offset_central, value, size)
+    with pytest.raises(ValueError, match=match):
+        load(saved)
