@@ -26,6 +26,7 @@ import json
 import os
 import re
 import struct
+import tempfile
 import zipfile
 import zlib
 from numbers import Integral, Real
@@ -62,6 +63,10 @@ ZIP_DATE = (1980, 1, 1, 0, 0, 0)
 # strings, and objects that are JSON scalars (``feature_names_in_``).
 ARRAY_KINDS = "biufUO"
 _TAGS = ("__tuple__", "__ndarray__")
+# The process's umask, for the mode of a saved file. Reading it means
+# setting it, so it is read once, at import.
+_UMASK = os.umask(0o022)
+os.umask(_UMASK)
 _NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 
 
@@ -85,7 +90,9 @@ def save(estimator, path):
         (not a subclass: :func:`load` only builds the package's own classes).
     path : str or path-like
         Where to write the archive (conventionally ending in ``.skae``); an
-        existing file is replaced.
+        existing file is replaced. The archive is written to a file of its
+        own in the same folder and renamed over ``path``, so a concurrent
+        :func:`load` sees the old model or the new one, whole.
 
     Raises
     ------
@@ -159,23 +166,35 @@ def save(estimator, path):
         },
     }
     text = json.dumps(document, indent=1, sort_keys=True)
-    # Written beside the target and renamed over it: an interrupted save
-    # never leaves a half-written model under the name.
+    # Written to a file of its own beside the target, then renamed over it
+    # (atomic within a folder): an interrupted save never leaves a
+    # half-written model under the name, and concurrent saves to one path
+    # never write into one another's file; a load sees one whole model.
     path = Path(path)
-    partial = path.with_name(path.name + ".partial")
+    handle, partial = tempfile.mkstemp(
+        dir=path.parent, prefix=f".{path.name}.", suffix=".partial"
+    )
     try:
-        with zipfile.ZipFile(partial, "w") as archive:
-            archive.writestr(
-                zipfile.ZipInfo(JSON_NAME, ZIP_DATE), text, zipfile.ZIP_DEFLATED
-            )
-            # Stored, not compressed: float weights barely compress, and a
-            # stored member can be read in place by other tools.
-            archive.writestr(
-                zipfile.ZipInfo(WEIGHTS_NAME, ZIP_DATE), weights, zipfile.ZIP_STORED
-            )
+        with os.fdopen(handle, "wb") as stream:
+            with zipfile.ZipFile(stream, "w") as archive:
+                archive.writestr(
+                    zipfile.ZipInfo(JSON_NAME, ZIP_DATE), text, zipfile.ZIP_DEFLATED
+                )
+                # Stored, not compressed: float weights barely compress, and
+                # a stored member can be read in place by other tools.
+                archive.writestr(
+                    zipfile.ZipInfo(WEIGHTS_NAME, ZIP_DATE),
+                    weights,
+                    zipfile.ZIP_STORED,
+                )
+            stream.flush()
+            os.fsync(stream.fileno())
+        # mkstemp makes the file private; a saved model gets the usual mode.
+        os.chmod(partial, 0o666 & ~_UMASK)
         os.replace(partial, path)
-    finally:
-        partial.unlink(missing_ok=True)
+    except BaseException:
+        Path(partial).unlink(missing_ok=True)
+        raise
 
 
 def load(path, *, device=None):
@@ -213,7 +232,13 @@ def load(path, *, device=None):
         another format, an unknown format version), names a class outside
         ``sklearn_ae.__all__``, holds unknown or invalid parameters, its
         weights do not match their SHA-256, or a tensor is missing, extra, or
-        of the wrong shape or dtype for the model the parameters describe.
+        of the wrong shape or dtype for the model the parameters describe,
+        a weight is not finite or an input scale not positive, a fitted
+        attribute contradicts the weights (the code width, the epoch count,
+        a curve's length, the decoder's variance), or a parser fails on a
+        crafted file (an encrypted or unknown-compression member, a number
+        beyond its type's range, JSON nested too deep): the message names
+        the member or field.
 
     See Also
     --------

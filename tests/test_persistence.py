@@ -849,3 +849,55 @@ def test_a_crafted_zip_entry_is_refused_naming_it(saved, field, value, match):
     _patch_member_header(saved, "model.json", offset_local, offset_central, value, size)
     with pytest.raises(ValueError, match=match):
         load(saved)
+
+
+# ------------------------------------------------------------- atomic saves
+def test_concurrent_saves_and_loads_of_one_path_see_whole_models(small_data, tmp_path):
+    import threading
+
+    models = [
+        AutoEncoder(
+            hidden_layer_sizes=(8,), max_iter=2, random_state=seed, device="cpu"
+        ).fit(small_data)
+        for seed in (0, 1)
+    ]
+    expected = [model.transform(small_data) for model in models]
+    path = tmp_path / "shared.skae"
+    save(models[0], path)
+    errors, loaded = [], []
+    done = threading.Event()
+
+    def saver(model):
+        try:
+            for _ in range(15):
+                save(model, path)
+        except Exception as exc:
+            errors.append(exc)
+
+    def loader():
+        try:
+            while not done.is_set():
+                codes = load(path).transform(small_data)
+                loaded.append(any(np.array_equal(codes, e) for e in expected))
+        except Exception as exc:
+            errors.append(exc)
+
+    savers = [threading.Thread(target=saver, args=(m,)) for m in models * 2]
+    reader = threading.Thread(target=loader)
+    reader.start()
+    for thread in savers:
+        thread.start()
+    for thread in savers:
+        thread.join()
+    done.set()
+    reader.join()
+    assert not errors, errors
+    assert loaded and all(loaded)
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["shared.skae"]
+    assert path.stat().st_mode & 0o777 == 0o666 & ~_umask()
+
+
+def _umask():
+    mask = os.umask(0o022)
+    os.umask(mask)
+    return mask
