@@ -4,12 +4,13 @@ Every estimator is a scikit-learn transformer backed by a PyTorch network:
 ``fit``, ``transform``, ``inverse_transform``, ``score`` and, for generative
 models, ``sample``. :func:`save` and :func:`load` store a fitted estimator
 without pickle; :func:`set_config` bounds torch's CPU threads (one by
-default).
+default) in the running thread, and :func:`delayed` carries that bound into
+joblib's workers.
 """
 
 from ._adversarial import AdversarialAutoEncoder
 from ._autoencoder import AutoEncoder, LinearAutoEncoder
-from ._config import config_context, get_config, set_config
+from ._config import config_context, delayed, get_config, set_config
 from ._contractive import ContractiveAutoEncoder
 from ._cvae import ConditionalVariationalAutoEncoder
 from ._denoising import DenoisingAutoEncoder
@@ -34,6 +35,7 @@ __all__ = [
     "VariationalAutoEncoder",
     "__version__",
     "config_context",
+    "delayed",
     "get_config",
     "load",
     "save",

@@ -14,6 +14,7 @@ from sklearn.utils._param_validation import (
     StrOptions,
     validate_params,
 )
+from sklearn.utils.parallel import _FuncWrapper
 from sklearn.utils.validation import validate_data
 
 __all__ = [
@@ -22,6 +23,7 @@ __all__ = [
     "InvalidParameterError",
     "Options",
     "StrOptions",
+    "_FuncWrapper",
     "_fit_context",
     "validate_data",
     "validate_params",

@@ -8,11 +8,19 @@ and 26.6 s with two on a quiet 2-core machine; 50 s against 630 s on the same
 machine loaded). So every fit, ``partial_fit`` and inference call bounds
 torch's intra-op threads, by default to one, the way scikit-learn's
 ``n_jobs=None`` means one job, and a fit bounds the BLAS and OpenMP
-libraries too; the counts are restored when the call returns. The setting
-follows :func:`sklearn.set_config`'s form.
+libraries too; the counts are restored when the call returns.
+
+The settings follow :func:`sklearn.set_config`: they belong to the thread
+(or asyncio task) that sets them, held in a context variable, so a
+``config_context`` block in one thread never changes another's setting; a
+new thread starts from the defaults. :func:`delayed` carries the caller's
+settings into joblib's workers, threads or processes, as
+:func:`sklearn.utils.parallel.delayed` carries scikit-learn's.
 """
 
 import contextlib
+import contextvars
+import functools
 import os
 import sys
 import threading
@@ -20,6 +28,8 @@ from numbers import Integral
 
 import torch
 from threadpoolctl import ThreadpoolController
+
+from ._compat import _FuncWrapper
 
 _ENVIRONMENT_VARIABLE = "SKLEARN_AE_MAX_THREADS"
 
@@ -41,17 +51,28 @@ def _check_max_threads(value, source="max_threads"):
     return int(value)
 
 
-_config = {
+# The defaults each thread starts from; set_config never changes them.
+_DEFAULTS = {
     "max_threads": _check_max_threads(
         os.environ.get(_ENVIRONMENT_VARIABLE, "1"), source=_ENVIRONMENT_VARIABLE
     )
 }
+# The settings of the running thread or task: a context variable, so that
+# threads (and asyncio tasks, which copy their creator's context) each have
+# their own. Its value is never mutated, only replaced.
+_SETTINGS = contextvars.ContextVar("sklearn_ae_config")
 # torch's thread count is one per process: calls from several Python threads
 # (joblib's threading backend) share it, so they change it one at a time.
 _threads_lock = threading.RLock()
-_active_calls = 0
+# The bound of each running block (None: unbounded), and torch's count
+# before the first of them.
+_running_bounds = []
 _threads_before = None
 _library_limits = None
+
+
+def _settings():
+    return _SETTINGS.get(_DEFAULTS)
 
 
 def get_config():
@@ -73,11 +94,16 @@ def get_config():
     >>> sklearn_ae.get_config()["max_threads"]
     1
     """
-    return dict(_config)
+    return dict(_settings())
 
 
 def set_config(max_threads="unchanged"):
-    """Change sklearn-ae's settings for this process.
+    """Change sklearn-ae's settings for the running thread.
+
+    As with :func:`sklearn.set_config`, the change holds in the thread (or
+    asyncio task) that makes it; other threads keep theirs, and a new thread
+    starts from the defaults. :func:`delayed` carries the settings of the
+    thread that dispatches joblib tasks into the workers that run them.
 
     Parameters
     ----------
@@ -108,13 +134,16 @@ def set_config(max_threads="unchanged"):
     2
     >>> sklearn_ae.set_config(max_threads=1)
     """
-    if max_threads != "unchanged":
-        _config["max_threads"] = _check_max_threads(max_threads)
+    if not (isinstance(max_threads, str) and max_threads == "unchanged"):
+        _SETTINGS.set({**_settings(), "max_threads": _check_max_threads(max_threads)})
 
 
 @contextlib.contextmanager
 def config_context(**settings):
     """Change sklearn-ae's settings inside a ``with`` block.
+
+    The change holds in the running thread only, and the settings before the
+    block are restored when it ends, whatever other threads did meanwhile.
 
     Parameters
     ----------
@@ -133,12 +162,74 @@ def config_context(**settings):
     >>> with config_context(max_threads=None):  # torch's own thread count
     ...     model = AutoEncoder(max_iter=2, random_state=0).fit(X)
     """
-    before = get_config()
+    before = _settings()
     set_config(**settings)
     try:
         yield
     finally:
-        _config.update(before)
+        _SETTINGS.set(before)
+
+
+def delayed(function):
+    """Capture a call for joblib, with the caller's sklearn-ae settings.
+
+    The counterpart of :func:`joblib.delayed` and
+    :func:`sklearn.utils.parallel.delayed`: the call runs in the joblib
+    worker (a thread, or a ``loky`` process) inside a
+    :func:`config_context` of the settings of the thread that made it, so
+    ``max_threads`` reaches the worker. With
+    :class:`sklearn.utils.parallel.Parallel` the call carries
+    scikit-learn's settings too. Build the calls in the dispatching thread,
+    as a list, since joblib may consume a generator from its own threads.
+
+    Parameters
+    ----------
+    function : callable
+        The function to call in the worker.
+
+    Returns
+    -------
+    delayed_function : callable
+        Returns ``(call, args, kwargs)``, the triple :class:`joblib.Parallel`
+        takes.
+
+    See Also
+    --------
+    config_context : The settings the call runs with.
+
+    Examples
+    --------
+    >>> from joblib import Parallel
+    >>> import sklearn_ae
+    >>> with sklearn_ae.config_context(max_threads=2):
+    ...     calls = [sklearn_ae.delayed(sklearn_ae.get_config)() for _ in range(2)]
+    >>> [c["max_threads"] for c in Parallel(n_jobs=2, backend="threading")(calls)]
+    [2, 2]
+    """
+
+    @functools.wraps(function)
+    def delayed_function(*args, **kwargs):
+        return _ConfiguredCall(function, get_config()), args, kwargs
+
+    return delayed_function
+
+
+class _ConfiguredCall(_FuncWrapper):
+    """``function`` called inside the settings captured where it was delayed.
+
+    A :class:`sklearn.utils.parallel._FuncWrapper`, so that scikit-learn's
+    ``Parallel`` attaches its own settings to it as well.
+    """
+
+    def __init__(self, function, settings):
+        super().__init__(function)
+        self.settings = settings
+
+    def __call__(self, *args, **kwargs):
+        with config_context(**self.settings):
+            if hasattr(self, "config"):  # given by scikit-learn's Parallel
+                return super().__call__(*args, **kwargs)
+            return self.function(*args, **kwargs)
 
 
 @contextlib.contextmanager
@@ -152,33 +243,41 @@ def bounded_threads(*, libraries=False):
     through it, a fitted model. Each only ever lowered. Inference computes
     in torch alone and skips threadpoolctl's scan of the loaded libraries.
 
-    Nested blocks (a ``fit`` that encodes) and concurrent ones share the
-    outermost block's bound; the counts before the first are restored when
-    the last one ends.
+    Nested blocks (a ``fit`` that encodes) and concurrent ones (threads)
+    share torch's thread count: each lowers it to its own bound on entry, so
+    no call computes on more threads than its bound allows, whichever block
+    came first. A block that ends while others run puts back the count it
+    found, lowered to the bounds still running; the counts before the first
+    block are restored when the last one ends.
     """
-    global _active_calls, _threads_before, _library_limits
-    limit = _config["max_threads"]
+    global _threads_before, _library_limits
+    limit = _settings()["max_threads"]
     with _threads_lock:
-        if _active_calls == 0:
-            _threads_before = torch.get_num_threads()
-            if limit is not None and limit < _threads_before:
-                torch.set_num_threads(limit)
+        before = torch.get_num_threads()
+        if not _running_bounds:
+            _threads_before = before
+        if limit is not None and limit < before:
+            torch.set_num_threads(limit)
         # A fit that starts while only inference runs bounds the libraries
         # then; they stay bounded until the last block ends.
         if libraries and limit is not None and _library_limits is None:
             _library_limits = _limit_libraries(limit)
-        _active_calls += 1
+        _running_bounds.append(limit)
     try:
         yield
     finally:
         with _threads_lock:
-            _active_calls -= 1
-            if _active_calls == 0:
+            _running_bounds.remove(limit)
+            if _running_bounds:
+                bounds = [b for b in _running_bounds if b is not None]
+                target = min([before, *bounds])
+            else:
+                target = _threads_before
                 if _library_limits is not None:
                     _library_limits.restore_original_limits()
                     _library_limits = None
-                if torch.get_num_threads() != _threads_before:
-                    torch.set_num_threads(_threads_before)
+            if torch.get_num_threads() != target:
+                torch.set_num_threads(target)
 
 
 def _limit_libraries(limit):

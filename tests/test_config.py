@@ -94,7 +94,7 @@ def test_one_thread_gives_the_same_model_as_setting_torch_by_hand(two_threads):
     np.testing.assert_array_equal(bounded, by_hand)
 
 
-def test_set_config_changes_it_for_the_process():
+def test_set_config_changes_it_for_the_running_thread():
     try:
         set_config(max_threads=3)
         assert sklearn_ae.get_config()["max_threads"] == 3
@@ -185,3 +185,104 @@ def test_a_fit_during_inference_still_bounds_the_libraries():
             AutoEncoder(**SMALL).fit(X)
         assert seen == [{1}]
         assert library_threads() == before
+
+
+# ------------------------------------------------ per thread, and in joblib
+def _in_thread(target):
+    import threading
+
+    errors = []
+
+    def run():
+        try:
+            target()
+        except BaseException as exc:  # re-raised in the test's thread
+            errors.append(exc)
+
+    thread = threading.Thread(target=run)
+    thread.start()
+    return thread, errors
+
+
+def test_overlapping_blocks_in_two_threads_leave_the_setting_unchanged():
+    import threading
+
+    a_in, b_in, a_out = threading.Event(), threading.Event(), threading.Event()
+    seen = {}
+
+    def first():
+        with config_context(max_threads=3):
+            a_in.set()
+            b_in.wait(10)
+            seen["a"] = get_config()["max_threads"]
+        a_out.set()
+
+    def second():
+        a_in.wait(10)
+        with config_context(max_threads=4):
+            b_in.set()
+            a_out.wait(10)
+            seen["b"] = get_config()["max_threads"]
+        seen["b after"] = get_config()["max_threads"]
+
+    (a, a_errors), (b, b_errors) = _in_thread(first), _in_thread(second)
+    a.join(20)
+    b.join(20)
+    assert not a_errors and not b_errors, a_errors + b_errors
+    assert seen == {"a": 3, "b": 4, "b after": 1}
+    assert get_config() == {"max_threads": 1}
+
+
+def test_set_config_in_another_thread_leaves_this_one_alone():
+    thread, errors = _in_thread(lambda: set_config(max_threads=5))
+    thread.join(20)
+    assert not errors
+    assert get_config() == {"max_threads": 1}
+
+
+@pytest.mark.usefixtures("two_threads")
+def test_a_call_joining_a_running_one_computes_within_its_own_bound():
+    import threading
+
+    from sklearn_ae._config import bounded_threads
+
+    running, done = threading.Event(), threading.Event()
+
+    def unbounded_call():
+        with config_context(max_threads=None), bounded_threads():
+            running.set()
+            done.wait(10)
+
+    thread, errors = _in_thread(unbounded_call)
+    running.wait(10)
+    try:
+        model = AutoEncoder(**SMALL).fit(X)
+        assert threads_seen(lambda: model.transform(X)) == {1}
+    finally:
+        done.set()
+        thread.join(20)
+    assert not errors
+    assert torch.get_num_threads() == 2
+
+
+@pytest.mark.parametrize("backend", ["loky", "threading"])
+def test_a_joblib_worker_sees_the_callers_max_threads(backend):
+    from joblib import Parallel
+
+    with config_context(max_threads=3):
+        calls = [sklearn_ae.delayed(get_config)() for _ in range(4)]
+    results = Parallel(n_jobs=2, backend=backend)(calls)
+    assert [r["max_threads"] for r in results] == [3] * 4
+
+
+def test_scikit_learns_parallel_carries_both_settings():
+    import sklearn
+    from sklearn.utils.parallel import Parallel
+
+    def both():
+        return get_config()["max_threads"], sklearn.get_config()["assume_finite"]
+
+    with config_context(max_threads=2), sklearn.config_context(assume_finite=True):
+        calls = [sklearn_ae.delayed(both)() for _ in range(2)]
+        results = Parallel(n_jobs=2, backend="threading")(calls)
+    assert results == [(2, True)] * 2
