@@ -810,6 +810,13 @@ class _BaseAutoEncoder(
         Returns
         -------
         log_likelihood : ndarray of shape (n_samples,)
+
+        Raises
+        ------
+        ValueError
+            If a row lies so far outside the training data's range that the
+            network's arithmetic overflows its dtype (the result would be
+            infinite or NaN), or, for ``loss="bce"``, if X leaves [0, 1].
         """
         X = self._validate_scored(X)
         return self._map_batches(X, self._score_samples_batch)

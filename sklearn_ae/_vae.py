@@ -58,8 +58,10 @@ def overflowed_to(values, limit):
     after training), so a NaN in a bound can only come from an overflow:
     a posterior variance or a code beyond the dtype's range, where the
     decoder computes ``inf - inf``. The limit of a log-density there is
-    ``-inf`` (and ``+inf`` for the KL): a far-away input gets a very
-    negative or infinite bound, never NaN.
+    ``-inf`` (and ``+inf`` for the KL). One overflowed importance weight
+    then counts as weight 0 beside the others; a bound that is infinite
+    as a whole is reported by inference as an overflowed row (a
+    ``ValueError``), never returned.
     """
     return torch.where(torch.isnan(values), torch.full_like(values, limit), values)
 
@@ -362,6 +364,13 @@ default="gaussian_shared"
         Returns
         -------
         elbo : ndarray of shape (n_samples,)
+
+        Raises
+        ------
+        ValueError
+            If a row lies so far outside the training data's range that the
+            network's arithmetic overflows its dtype (the result would be
+            infinite or NaN), or, for ``loss="bce"``, if X leaves [0, 1].
         """
         X = self._validate_scored(X)
         bound = partial(elbo, n_draws=ELBO_SAMPLES, seed=self._noise_seed())
@@ -393,6 +402,13 @@ default="gaussian_shared"
         Returns
         -------
         log_likelihood : ndarray of shape (n_samples,)
+
+        Raises
+        ------
+        ValueError
+            If a row lies so far outside the training data's range that the
+            network's arithmetic overflows its dtype (the result would be
+            infinite or NaN), or, for ``loss="bce"``, if X leaves [0, 1].
         """
         if not _is_int(n_importance) or n_importance < 1:
             raise ValueError(
