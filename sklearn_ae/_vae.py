@@ -368,9 +368,8 @@ default="gaussian_shared"
         Raises
         ------
         ValueError
-            If a row lies so far outside the training data's range that the
-            network's arithmetic overflows its dtype (the result would be
-            infinite or NaN), or, for ``loss="bce"``, if X leaves [0, 1].
+            As :meth:`AutoEncoder.score_samples` raises it: for a row whose
+            bound overflows, or values outside [0, 1] under ``loss="bce"``.
         """
         X = self._validate_scored(X)
         bound = partial(elbo, n_draws=ELBO_SAMPLES, seed=self._noise_seed())
@@ -406,9 +405,8 @@ default="gaussian_shared"
         Raises
         ------
         ValueError
-            If a row lies so far outside the training data's range that the
-            network's arithmetic overflows its dtype (the result would be
-            infinite or NaN), or, for ``loss="bce"``, if X leaves [0, 1].
+            As :meth:`AutoEncoder.score_samples` raises it: for a row whose
+            bound overflows, or values outside [0, 1] under ``loss="bce"``.
         """
         if not _is_int(n_importance) or n_importance < 1:
             raise ValueError(
