@@ -159,7 +159,9 @@ def check_float32_range(X):
     The network trains in float32: a larger value would become infinite in
     its first batch and surface as a divergence, not as the input's fault.
     """
-    largest = max(float(X.max()), -float(X.min())) if X.size else 0.0
+    if X.dtype != np.float64 or not X.size:
+        return
+    largest = max(float(X.max()), -float(X.min()))
     if largest > FLOAT32_MAX:
         raise ValueError(
             f"X holds values up to {largest:.4g} in magnitude, beyond the "

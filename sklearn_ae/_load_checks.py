@@ -41,8 +41,10 @@ def check_input_scale(scale):
 def check_fitted(estimator):
     """Raise a ValueError if a fitted attribute contradicts the loaded net."""
     n_features = estimator.n_features_in_
-    # The encoder's output on one row is the code width the weights define.
-    width = estimator._encode(np.zeros((1, n_features), np.float32)).shape[1]
+    # The encoder's output on one row (the training mean, which its input
+    # scaling maps to zero) is the code width the weights define.
+    row = estimator.net_.module_.offset.detach().cpu().numpy()[None]
+    width = estimator._encode(row.astype(np.float32)).shape[1]
     n_codes = getattr(estimator, "_n_codes", None)
     if not _is_int(n_codes) or n_codes != width:
         raise ValueError(
