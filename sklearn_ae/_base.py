@@ -32,7 +32,6 @@ from sklearn.model_selection import train_test_split
 from sklearn.utils.validation import check_array, check_is_fitted
 from skorch.helper import predefined_split
 
-from ._budget import check_network_size
 from ._compat import (
     Interval,
     InvalidParameterError,
@@ -41,6 +40,12 @@ from ._compat import (
     validate_data,
 )
 from ._config import bounded_threads
+from ._limits import (
+    FLOAT32_MAX,
+    check_finite_outputs,
+    check_float32_range,
+    check_network_size,
+)
 from ._modules import AutoEncoderModule
 from ._objective import Objective, Reconstruction
 from ._random import (
@@ -81,7 +86,6 @@ MAX_LAYER_WEIGHTS = 2**31
 
 # Training computes in float32: an optimizer's rate or decay beyond its range
 # overflows inside torch's Adam, with an error that names no parameter.
-FLOAT32_MAX = float(np.finfo(np.float32).max)
 RATE = Interval(Real, 0, FLOAT32_MAX, closed="neither")
 
 # Parameters of the training loop, shared by every estimator.
@@ -151,44 +155,6 @@ def check_layer_weights(widths):
                 "weights, more than the limit of 2**31 (8 GiB of float32): "
                 f"use smaller values of {named}."
             )
-
-
-def check_float32_range(X):
-    """Raise a ValueError if float64 training data overflow float32.
-
-    The network trains in float32: a larger value would become infinite in
-    its first batch and surface as a divergence, not as the input's fault.
-    """
-    if X.dtype != np.float64 or not X.size:
-        return
-    largest = max(float(X.max()), -float(X.min()))
-    if largest > FLOAT32_MAX:
-        raise ValueError(
-            f"X holds values up to {largest:.4g} in magnitude, beyond the "
-            f"range of float32 ({FLOAT32_MAX:.4g}), in which the network trains. "
-            "Rescale X (StandardScaler, or divide it by a constant)."
-        )
-
-
-def check_finite_outputs(batch, outputs, owner):
-    """Raise a ValueError if finite rows gave non-finite outputs.
-
-    The input is finite (validated) and so are the weights (checked after
-    training and on load), so a non-finite output means the network's
-    arithmetic overflowed: the row lies too far outside the training data
-    for its dtype. A clear error beats NaN codes or an infinite score.
-    """
-    finite = np.isfinite(outputs).reshape(len(outputs), -1).all(axis=1)
-    if not finite.all():
-        row = int(np.flatnonzero(~finite)[0])
-        largest = float(np.abs(batch[row]).max()) if batch.shape[1] else 0.0
-        raise ValueError(
-            f"{owner}'s computation overflowed {batch.dtype} for an input row "
-            f"whose values reach {largest:.4g} in magnitude: it lies too far "
-            "outside the range of the training data for the model to give a "
-            "finite result. Rescale the input as the training data were, or "
-            "leave such rows out."
-        )
 
 
 def restores_on_failure(fit):

@@ -3,7 +3,7 @@
 from sklearn.utils.validation import check_is_fitted
 
 from ._base import _is_int
-from ._budget import MAX_ARRAY_ELEMENTS, check_size
+from ._limits import MAX_ARRAY_ELEMENTS, check_size
 from ._objective import Objective
 from ._random import numpy_generator
 from .priors import GaussianPrior

@@ -11,10 +11,10 @@ from sklearn.utils import check_random_state
 
 from ._autoencoder import AutoEncoder
 from ._base import INFERENCE_BATCH_SIZE, _is_int, warn
-from ._budget import MAX_ARRAY_ELEMENTS, check_size
 from ._compat import Interval
 from ._docstrings import fill_doc
 from ._generative import GenerativeMixin
+from ._limits import MAX_ARRAY_ELEMENTS, check_size
 from ._losses import gaussian_kl
 from ._modules import VariationalModule
 from ._objective import GaussianKL
