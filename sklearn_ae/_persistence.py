@@ -24,12 +24,10 @@ runs whatever code its file names when it is loaded.
 import hashlib
 import json
 import os
-import re
 import struct
 import tempfile
 import zipfile
 import zlib
-from numbers import Integral, Real
 from pathlib import Path
 
 import numpy as np
@@ -42,6 +40,15 @@ from skorch.history import History
 
 from ._base import _BaseAutoEncoder, warn
 from ._load_checks import check_fitted, check_input_scale, check_weights
+from ._model_json import (
+    MAX_JSON_BYTES,
+    decode_params,
+    describe_prior,
+    encode_fitted,
+    encode_params,
+    epoch_rows,
+    set_fitted,
+)
 from ._training import make_net, resolve_device
 
 FORMAT = "sklearn-ae"
@@ -53,21 +60,13 @@ WEIGHTS_NAME = "weights.safetensors"
 # per-feature noise scale and range), needed to warm-start after loading.
 MODULE_PREFIX = "module."
 CORRUPT_PREFIX = "corrupt."
-# A model's JSON is a few hundred KB at most (curves and epoch rows); the
-# cap keeps a hostile archive from inflating gigabytes into memory.
-MAX_JSON_BYTES = 64 * 2**20
 # Members are dated at the zip epoch, so that saving a model twice writes
 # the same bytes.
 ZIP_DATE = (1980, 1, 1, 0, 0, 0)
-# Element kinds an array may have in the JSON: bool, ints, floats, unicode
-# strings, and objects that are JSON scalars (``feature_names_in_``).
-ARRAY_KINDS = "biufUO"
-_TAGS = ("__tuple__", "__ndarray__")
 # The process's umask, for the mode of a saved file. Reading it means
 # setting it, so it is read once, at import.
 _UMASK = os.umask(0o022)
 os.umask(_UMASK)
-_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 
 
 def save(estimator, path):
@@ -152,11 +151,11 @@ def save(estimator, path):
         "sklearn_ae_version": _package_version(),
         "versions": _library_versions(),
         "class": cls.__name__,
-        "params": _encode_params(estimator),
-        "fitted": _encode_fitted(estimator),
-        "prior": _describe_prior(net.criterion_.prior),
+        "params": encode_params(estimator),
+        "fitted": encode_fitted(estimator),
+        "prior": describe_prior(net.criterion_.prior),
         "corruption": None if corrupt is None else type(corrupt).__name__,
-        "history": _epoch_rows(net.history),
+        "history": epoch_rows(net.history),
         "weights": {
             "sha256": hashlib.sha256(weights).hexdigest(),
             "tensors": {
@@ -259,7 +258,7 @@ def load(path, *, device=None):
     """
     document, weights = _read_archive(path)
     cls = _check_header(document)
-    estimator = cls(**_decode_params(cls, document.get("params")))
+    estimator = cls(**decode_params(cls, document.get("params")))
     try:
         estimator._validate_params()
     except (ValueError, TypeError, OverflowError, RecursionError) as exc:
@@ -269,7 +268,7 @@ def load(path, *, device=None):
     placement = _placement(estimator, device)
     if device is not None:
         estimator.set_params(device=device)
-    _set_fitted(estimator, document.get("fitted"))
+    set_fitted(estimator, document.get("fitted"))
     tensors = _read_weights(document, weights)
     check_weights(tensors)
     estimator.net_ = _rebuild_net(estimator, document, tensors, placement)
@@ -318,216 +317,6 @@ def _library_versions():
 def _cpu(tensor):
     # A copy: safetensors refuses tensors that share storage or are strided.
     return tensor.detach().to("cpu", copy=True).contiguous()
-
-
-# ------------------------------------------------------------- JSON encoding
-def _encode(value, where):
-    """``value`` as JSON data, tuples and arrays tagged; ValueError if impossible.
-
-    ``where`` names the value in the error (``"parameter prior"``).
-    """
-    if value is None or isinstance(value, bool | str):
-        return value
-    if isinstance(value, np.generic) and value.dtype.kind in "biuf":
-        # A grid's np.int64 or np.bool_ is saved as the Python scalar.
-        return _encode(value.item(), where)
-    if isinstance(value, Integral):
-        return int(value)
-    if isinstance(value, Real):
-        return float(value)
-    if isinstance(value, tuple):
-        return {"__tuple__": [_encode(v, where) for v in value]}
-    if isinstance(value, list):
-        return [_encode(v, where) for v in value]
-    if isinstance(value, dict):
-        if not all(isinstance(k, str) and not k.startswith("__") for k in value):
-            raise ValueError(
-                f"Cannot save the {where}: its dict keys must be strings not "
-                f"starting with '__', got {list(value)!r}."
-            )
-        return {k: _encode(v, f"{where}[{k!r}]") for k, v in value.items()}
-    if isinstance(value, np.ndarray):
-        return _encode_array(value, where)
-    raise ValueError(
-        f"Cannot save the {where}={value!r}: sklearn_ae.save writes "
-        "parameters and fitted attributes as JSON (numbers, strings, tuples, "
-        "lists, arrays), and this value is code or an object. Use a value "
-        "JSON can hold (an int random_state, a named prior), or pickle the "
-        "model instead (and load such a pickle only if you trust its source)."
-    )
-
-
-def _encode_array(array, where):
-    if array.dtype.kind not in ARRAY_KINDS:
-        raise ValueError(
-            f"Cannot save the {where}: an array of dtype {array.dtype} has no "
-            "JSON form; arrays of bools, numbers or strings can be saved."
-        )
-    data = array.ravel().tolist()
-    if array.dtype.kind == "O":
-        for item in data:
-            if item is not None and not isinstance(item, bool | int | float | str):
-                raise ValueError(
-                    f"Cannot save the {where}: an object array may hold only "
-                    f"strings, numbers, booleans or None, not {type(item).__name__}."
-                )
-    return {
-        "__ndarray__": {
-            "dtype": array.dtype.str,
-            "shape": list(array.shape),
-            "data": data,
-        }
-    }
-
-
-def _decode(value, where):
-    """Inverse of :func:`_encode`; a ValueError names a malformed value.
-
-    A value nested deeper than Python's recursion limit, or a number beyond
-    what its array's dtype holds, is malformed too.
-    """
-    try:
-        return _decode_value(value, where)
-    except (RecursionError, OverflowError, MemoryError) as exc:
-        raise ValueError(
-            f"The file's {where} is malformed: {type(exc).__name__}: {exc}."
-        ) from exc
-
-
-def _decode_value(value, where):
-    if isinstance(value, list):
-        return [_decode_value(v, where) for v in value]
-    if not isinstance(value, dict):
-        return value
-    tags = [key for key in value if key.startswith("__")]
-    if tags:
-        if len(value) != 1 or tags[0] not in _TAGS:
-            raise ValueError(
-                f"The file's {where} holds an unknown tagged value with keys "
-                f"{sorted(value)}; the format knows only {list(_TAGS)}."
-            )
-        if "__tuple__" in value:
-            items = value["__tuple__"]
-            if not isinstance(items, list):
-                raise ValueError(f"The file's {where} holds a malformed tuple.")
-            return tuple(_decode_value(v, where) for v in items)
-        return _decode_array(value["__ndarray__"], where)
-    return {k: _decode_value(v, f"{where}[{k!r}]") for k, v in value.items()}
-
-
-def _decode_array(spec, where):
-    try:
-        dtype = np.dtype(spec["dtype"])
-        shape = tuple(int(n) for n in spec["shape"])
-        data = spec["data"]
-        if dtype.kind not in ARRAY_KINDS or dtype.fields is not None:
-            raise ValueError(f"dtype {dtype} is not one the format allows")
-        if not isinstance(data, list) or any(
-            isinstance(item, dict | list) for item in data
-        ):
-            raise ValueError("its data must be a flat list of scalars")
-        # A string dtype's width is the file's to choose: cap what it costs.
-        if dtype.itemsize * len(data) > MAX_JSON_BYTES:
-            raise ValueError(f"{len(data)} elements of {dtype} are too large")
-        return np.array(data, dtype=dtype).reshape(shape)
-    except (KeyError, TypeError, ValueError, OverflowError) as exc:
-        raise ValueError(f"The file's {where} is a malformed array: {exc}.") from exc
-
-
-def _encode_params(estimator):
-    return {
-        name: _encode(value, f"parameter {name}")
-        for name, value in estimator.get_params(deep=False).items()
-    }
-
-
-def _decode_params(cls, params):
-    if not isinstance(params, dict):
-        raise ValueError("The file has no parameters object ('params').")
-    known = set(cls._get_param_names())
-    unknown = sorted(set(params) - known)
-    if unknown:
-        raise ValueError(
-            f"The file holds parameters unknown to {cls.__name__}: {unknown}. "
-            f"Its parameters are {sorted(known)}."
-        )
-    missing = sorted(known - set(params))
-    if missing:
-        raise ValueError(
-            f"The file lacks parameters of {cls.__name__}: {missing}; it was "
-            "written by another version of sklearn-ae or edited."
-        )
-    return {name: _decode(value, f"parameter {name}") for name, value in params.items()}
-
-
-def _encode_fitted(estimator):
-    """Every instance attribute that is not a parameter, the net or the prior."""
-    skip = {*estimator._get_param_names(), "net_", "prior_"}
-    return {
-        name: _encode(value, f"attribute {name}")
-        for name, value in sorted(vars(estimator).items())
-        if name not in skip
-    }
-
-
-def _set_fitted(estimator, fitted):
-    if not isinstance(fitted, dict) or "n_features_in_" not in fitted:
-        raise ValueError(
-            "The file has no fitted attributes ('fitted' with n_features_in_)."
-        )
-    cls = type(estimator)
-    params = set(cls._get_param_names())
-    for name, value in fitted.items():
-        # Only data attributes: never one that shadows a method, a property
-        # or anything else the class defines.
-        if (
-            not _NAME.match(name)
-            or name in params
-            or name in ("net_", "prior_")
-            or hasattr(cls, name)
-        ):
-            raise ValueError(
-                f"The file sets the attribute {name!r}, which a fitted "
-                f"{cls.__name__} does not have as data."
-            )
-        setattr(estimator, name, _decode(value, f"attribute {name}"))
-    n = estimator.n_features_in_
-    if not isinstance(n, int) or isinstance(n, bool) or n < 1:
-        raise ValueError(f"The file's n_features_in_={n!r} is not a positive int.")
-
-
-def _describe_prior(prior):
-    """``{"class": name, **attributes}`` of a prior, or None.
-
-    Load rebuilds the prior from the parameters and checks it against this.
-    """
-    if prior is None:
-        return None
-    return {
-        "class": type(prior).__name__,
-        **{
-            name: _encode(value, f"prior's {name}")
-            for name, value in sorted(vars(prior).items())
-        },
-    }
-
-
-def _epoch_rows(history):
-    """The history's epoch rows without their per-batch records.
-
-    Kept so that a warm start after loading continues the epoch count and
-    the curves; the per-batch records (which grow with the training set) and
-    non-scalar entries are dropped.
-    """
-    return [
-        {
-            key: value
-            for key, value in row.items()
-            if key != "batches"
-            and (value is None or isinstance(value, bool | int | float | str))
-        }
-        for row in history
-    ]
 
 
 # ------------------------------------------------------------------- reading
@@ -708,10 +497,10 @@ def _rebuild_net(estimator, document, tensors, device):
         )
     _restore_corruption(corrupt, document, _strip(tensors, CORRUPT_PREFIX))
     prior = objective.prior
-    if _describe_prior(prior) != document.get("prior"):
+    if describe_prior(prior) != document.get("prior"):
         raise ValueError(
             f"The file's prior {document.get('prior')!r} is not the one its "
-            f"parameters define, {_describe_prior(prior)!r}."
+            f"parameters define, {describe_prior(prior)!r}."
         )
     net = make_net(
         module,
