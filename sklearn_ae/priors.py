@@ -133,8 +133,9 @@ class CallablePrior(GaussianPrior):
         self.sample(3, np.random.default_rng(0))
 
     def sample(self, n, rng, components=None):
+        draws = self.sampler(n, rng)
         try:
-            draws = np.asarray(self.sampler(n, rng), dtype=np.float64)
+            draws = np.asarray(draws, dtype=np.float64)
         except (TypeError, ValueError) as exc:
             raise ValueError(
                 f"prior(n, rng) must return an array of numbers; for n={n} "
