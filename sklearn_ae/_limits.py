@@ -86,6 +86,10 @@ def check_finite_outputs(batch, outputs, owner):
     arithmetic overflowed: the row lies too far outside the training data
     for its dtype. A clear error beats NaN codes or an infinite score.
     """
+    # One float64 sum first: NaN and infinity propagate to it, and float32
+    # outputs cannot overflow it; only a non-finite sum looks at each row.
+    if np.isfinite(np.sum(outputs, dtype=np.float64)):
+        return
     finite = np.isfinite(outputs).reshape(len(outputs), -1).all(axis=1)
     if not finite.all():
         row = int(np.flatnonzero(~finite)[0])
