@@ -767,6 +767,31 @@ class _BaseAutoEncoder(
         """
         return float(np.mean(self.score_samples(X)))
 
+    # ------------------------------------------------------------ persistence
+    def __getstate__(self):
+        # The net as numpy arrays (see sklearn_ae._state): a pickle holds no
+        # torch object, and skops.io can store the estimator.
+        # A copy: object.__getstate__ returns the instance's own __dict__.
+        state = dict(super().__getstate__())
+        if "net_" in state:
+            from ._state import net_state
+
+            state["net_"] = net_state(state["net_"])
+            # The prior is rebuilt with the objective from the parameters.
+            state.pop("prior_", None)
+        return state
+
+    def __setstate__(self, state):
+        state = dict(state)
+        saved = state.pop("net_", None)
+        super().__setstate__(state)
+        if saved is not None:
+            from ._state import restore_net
+
+            self.net_ = restore_net(self, saved)
+            if self.net_.criterion_.prior is not None:
+                self.prior_ = self.net_.criterion_.prior
+
     @property
     def _n_features_out(self):
         # The fitted network's code width; an AttributeError (so
