@@ -9,12 +9,12 @@ default).
 
 from ._adversarial import AdversarialAutoEncoder
 from ._autoencoder import AutoEncoder, LinearAutoEncoder
+from ._bundle import load, save
 from ._config import config_context, get_config, set_config
 from ._contractive import ContractiveAutoEncoder
 from ._cvae import ConditionalVariationalAutoEncoder
 from ._denoising import DenoisingAutoEncoder
 from ._manifold import ManifoldAutoEncoder
-from ._persistence import load, save
 from ._sparse import SparseAutoEncoder
 from ._stacked import StackedAutoEncoder
 from ._vae import VariationalAutoEncoder
