@@ -15,6 +15,7 @@ from ._contractive import ContractiveAutoEncoder
 from ._cvae import ConditionalVariationalAutoEncoder
 from ._denoising import DenoisingAutoEncoder
 from ._manifold import ManifoldAutoEncoder
+from ._onnx import export_onnx
 from ._sparse import SparseAutoEncoder
 from ._stacked import StackedAutoEncoder
 from ._vae import VariationalAutoEncoder
@@ -34,6 +35,7 @@ __all__ = [
     "VariationalAutoEncoder",
     "__version__",
     "config_context",
+    "export_onnx",
     "get_config",
     "load",
     "save",

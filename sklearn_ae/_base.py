@@ -679,19 +679,11 @@ class _BaseAutoEncoder(
 
     def _encode(self, X, **side):
         """Codes of validated rows X, conditioned on their side data."""
-
-        def encode(module, batch, **side):
-            return module.encode(batch, module.condition(batch, **side))
-
-        return self._map_batches(X, encode, **side)
+        return self._map_batches(X, encode_rows, **side)
 
     def _decode(self, Z, **side):
         """The decoder's mean at validated codes Z."""
-
-        def decode(module, codes, **side):
-            return module.reconstruct(codes, module.condition(like=codes, **side))
-
-        return self._map_batches(Z, decode, **side)
+        return self._map_batches(Z, decode_rows, **side)
 
     def transform(self, X):
         """Encode X: the codes of the trained encoder.
@@ -802,6 +794,16 @@ class _BaseAutoEncoder(
         tags = super().__sklearn_tags__()
         tags.transformer_tags.preserves_dtype = ["float64", "float32"]
         return tags
+
+
+def encode_rows(module, batch, **side):
+    """``transform``'s computation on a batch: the conditioned code."""
+    return module.encode(batch, module.condition(batch, **side))
+
+
+def decode_rows(module, codes, **side):
+    """``inverse_transform``'s computation on a batch: the decoder's mean."""
+    return module.reconstruct(codes, module.condition(like=codes, **side))
 
 
 # A feature whose standard deviation is at most this fraction of its mean's

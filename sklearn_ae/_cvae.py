@@ -70,7 +70,10 @@ class ConditionalVariationalModule(VariationalModule):
             guess = self.classify(x).argmax(dim=1)
             labels = guess if labels is None else torch.where(labels < 0, guess, labels)
         if labels is None:  # no class preferred
-            return like.new_full((len(like), self.n_conditions), 1 / self.n_conditions)
+            # Sized from ``like`` by tensor operations, not len(like), so an
+            # ONNX export keeps the number of rows free.
+            ones = torch.ones_like(like[:, :1]).expand(-1, self.n_conditions)
+            return ones / self.n_conditions
         return F.one_hot(labels, self.n_conditions).to(like.dtype)
 
     def forward(self, x, labels=None, generator=None):
