@@ -638,7 +638,7 @@ class _BaseAutoEncoder(
         module = self.net_.module_
         device = self.net_.device
         if dtype == np.float64 and torch.device(device).type != "mps":
-            module = copy.deepcopy(module).to(torch.float64)
+            module = _float64_copy(self.net_)
         return module.eval()
 
     def _map_batches(self, X, function, **side):
@@ -794,6 +794,27 @@ class _BaseAutoEncoder(
         tags = super().__sklearn_tags__()
         tags.transformer_tags.preserves_dtype = ["float64", "float32"]
         return tags
+
+
+def _float64_copy(net):
+    """The float64 copy of the net's module, made once per state of the weights.
+
+    Kept on the net (a refit makes a new net) beside the identity and
+    version counter of every weight and buffer: training, a warm start or a
+    ``load_state_dict`` changes them in place, which bumps the counters, and
+    the next call makes a fresh copy. Copying on every call cost 8 ms of a
+    one-row ``transform`` (``python -m benchmarks.latency``).
+    """
+    module = net.module_
+    key = tuple(
+        (id(tensor), tensor._version)
+        for tensor in itertools.chain(module.parameters(), module.buffers())
+    )
+    cached = getattr(net, "_float64_module", None)
+    if cached is None or cached[0] != key:
+        cached = (key, copy.deepcopy(module).to(torch.float64).eval())
+        net._float64_module = cached
+    return cached[1]
 
 
 def encode_rows(module, batch, **side):
