@@ -247,6 +247,17 @@ default="gaussian_shared"
     ``weight_decay`` defaults to 0, as for :class:`VariationalAutoEncoder`:
     decay would bias the posterior's variance towards 1.
 
+    The classifier :math:`q(y \\mid x)` is reached as scikit-learn's are:
+    :meth:`predict` and :meth:`predict_proba`, so a classifier scorer
+    evaluates it, as in ``cross_val_score(cvae, X, y, scoring="accuracy")``.
+    The estimator is a transformer, not a scikit-learn classifier
+    (``sklearn.base.is_classifier`` is False): ``y == -1`` marks an
+    unlabelled row, as in scikit-learn's semi-supervised estimators, so -1
+    cannot be a class, and :meth:`score` is the log-likelihood that
+    ``GridSearchCV`` maximises without labels, not an accuracy. Pass
+    ``scoring="accuracy"`` (and ``cv=StratifiedKFold(...)`` for stratified
+    folds) to tune or score the classifier.
+
     References
     ----------
     Kingma, D. P., Rezende, D. J., Mohamed, S., & Welling, M. (2014).
@@ -270,6 +281,8 @@ default="gaussian_shared"
     (4, 64)
     >>> cvae.predict(X[:3] / 16).shape
     (3,)
+    >>> cvae.predict_proba(X[:3] / 16).shape
+    (3, 10)
     """
 
     _parameter_constraints: dict = {

@@ -272,3 +272,17 @@ def test_partial_fit_takes_string_labels(digits):
     )
     assert set(model.predict(X[:20])) <= set(classes)
     assert model.sample(2, y="digit 4", random_state=0).shape == (2, 64)
+
+
+def test_cross_val_score_with_a_classifier_scorer(digits):
+    from sklearn.model_selection import StratifiedKFold, cross_val_score
+
+    X_train, _, y_train, _ = digits
+    cvae = ConditionalVariationalAutoEncoder(
+        loss="bce", hidden_layer_sizes=(64,), max_iter=5, random_state=0, device="cpu"
+    )
+    scores = cross_val_score(
+        cvae, X_train, y_train, scoring="accuracy", cv=StratifiedKFold(3)
+    )
+    # Ten classes: chance is 0.1.
+    assert scores.min() > 0.5, scores
