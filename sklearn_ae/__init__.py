@@ -2,9 +2,9 @@
 
 Every estimator is a scikit-learn transformer backed by a PyTorch network:
 ``fit``, ``transform``, ``inverse_transform``, ``score`` and, for generative
-models, ``sample``. :func:`save` and :func:`load` store a fitted estimator
-without pickle; :func:`set_config` bounds torch's CPU threads (one by
-default).
+models, ``sample``. :func:`save` and :func:`load` store a fitted estimator,
+or a pipeline holding one, without pickle; :func:`export_onnx` writes one
+as ONNX; :func:`set_config` bounds torch's CPU threads (one by default).
 """
 
 from ._adversarial import AdversarialAutoEncoder
