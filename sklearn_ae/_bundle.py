@@ -48,66 +48,66 @@ MAX_BUNDLE_JSON_BYTES = 2**20
 def save(estimator, path):
     """Save a fitted estimator, or any scikit-learn estimator holding one.
 
-        An estimator of this package is written as a zip archive of
-        ``model.json`` (its class, parameters, fitted attributes that are not
-        tensors, training history's epoch rows and the SHA-256 of the weights)
-        and ``weights.safetensors`` (the network's weights, as CPU tensors).
+    An estimator of this package is written as a zip archive of
+    ``model.json`` (its class, parameters, fitted attributes that are not
+    tensors, training history's epoch rows and the SHA-256 of the weights)
+    and ``weights.safetensors`` (the network's weights, as CPU tensors).
 
-        Any other scikit-learn estimator, such as a ``Pipeline``,
-        ``ColumnTransformer`` or a grid search's ``best_estimator_``, is written
-        as a bundle: the scikit-learn part in `skops
-        <https://skops.readthedocs.io>`__'s format and each of our estimators in
-        the archive format above. Neither part is a pickle. See
-        :ref:`saving_and_loading`.
+    Any other scikit-learn estimator, such as a ``Pipeline``,
+    ``ColumnTransformer`` or a grid search's ``best_estimator_``, is written
+    as a bundle: the scikit-learn part in `skops
+    <https://skops.readthedocs.io>`__'s format and each of our estimators in
+    the archive format above. Neither part is a pickle. See
+    :ref:`saving_and_loading`.
 
-        The optimizer's state and the per-batch training records are not saved:
-        a warm start after :func:`load` restarts the optimizer.
+    The optimizer's state and the per-batch training records are not saved:
+    a warm start after :func:`load` restarts the optimizer.
 
-        Parameters
-        ----------
-        estimator : estimator
-            A fitted estimator of one of the classes in ``sklearn_ae.__all__``
-            (not a subclass: :func:`load` only builds the package's own
-            classes), or a scikit-learn estimator that holds such estimators.
-        path : str or path-like
-            Where to write the archive (conventionally ending in ``.skae``); an
-            existing file is replaced.
+    Parameters
+    ----------
+    estimator : estimator
+        A fitted estimator of one of the classes in ``sklearn_ae.__all__``
+        (not a subclass: :func:`load` only builds the package's own
+        classes), or a scikit-learn estimator that holds such estimators.
+    path : str or path-like
+        Where to write the archive (conventionally ending in ``.skae``); an
+        existing file is replaced.
 
-        Raises
-        ------
-        TypeError
-            If ``estimator`` is not a scikit-learn estimator, or holds a subclass
-            of our estimators.
-        ValueError
-            If a parameter or fitted attribute of our estimators cannot be
-            written as JSON (a callable ``prior``, a ``RandomState`` as
-            ``random_state``), or the scikit-learn part holds objects that skops
-            does not trust by default (a ``FunctionTransformer``'s function), so
-            that :func:`load` would refuse the file.
-        sklearn.exceptions.NotFittedError
-            If ``estimator`` is one of ours and is not fitted.
+    Raises
+    ------
+    TypeError
+        If ``estimator`` is not a scikit-learn estimator, or holds a subclass
+        of our estimators.
+    ValueError
+        If a parameter or fitted attribute of our estimators cannot be
+        written as JSON (a callable ``prior``, a ``RandomState`` as
+        ``random_state``), or the scikit-learn part holds objects that skops
+        does not trust by default (a ``FunctionTransformer``'s function), so
+        that :func:`load` would refuse the file.
+    sklearn.exceptions.NotFittedError
+        If ``estimator`` is one of ours and is not fitted.
 
-        See Also
-        --------
-        load : Read the archive back.
+    See Also
+    --------
+    load : Read the archive back.
 
-        Examples
-        --------
-        >>> import tempfile
-        >>> from pathlib import Path
-        >>> import numpy as np
-        >>> from sklearn.pipeline import make_pipeline
-        >>> from sklearn.preprocessing import MinMaxScaler
-        >>> from sklearn_ae import AutoEncoder, load, save
-        >>> X = np.random.RandomState(0).rand(100, 8)
-        >>> pipe = make_pipeline(
-        ...     MinMaxScaler(), AutoEncoder(n_components=2, max_iter=3, random_state=0)
-        ... ).fit(X)
-        >>> path = Path(tempfile.mkdtemp()) / "pipeline.skae"
-        >>> save(pipe, path)
-        >>> loaded = load(path)
-        >>> bool(np.array_equal(loaded.transform(X), pipe.transform(X)))
-        True
+    Examples
+    --------
+    >>> import tempfile
+    >>> from pathlib import Path
+    >>> import numpy as np
+    >>> from sklearn.pipeline import make_pipeline
+    >>> from sklearn.preprocessing import MinMaxScaler
+    >>> from sklearn_ae import AutoEncoder, load, save
+    >>> X = np.random.RandomState(0).rand(100, 8)
+    >>> pipe = make_pipeline(
+    ...     MinMaxScaler(), AutoEncoder(n_components=2, max_iter=3, random_state=0)
+    ... ).fit(X)
+    >>> path = Path(tempfile.mkdtemp()) / "pipeline.skae"
+    >>> save(pipe, path)
+    >>> loaded = load(path)
+    >>> bool(np.array_equal(loaded.transform(X), pipe.transform(X)))
+    True
     """
     if isinstance(estimator, _BaseAutoEncoder):
         _persistence.save(estimator, path)
@@ -176,59 +176,59 @@ def save(estimator, path):
 def load(path, *, device=None):
     """Load an estimator written by :func:`save`; never unpickles.
 
-        An archive of one of our estimators is rebuilt from its JSON and
-        safetensors members: the class must be one of ``sklearn_ae.__all__``,
-        the parameters are checked against its constraints and the weights must
-        fit the network they describe. A bundle's scikit-learn part is read by
-        skops, trusting only the types skops trusts by default; each of our
-        estimators inside it is read as above. The result transforms, decodes,
-        scores and samples bit-identically to the saved model on the same kind
-        of device.
+    An archive of one of our estimators is rebuilt from its JSON and
+    safetensors members: the class must be one of ``sklearn_ae.__all__``,
+    the parameters are checked against its constraints and the weights must
+    fit the network they describe. A bundle's scikit-learn part is read by
+    skops, trusting only the types skops trusts by default; each of our
+    estimators inside it is read as above. The result transforms, decodes,
+    scores and samples bit-identically to the saved model on the same kind
+    of device.
 
-        Parameters
-        ----------
-        path : str or path-like
-            An archive written by :func:`save`.
-        device : str, default=None
-            Where to put the networks, as the estimators' ``device`` parameter
-            (``"cpu"``, ``"cuda"``, ``"cuda:1"``, ``"mps"``, ``"auto"``); it
-            also becomes each loaded estimator's ``device`` parameter, used by
-            later fits. None keeps the saved parameter and resolves it on this
-            machine: ``"auto"`` picks what is here, and a model saved with a
-            device this machine lacks (``"cuda"`` on a CPU-only machine) is
-            loaded onto the CPU with a warning.
+    Parameters
+    ----------
+    path : str or path-like
+        An archive written by :func:`save`.
+    device : str, default=None
+        Where to put the networks, as the estimators' ``device`` parameter
+        (``"cpu"``, ``"cuda"``, ``"cuda:1"``, ``"mps"``, ``"auto"``); it
+        also becomes each loaded estimator's ``device`` parameter, used by
+        later fits. None keeps the saved parameter and resolves it on this
+        machine: ``"auto"`` picks what is here, and a model saved with a
+        device this machine lacks (``"cuda"`` on a CPU-only machine) is
+        loaded onto the CPU with a warning.
 
-        Returns
-        -------
-        estimator : estimator
-            The fitted estimator, or the scikit-learn estimator holding ours.
+    Returns
+    -------
+    estimator : estimator
+        The fitted estimator, or the scikit-learn estimator holding ours.
 
-        Raises
-        ------
-        ValueError
-            If the file is not a complete archive of these formats (truncated,
-            another format, an unknown format version), names a class outside
-            ``sklearn_ae.__all__``, holds unknown or invalid parameters, types
-            that skops does not trust by default, weights that do not match
-            their SHA-256, or a tensor that is missing, extra, or of the wrong
-            shape or dtype for the model the parameters describe.
+    Raises
+    ------
+    ValueError
+        If the file is not a complete archive of these formats (truncated,
+        another format, an unknown format version), names a class outside
+        ``sklearn_ae.__all__``, holds unknown or invalid parameters, types
+        that skops does not trust by default, weights that do not match
+        their SHA-256, or a tensor that is missing, extra, or of the wrong
+        shape or dtype for the model the parameters describe.
 
-        See Also
-        --------
-        save : Write the archive.
+    See Also
+    --------
+    save : Write the archive.
 
-        Examples
-        --------
-        >>> import tempfile
-        >>> from pathlib import Path
-        >>> from sklearn.datasets import load_digits
-        >>> from sklearn_ae import VariationalAutoEncoder, load, save
-        >>> X = load_digits().data / 16
-        >>> vae = VariationalAutoEncoder(loss="bce", max_iter=3, random_state=0).fit(X)
-        >>> path = Path(tempfile.mkdtemp()) / "vae.skae"
-        >>> save(vae, path)
-        >>> load(path, device="cpu").sample(4, random_state=0).shape
-        (4, 64)
+    Examples
+    --------
+    >>> import tempfile
+    >>> from pathlib import Path
+    >>> from sklearn.datasets import load_digits
+    >>> from sklearn_ae import VariationalAutoEncoder, load, save
+    >>> X = load_digits().data / 16
+    >>> vae = VariationalAutoEncoder(loss="bce", max_iter=3, random_state=0).fit(X)
+    >>> path = Path(tempfile.mkdtemp()) / "vae.skae"
+    >>> save(vae, path)
+    >>> load(path, device="cpu").sample(4, random_state=0).shape
+    (4, 64)
     """
     members = _bundle_members(path)
     if members is None:
@@ -237,7 +237,7 @@ def load(path, *, device=None):
 
     document = _bundle_document(path, members)
     shell = members[SKOPS_NAME]
-    untrusted = sio.get_untrusted_types(data=shell)
+    untrusted = _read_skops(path, sio.get_untrusted_types, data=shell)
     if untrusted:
         raise ValueError(
             f"{path}: the scikit-learn part holds types that skops does not "
@@ -262,7 +262,17 @@ def load(path, *, device=None):
             return models[index]
         return None
 
-    return _substitute(sio.loads(shell), from_placeholder, {})
+    return _substitute(_read_skops(path, sio.loads, shell), from_placeholder, {})
+
+
+def _read_skops(path, read, *args, **kwargs):
+    """``read(*args, **kwargs)``, a malformed skops member named as a ValueError."""
+    try:
+        return read(*args, **kwargs)
+    except (zipfile.BadZipFile, KeyError, ValueError, TypeError) as exc:
+        raise ValueError(
+            f"{path}: {SKOPS_NAME} is not a valid skops file: {exc!r}"
+        ) from exc
 
 
 def _check_class(model):

@@ -157,25 +157,39 @@ def test_load_refuses_untrusted_types(pipeline, tmp_path, monkeypatch):
         load(path)
 
 
-def test_load_refuses_a_listing_that_does_not_match(pipeline, tmp_path):
-    path = tmp_path / "pipe.skae"
+def _saved_with(pipeline, path, **changes):
+    """Save ``pipeline`` to ``path``, then change entries of its bundle.json."""
     save(pipeline, path)
     members = _members(path)
-    document = json.loads(members["bundle.json"])
-    document["models"] = ["../outside.skae"]
+    document = {**json.loads(members["bundle.json"]), **changes}
     members["bundle.json"] = json.dumps(document).encode()
     _rewrite(path, members)
+    return path
+
+
+def test_load_refuses_a_listing_that_does_not_match(pipeline, tmp_path):
+    path = _saved_with(pipeline, tmp_path / "p.skae", models=["../outside.skae"])
     with pytest.raises(ValueError, match="do not match its listing"):
         load(path)
 
 
 def test_load_refuses_an_unknown_bundle_version(pipeline, tmp_path):
+    path = _saved_with(pipeline, tmp_path / "p.skae", format_version=99)
+    with pytest.raises(ValueError, match="bundle version 99"):
+        load(path)
+
+
+def test_load_refuses_another_format(pipeline, tmp_path):
+    path = _saved_with(pipeline, tmp_path / "p.skae", format="something-else")
+    with pytest.raises(ValueError, match="not an sklearn-ae bundle"):
+        load(path)
+
+
+def test_load_refuses_a_corrupted_skops_member(pipeline, tmp_path):
     path = tmp_path / "pipe.skae"
     save(pipeline, path)
     members = _members(path)
-    document = json.loads(members["bundle.json"])
-    document["format_version"] = 99
-    members["bundle.json"] = json.dumps(document).encode()
+    members["estimator.skops"] = members["estimator.skops"][:100]
     _rewrite(path, members)
-    with pytest.raises(ValueError, match="bundle version 99"):
+    with pytest.raises(ValueError, match=r"estimator\.skops is not a valid skops"):
         load(path)
