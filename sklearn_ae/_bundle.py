@@ -388,17 +388,7 @@ def _substitute(obj, replace, memo):
         return memo[key]
     new = replace(obj)
     if new is None:
-        if _has_parts(obj):
-            parts = vars(obj)
-            changed = {
-                name: sub
-                for name, value in parts.items()
-                if (sub := _substitute(value, replace, memo)) is not value
-            }
-            if changed:
-                new = copy.copy(obj)
-                vars(new).update(changed)
-        elif type(obj) in (list, tuple):
+        if type(obj) in (list, tuple):
             items = [_substitute(item, replace, memo) for item in obj]
             if any(a is not b for a, b in zip(items, obj, strict=True)):
                 new = type(obj)(items)
@@ -408,6 +398,15 @@ def _substitute(obj, replace, memo):
                 # A copy of its own class (a Bunch stays a Bunch).
                 new = copy.copy(obj)
                 new.update(items)
+        elif _has_parts(obj):
+            changed = {
+                name: sub
+                for name, value in vars(obj).items()
+                if (sub := _substitute(value, replace, memo)) is not value
+            }
+            if changed:
+                new = copy.copy(obj)
+                vars(new).update(changed)
     if new is None:
         new = obj
     memo[key] = new
