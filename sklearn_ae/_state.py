@@ -11,6 +11,8 @@ warm start) and the history's epoch rows come back; the per-batch records do
 not, as they grow with the training set.
 """
 
+import copy
+
 import numpy as np
 import torch
 from skorch.history import History
@@ -56,10 +58,11 @@ def restore_net(estimator, state):
         )
     module_state = _tensors(state["module"])
     n_features = estimator.n_features_in_
+    builder = _as_fitted(estimator)
     # The module's random initialisation is overwritten by the saved state;
     # a forked RNG keeps unpickling from changing torch's global state.
     with torch.random.fork_rng(devices=[]):
-        module = estimator._build_module(
+        module = builder._build_module(
             n_features, module_state["offset"], module_state["scale"]
         )
         module.load_state_dict(module_state, strict=True)
@@ -85,6 +88,27 @@ def restore_net(estimator, state):
     net.history_ = History(state["history"])
     net.module_.eval()
     return net
+
+
+def _as_fitted(estimator):
+    """``estimator``, or a copy with the network parameters it was fitted with.
+
+    The network's parameters may have been set since the fit
+    (``set_params(n_components=...)`` without refitting): the weights are
+    those of the fitted network, which its record describes.
+    """
+    fitted = getattr(estimator, "_fitted_network", None) or {}
+    params = estimator.get_params(deep=False)
+    changed = {
+        name: value
+        for name, value in fitted.items()
+        if name in params and params[name] != value
+    }
+    if not changed:
+        return estimator
+    builder = copy.copy(estimator)
+    vars(builder).update(changed)
+    return builder
 
 
 def _device(name):

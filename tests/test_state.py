@@ -113,3 +113,16 @@ def test_pipeline_round_trips_through_skops_in_a_fresh_process(small_data, tmp_p
         env={**os.environ, "PYTHONPATH": str(ROOT)},
     )
     np.testing.assert_array_equal(np.load(out), pipe.transform(X))
+
+
+def test_unpickles_after_the_network_parameters_changed(small_data):
+    # The weights are the fitted network's, whatever the parameters say now.
+    est = VariationalAutoEncoder(
+        n_components=2, hidden_layer_sizes=(8,), max_iter=2, random_state=0
+    ).fit(small_data)
+    est.set_params(n_components=1, hidden_layer_sizes=(4, 4))
+    restored = pickle.loads(pickle.dumps(est))
+    assert restored.get_params() == est.get_params()
+    np.testing.assert_array_equal(
+        restored.transform(small_data), est.transform(small_data)
+    )
