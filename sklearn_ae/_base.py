@@ -802,8 +802,9 @@ def _float64_copy(net):
     Kept on the net (a refit makes a new net) beside the identity and
     version counter of every weight and buffer: training, a warm start or a
     ``load_state_dict`` changes them in place, which bumps the counters, and
-    the next call makes a fresh copy. Copying on every call cost 8 ms of a
-    one-row ``transform`` (``python -m benchmarks.latency``).
+    the next call makes a fresh copy. Copying on every call made a one-row
+    ``transform`` of the default network on MNIST take 2.3 ms instead of
+    0.5 ms (``python -m benchmarks.latency``).
     """
     module = net.module_
     key = tuple(

@@ -167,12 +167,12 @@ def _sklearn_graph(pipeline):
             'export_onnx needs skl2onnx for a pipeline: pip install "sklearn-ae[onnx]".'
         ) from exc
     n_features = pipeline.n_features_in_
+    # A float32 sample: skl2onnx types the graph's input after it, and the
+    # network it feeds computes in float32.
     return to_onnx(
         pipeline,
         np.zeros((1, n_features), dtype=np.float32),
         target_opset={"": OPSET, "ai.onnx.ml": 3},
-        # float32 throughout, as the network computes.
-        final_types=None,
     )
 
 
