@@ -30,20 +30,20 @@ def _run(path, X):
     return session.run(["Y"], {"X": np.asarray(X, dtype=np.float32)})[0]
 
 
+def _assert_exports_match(est, X, folder):
+    """Both methods' exports, run in onnxruntime, match the estimator's."""
+    codes = est.transform(X)
+    export_onnx(est, folder / "transform.onnx")
+    np.testing.assert_allclose(_run(folder / "transform.onnx", X), codes, **TOLERANCE)
+    export_onnx(est, folder / "inverse.onnx", method="inverse_transform")
+    np.testing.assert_allclose(
+        _run(folder / "inverse.onnx", codes), est.inverse_transform(codes), **TOLERANCE
+    )
+
+
 @pytest.mark.parametrize("estimator", ESTIMATORS, ids=IDS)
 def test_every_estimator_matches_its_methods(estimator, small_data, tmp_path):
-    est = clone(estimator).fit(small_data)
-    codes = est.transform(small_data)
-    export_onnx(est, tmp_path / "transform.onnx")
-    np.testing.assert_allclose(
-        _run(tmp_path / "transform.onnx", small_data), codes, **TOLERANCE
-    )
-    export_onnx(est, tmp_path / "inverse.onnx", method="inverse_transform")
-    np.testing.assert_allclose(
-        _run(tmp_path / "inverse.onnx", codes),
-        est.inverse_transform(codes),
-        **TOLERANCE,
-    )
+    _assert_exports_match(clone(estimator).fit(small_data), small_data, tmp_path)
 
 
 @pytest.fixture(scope="module")
@@ -58,17 +58,7 @@ def pipeline(small_data):
 
 
 def test_pipeline_of_scalers_and_ours(pipeline, small_data, tmp_path):
-    codes = pipeline.transform(small_data)
-    export_onnx(pipeline, tmp_path / "pipe.onnx")
-    np.testing.assert_allclose(
-        _run(tmp_path / "pipe.onnx", small_data), codes, **TOLERANCE
-    )
-    export_onnx(pipeline, tmp_path / "inverse.onnx", method="inverse_transform")
-    np.testing.assert_allclose(
-        _run(tmp_path / "inverse.onnx", codes),
-        pipeline.inverse_transform(codes),
-        **TOLERANCE,
-    )
+    _assert_exports_match(pipeline, small_data, tmp_path)
 
 
 def test_any_number_of_rows(pipeline, small_data, tmp_path):
