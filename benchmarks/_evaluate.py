@@ -112,8 +112,8 @@ def evaluate(method, estimator, data, split):
     )
     if Z_train is None:
         Z_train = estimator.transform(X_train)
-    row["trustworthiness"] = trustworthiness(X_test, Z_test)
-    row["continuity"] = continuity(X_test, Z_test)
+    row["trustworthiness"] = trustworthiness(X_test, Z_test, n_neighbors=10)
+    row["continuity"] = continuity(X_test, Z_test, n_neighbors=10)
     if data.target is not None:
         row["knn_accuracy"] = knn_accuracy(
             Z_train, data.target[train_rows], Z_test, data.target[test_rows]

@@ -132,7 +132,7 @@ def small_data_checks(names, seeds):
                 model.fit(X_train)
                 scores["s"].append(time.perf_counter() - start)
                 Z_train, Z_test = model.transform(X_train), model.transform(X_test)
-                scores["trust"].append(trustworthiness(X_test, Z_test))
+                scores["trust"].append(trustworthiness(X_test, Z_test, n_neighbors=10))
                 scores["e2"].append(held_out_error(model, X_test))
                 if data.target is not None:
                     scores["knn"].append(

@@ -1,4 +1,4 @@
-"""Figures of the "Scaling out" page: a saved model's size, a search's times.
+"""Figures of the saving and scaling-out pages: a saved model's size, a search's times.
 
 ``python -m benchmarks.scaling_out size`` fits ``AutoEncoder()`` with its
 defaults on MNIST-5k, saves it with :func:`sklearn_ae.save` and prints the

@@ -2,20 +2,22 @@
 
 Every estimator is a scikit-learn transformer backed by a PyTorch network:
 ``fit``, ``transform``, ``inverse_transform``, ``score`` and, for generative
-models, ``sample``. :func:`save` and :func:`load` store a fitted estimator
-without pickle; :func:`set_config` bounds torch's CPU threads (one by
-default) in the running thread, and :func:`delayed` carries that bound into
-joblib's workers.
+models, ``sample``. :func:`save` and :func:`load` store a fitted estimator,
+or a pipeline holding one, without pickle; :func:`export_onnx` writes one
+as ONNX; :func:`set_config` bounds torch's CPU threads (one by default) in
+the running thread, and :func:`delayed` carries that bound into joblib's
+workers.
 """
 
 from ._adversarial import AdversarialAutoEncoder
 from ._autoencoder import AutoEncoder, LinearAutoEncoder
+from ._bundle import load, save
 from ._config import config_context, delayed, get_config, set_config
 from ._contractive import ContractiveAutoEncoder
 from ._cvae import ConditionalVariationalAutoEncoder
 from ._denoising import DenoisingAutoEncoder
 from ._manifold import ManifoldAutoEncoder
-from ._persistence import load, save
+from ._onnx import export_onnx
 from ._sparse import SparseAutoEncoder
 from ._stacked import StackedAutoEncoder
 from ._vae import VariationalAutoEncoder
@@ -36,6 +38,7 @@ __all__ = [
     "__version__",
     "config_context",
     "delayed",
+    "export_onnx",
     "get_config",
     "load",
     "save",

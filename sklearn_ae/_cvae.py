@@ -70,7 +70,10 @@ class ConditionalVariationalModule(VariationalModule):
             guess = self.classify(x).argmax(dim=1)
             labels = guess if labels is None else torch.where(labels < 0, guess, labels)
         if labels is None:  # no class preferred
-            return like.new_full((len(like), self.n_conditions), 1 / self.n_conditions)
+            # Sized from ``like`` by tensor operations, not len(like), so an
+            # ONNX export keeps the number of rows free.
+            ones = torch.ones_like(like[:, :1]).expand(-1, self.n_conditions)
+            return ones / self.n_conditions
         return F.one_hot(labels, self.n_conditions).to(like.dtype)
 
     def forward(self, x, labels=None, generator=None):
@@ -244,6 +247,17 @@ default="gaussian_shared"
     ``weight_decay`` defaults to 0, as for :class:`VariationalAutoEncoder`:
     decay would bias the posterior's variance towards 1.
 
+    The classifier :math:`q(y \\mid x)` is reached as scikit-learn's are:
+    :meth:`predict` and :meth:`predict_proba`, so a classifier scorer
+    evaluates it, as in ``cross_val_score(cvae, X, y, scoring="accuracy")``.
+    The estimator is a transformer, not a scikit-learn classifier
+    (``sklearn.base.is_classifier`` is False): ``y == -1`` marks an
+    unlabelled row, as in scikit-learn's semi-supervised estimators, so -1
+    cannot be a class, and :meth:`score` is the log-likelihood that
+    ``GridSearchCV`` maximises without labels, not an accuracy. Pass
+    ``scoring="accuracy"`` (and ``cv=StratifiedKFold(...)`` for stratified
+    folds) to tune or score the classifier.
+
     References
     ----------
     Kingma, D. P., Rezende, D. J., Mohamed, S., & Welling, M. (2014).
@@ -267,6 +281,8 @@ default="gaussian_shared"
     (4, 64)
     >>> cvae.predict(X[:3] / 16).shape
     (3,)
+    >>> cvae.predict_proba(X[:3] / 16).shape
+    (3, 10)
     """
 
     _parameter_constraints: dict = {

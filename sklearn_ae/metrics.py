@@ -49,7 +49,7 @@ def _check_pair(X, X_embedded, n_neighbors):
     return X, X_embedded
 
 
-def trustworthiness(X, X_embedded, *, n_neighbors=10):
+def trustworthiness(X, X_embedded, *, n_neighbors=5, metric="euclidean"):
     r"""How far the embedding's neighbours are true neighbours (Venna & Kaski).
 
     With :math:`U_k(i)` the points among the k nearest neighbours of sample i
@@ -63,8 +63,8 @@ def trustworthiness(X, X_embedded, *, n_neighbors=10):
 
     1 means every point's ``n_neighbors`` nearest neighbours in the embedding
     are also among its nearest neighbours in X: the embedding brings no
-    strangers together. This is :func:`sklearn.manifold.trustworthiness`
-    with Euclidean distances, plus input checks.
+    strangers together. This is :func:`sklearn.manifold.trustworthiness`,
+    with its parameters and defaults, plus input checks.
 
     Parameters
     ----------
@@ -72,8 +72,14 @@ def trustworthiness(X, X_embedded, *, n_neighbors=10):
         Points in the input space.
     X_embedded : array-like of shape (n_samples, n_components)
         The same points embedded.
-    n_neighbors : int, default=10
+    n_neighbors : int, default=5
         Neighbourhood size k; must be less than ``n_samples / 2``.
+    metric : str or callable, default="euclidean"
+        The distance between points of X, as
+        :func:`sklearn.manifold.trustworthiness` takes it (any metric of
+        :func:`sklearn.metrics.pairwise_distances`, or ``"precomputed"``
+        with X a square matrix of distances); the embedding's distances are
+        Euclidean.
 
     Returns
     -------
@@ -99,10 +105,12 @@ def trustworthiness(X, X_embedded, *, n_neighbors=10):
     ((50, 3), 1.0)
     """
     X, X_embedded = _check_pair(X, X_embedded, n_neighbors)
-    return float(_sklearn_trustworthiness(X, X_embedded, n_neighbors=n_neighbors))
+    return float(
+        _sklearn_trustworthiness(X, X_embedded, n_neighbors=n_neighbors, metric=metric)
+    )
 
 
-def continuity(X, X_embedded, *, n_neighbors=10):
+def continuity(X, X_embedded, *, n_neighbors=5):
     r"""How far true neighbours stay neighbours in the embedding (Venna & Kaski).
 
     With :math:`V_k(i)` the points among the k nearest neighbours of sample i
@@ -122,8 +130,9 @@ def continuity(X, X_embedded, *, n_neighbors=10):
         Points in the input space.
     X_embedded : array-like of shape (n_samples, n_components)
         The same points embedded.
-    n_neighbors : int, default=10
-        Neighbourhood size k; must be less than ``n_samples / 2``.
+    n_neighbors : int, default=5
+        Neighbourhood size k, as :func:`trustworthiness`'s; must be less than
+        ``n_samples / 2``.
 
     Returns
     -------
@@ -246,7 +255,7 @@ def coordinate_correlation(Z, coordinate):
     See Also
     --------
     scipy.stats.spearmanr : Spearman's rank correlation of two samples.
-    sklearn_ae.datasets.make_swiss_roll : Points with their coordinate.
+    sklearn.datasets.make_swiss_roll : Points with their coordinate.
 
     Examples
     --------

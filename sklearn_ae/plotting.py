@@ -1,7 +1,8 @@
 """Figures: embeddings, latent traversals, reconstructions, loss curves, scaling.
 
 Every function returns the matplotlib :class:`~matplotlib.figure.Figure` it
-drew, to show or save. matplotlib is imported inside each function, so
+drew, to show or save. matplotlib is the ``plot`` extra
+(``pip install "sklearn-ae[plot]"``), imported inside each function, so
 ``import sklearn_ae`` and ``import sklearn_ae.plotting`` never need it.
 """
 
@@ -16,6 +17,18 @@ __all__ = [
     "plot_reconstructions",
     "plot_scaling",
 ]
+
+
+def _pyplot():
+    """``matplotlib.pyplot``, or an ImportError naming the extra to install."""
+    try:
+        import matplotlib.pyplot as plt
+    except ImportError as exc:
+        raise ImportError(
+            "sklearn_ae.plotting draws with matplotlib, which is not installed: "
+            'pip install "sklearn-ae[plot]".'
+        ) from exc
+    return plt
 
 
 def _per_panel(value, n, name, scalar=(str,)):
@@ -275,7 +288,7 @@ def plot_embeddings(
     >>> len(figure.axes), len(figure.axes[1].get_legend().get_texts())
     (2, 3)
     """
-    import matplotlib.pyplot as plt
+    plt = _pyplot()
 
     n = len(embeddings)
     if not n:
@@ -462,7 +475,7 @@ def plot_latent_traversal(
     >>> figure.get_suptitle()
     'Latent traversal of AutoEncoder'
     """
-    import matplotlib.pyplot as plt
+    plt = _pyplot()
 
     low, high = quantiles
     if not 0 <= low < high <= 1:
@@ -601,7 +614,7 @@ def plot_reconstructions(
     >>> len(figure.axes), figure.axes[0].images[0].get_array().shape
     (2, (8, 89))
     """
-    import matplotlib.pyplot as plt
+    plt = _pyplot()
 
     X = np.asarray(X)
     n_images = int(min(n_images, len(X)))
@@ -693,7 +706,7 @@ def plot_loss_curves(curves, *, ax=None, log_scale="auto", title=None):
     >>> len(figure.axes[0].lines), figure.axes[0].get_yscale()
     (2, 'linear')
     """
-    import matplotlib.pyplot as plt
+    plt = _pyplot()
 
     if not isinstance(curves, Mapping) or not curves:
         raise ValueError(
@@ -823,7 +836,7 @@ def plot_scaling(
     >>> len(figure.axes), len(figure.axes[0].lines)
     (1, 1)
     """
-    import matplotlib.pyplot as plt
+    plt = _pyplot()
 
     records = list(results)
     if not records:

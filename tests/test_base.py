@@ -699,3 +699,36 @@ def test_a_warm_start_turning_on_early_stopping_keeps_one_entry_per_epoch(
     assert len(est.validation_loss_curve_) == len(est.loss_curve_) == 6
     assert np.isnan(est.validation_loss_curve_[:3]).all()
     assert np.isfinite(est.validation_loss_curve_[3:]).all()
+
+
+# ----------------------------------------------- float64 inference is cached
+def test_float64_transform_copies_the_network_once(small_data, monkeypatch):
+    import sklearn_ae._base as base
+
+    est = AutoEncoder(max_iter=2, random_state=0, device="cpu").fit(small_data)
+    copies = []
+    deepcopy = base.copy.deepcopy
+
+    def counting(obj, *args, **kwargs):
+        if isinstance(obj, torch.nn.Module):
+            copies.append(type(obj).__name__)
+        return deepcopy(obj, *args, **kwargs)
+
+    monkeypatch.setattr(base.copy, "deepcopy", counting)
+    first = est.transform(small_data)
+    for _ in range(3):
+        np.testing.assert_allclose(est.transform(small_data[:1]), first[:1])
+    est.inverse_transform(first)
+    assert len(copies) == 1, copies
+
+
+def test_float64_transform_follows_further_training(small_data):
+    est = AutoEncoder(max_iter=2, random_state=0, device="cpu").fit(small_data)
+    before = est.transform(small_data)
+    est.set_params(warm_start=True).fit(small_data)
+    after = est.transform(small_data)
+    assert not np.allclose(before, after)
+    # A fresh copy of the trained weights gives the same codes.
+    np.testing.assert_array_equal(
+        pickle.loads(pickle.dumps(est)).transform(small_data), after
+    )

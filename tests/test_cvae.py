@@ -291,3 +291,17 @@ def test_an_overflowing_classifier_never_scores_as_certain():
         assert "overflowed float32" in str(exc), exc
     else:
         assert np.isfinite(score).all() and score[0] < model.score_samples(X).min()
+
+
+def test_cross_val_score_with_a_classifier_scorer(digits):
+    from sklearn.model_selection import StratifiedKFold, cross_val_score
+
+    X_train, _, y_train, _ = digits
+    cvae = ConditionalVariationalAutoEncoder(
+        loss="bce", hidden_layer_sizes=(64,), max_iter=5, random_state=0, device="cpu"
+    )
+    scores = cross_val_score(
+        cvae, X_train, y_train, scoring="accuracy", cv=StratifiedKFold(3)
+    )
+    # Ten classes: chance is 0.1.
+    assert scores.min() > 0.5, scores

@@ -9,38 +9,7 @@ import pytest
 from sklearn import datasets as sk_datasets
 
 from sklearn_ae import datasets
-from sklearn_ae.datasets import (
-    DATASETS,
-    load_dataset,
-    load_mnist,
-    make_s_curve,
-    make_swiss_roll,
-)
-
-
-@pytest.mark.parametrize(
-    "ours, theirs, kwargs",
-    [
-        (make_swiss_roll, sk_datasets.make_swiss_roll, {}),
-        (make_swiss_roll, sk_datasets.make_swiss_roll, {"hole": True}),
-        (make_swiss_roll, sk_datasets.make_swiss_roll, {"noise": 0.5}),
-        (make_s_curve, sk_datasets.make_s_curve, {"noise": 0.5}),
-    ],
-)
-def test_generators_wrap_scikit_learn(ours, theirs, kwargs):
-    X, t = ours(200, random_state=3, **kwargs)
-    assert X.shape == (200, 3) and t.shape == (200,)
-    X_sk, t_sk = theirs(200, random_state=3, **kwargs)
-    np.testing.assert_array_equal(X, X_sk)
-    np.testing.assert_array_equal(t, t_sk)
-
-
-def test_generator_defaults():
-    X, t = make_swiss_roll()
-    assert X.shape == (1500, 3) and t.shape == (1500,)
-    clean, _ = make_s_curve(100, random_state=0)
-    noisy, _ = make_s_curve(100, noise=0.5, random_state=0)
-    assert not np.allclose(clean, noisy)
+from sklearn_ae.datasets import DATASETS, load_dataset, load_mnist
 
 
 @pytest.mark.parametrize("name", ["swiss_roll", "swiss_roll_hole", "s_curve"])
@@ -56,6 +25,12 @@ def test_manifolds_keep_their_coordinate(name):
     other = load_dataset(name, n_samples=300, random_state=2)
     assert not np.allclose(data.data, other.data)
     assert load_dataset(name).data.shape == (1500, 3)
+
+
+def test_the_pass_through_generators_are_gone():
+    # scikit-learn's own make_swiss_roll and make_s_curve are the ones to use.
+    assert not hasattr(datasets, "make_swiss_roll")
+    assert not hasattr(datasets, "make_s_curve")
 
 
 def test_swiss_roll_hole_is_scikit_learns():

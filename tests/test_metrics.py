@@ -122,7 +122,7 @@ def test_errors_name_the_problem():
     with pytest.raises(ValueError, match="X has 20 samples but X_embedded has 10"):
         trustworthiness(X, X[:10])
     with pytest.raises(ValueError, match="n_neighbors=10 must be less than"):
-        continuity(X, X)
+        continuity(X, X, n_neighbors=10)
     with pytest.raises(ValueError, match="n_neighbors=0"):
         trustworthiness(X, X, n_neighbors=0)
     with pytest.raises(TypeError, match="n_neighbors must be an int"):
@@ -141,3 +141,18 @@ def test_errors_name_the_problem():
         coordinate_correlation(X, X[:, :2])
     with pytest.raises(ValueError, match="coordinate is constant"):
         coordinate_correlation(X, np.zeros(20))
+
+
+def test_trustworthiness_keeps_scikit_learns_parameters_and_defaults():
+    from sklearn.manifold import trustworthiness as sklearn_trustworthiness
+    from sklearn.metrics import pairwise_distances
+
+    rng = np.random.RandomState(0)
+    X, Z = rng.normal(size=(60, 5)), rng.normal(size=(60, 2))
+    assert trustworthiness(X, Z) == sklearn_trustworthiness(X, Z)
+    manhattan = trustworthiness(X, Z, metric="manhattan")
+    assert manhattan == sklearn_trustworthiness(X, Z, metric="manhattan")
+    assert manhattan != trustworthiness(X, Z)
+    distances = pairwise_distances(X, metric="manhattan")
+    assert trustworthiness(distances, Z, metric="precomputed") == manhattan
+    assert continuity(X, Z) == sklearn_trustworthiness(Z, X)

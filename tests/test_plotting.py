@@ -311,3 +311,36 @@ def test_scaling_plot_skips_missing_values_and_labels_slopes():
     assert "slope 1.00" in ax.get_legend().get_texts()[0].get_text()
     with pytest.raises(ValueError, match="at least one"):
         plot_scaling([])
+
+
+# Run by a fresh interpreter in which matplotlib cannot be imported.
+WITHOUT_MATPLOTLIB = """
+import sys
+sys.modules["matplotlib"] = None  # import matplotlib now raises ImportError
+import numpy as np
+import sklearn_ae, sklearn_ae.datasets, sklearn_ae.metrics, sklearn_ae.plotting
+assert "matplotlib.pyplot" not in sys.modules
+try:
+    sklearn_ae.plotting.plot_loss_curves({"a": np.ones(3)})
+except ImportError as exc:
+    print(exc)
+"""
+
+
+def test_import_works_without_matplotlib_and_plotting_names_the_extra():
+    import os
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    import sklearn_ae
+
+    root = Path(sklearn_ae.__file__).resolve().parents[1]
+    result = subprocess.run(
+        [sys.executable, "-c", WITHOUT_MATPLOTLIB],
+        capture_output=True,
+        text=True,
+        check=True,
+        env={**os.environ, "PYTHONPATH": str(root)},
+    )
+    assert 'pip install "sklearn-ae[plot]"' in result.stdout, result

@@ -42,7 +42,7 @@ for ax, (name, model) in zip(axes, models.items(), strict=True):
     points = ax.scatter(Z[:, 0], Z[:, 1], c=t_test, cmap="viridis", s=8)
     ax.set_title(
         f"{name}\n|Spearman| {coordinate_correlation(Z, t_test):.3f}, "
-        f"trust {trustworthiness(X_test, Z):.3f}",
+        f"trust {trustworthiness(X_test, Z, n_neighbors=10):.3f}",
         fontsize=10,
     )
 fig.colorbar(points, ax=axes, label="position along the roll")
