@@ -25,7 +25,6 @@ types it trusts by default (scikit-learn's estimators, numpy, scipy);
 
 import copy
 import json
-import os
 import tempfile
 import types
 import zipfile
@@ -35,6 +34,7 @@ from sklearn.base import BaseEstimator
 
 from . import _persistence
 from ._base import _BaseAutoEncoder
+from ._model_json import decode_params, encode_params
 
 BUNDLE_FORMAT = "sklearn-ae-bundle"
 BUNDLE_VERSION = 1
@@ -153,7 +153,7 @@ def save(estimator, path):
                 members[name] = json.dumps(
                     {
                         "class": type(model).__name__,
-                        "params": _persistence._encode_params(model),
+                        "params": encode_params(model),
                     },
                     indent=1,
                     sort_keys=True,
@@ -170,7 +170,10 @@ def save(estimator, path):
         indent=1,
         sort_keys=True,
     ).encode()
-    _write_zip(members, Path(path))
+    _persistence.write_zip(
+        path,
+        [(name, data, zipfile.ZIP_STORED) for name, data in members.items()],
+    )
 
 
 def load(path, *, device=None):
@@ -297,7 +300,7 @@ def _unfitted(path, name, text, device):
             f"{path}: {name} names the class {spec['class']!r}, which is not "
             "an estimator of sklearn_ae."
         )
-    estimator = cls(**_persistence._decode_params(cls, params))
+    estimator = cls(**decode_params(cls, params))
     if device is not None:
         estimator.set_params(device=device)
     try:
@@ -310,22 +313,6 @@ def _unfitted(path, name, text, device):
 
 
 # -------------------------------------------------------------- the archive
-def _write_zip(members, path):
-    # Written beside the target and renamed over it, as save does.
-    partial = path.with_name(path.name + ".partial")
-    try:
-        with zipfile.ZipFile(partial, "w") as archive:
-            for name, data in members.items():
-                archive.writestr(
-                    zipfile.ZipInfo(name, _persistence.ZIP_DATE),
-                    data,
-                    zipfile.ZIP_STORED,
-                )
-        os.replace(partial, path)
-    finally:
-        partial.unlink(missing_ok=True)
-
-
 def _bundle_members(path):
     """A bundle's members by name, or None for an archive of one model."""
     try:

@@ -165,10 +165,25 @@ def save(estimator, path):
         },
     }
     text = json.dumps(document, indent=1, sort_keys=True)
-    # Written to a file of its own beside the target, then renamed over it
-    # (atomic within a folder): an interrupted save never leaves a
-    # half-written model under the name, and concurrent saves to one path
-    # never write into one another's file; a load sees one whole model.
+    write_zip(
+        path,
+        [
+            (JSON_NAME, text.encode(), zipfile.ZIP_DEFLATED),
+            # Stored, not compressed: float weights barely compress, and a
+            # stored member can be read in place by other tools.
+            (WEIGHTS_NAME, weights, zipfile.ZIP_STORED),
+        ],
+    )
+
+
+def write_zip(path, members):
+    """Write ``(name, bytes, compression)`` members as a zip archive at ``path``.
+
+    The archive is written to a file of its own beside the target, then
+    renamed over it (atomic within a folder): an interrupted save never
+    leaves a half-written archive under the name, and concurrent saves to one
+    path never write into one another's file; a load sees one whole archive.
+    """
     path = Path(path)
     handle, partial = tempfile.mkstemp(
         dir=path.parent, prefix=f".{path.name}.", suffix=".partial"
@@ -176,19 +191,11 @@ def save(estimator, path):
     try:
         with os.fdopen(handle, "wb") as stream:
             with zipfile.ZipFile(stream, "w") as archive:
-                archive.writestr(
-                    zipfile.ZipInfo(JSON_NAME, ZIP_DATE), text, zipfile.ZIP_DEFLATED
-                )
-                # Stored, not compressed: float weights barely compress, and
-                # a stored member can be read in place by other tools.
-                archive.writestr(
-                    zipfile.ZipInfo(WEIGHTS_NAME, ZIP_DATE),
-                    weights,
-                    zipfile.ZIP_STORED,
-                )
+                for name, data, compression in members:
+                    archive.writestr(zipfile.ZipInfo(name, ZIP_DATE), data, compression)
             stream.flush()
             os.fsync(stream.fileno())
-        # mkstemp makes the file private; a saved model gets the usual mode.
+        # mkstemp makes the file private; a saved file gets the usual mode.
         os.chmod(partial, 0o666 & ~_UMASK)
         os.replace(partial, path)
     except BaseException:
