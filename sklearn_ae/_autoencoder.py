@@ -1,7 +1,9 @@
 """The deep autoencoder and the linear autoencoder."""
 
+from numbers import Integral
+
 from ._base import _BaseAutoEncoder
-from ._compat import StrOptions
+from ._compat import Interval, StrOptions
 from ._docstrings import fill_doc
 from ._likelihoods import LIKELIHOODS
 from ._modules import ACTIVATIONS
@@ -32,8 +34,9 @@ class AutoEncoder(PartialFitMixin, _BaseAutoEncoder):
     n_components : int, default=2
         Size of the code (the embedding dimension).
 
-    hidden_layer_sizes : tuple of int, default=(256, 128)
-        Widths of the encoder's hidden layers; the decoder mirrors them.
+    hidden_layer_sizes : int or tuple of int, default=(256, 128)
+        Widths of the encoder's hidden layers (an int: one layer); the
+        decoder mirrors them.
 
     activation : {"relu", "tanh", "logistic", "elu", "gelu", "identity"}, \
 default="relu"
@@ -98,7 +101,10 @@ default="relu"
 
     _parameter_constraints: dict = {
         **_BaseAutoEncoder._parameter_constraints,
-        "hidden_layer_sizes": ["array-like"],
+        "hidden_layer_sizes": [
+            "array-like",
+            Interval(Integral, 1, None, closed="left"),
+        ],
         "activation": [StrOptions(set(ACTIVATIONS))],
         "loss": [StrOptions(set(LIKELIHOODS))],
     }

@@ -118,16 +118,29 @@ def _is_int(value):
     )
 
 
-def check_layer_sizes(name, sizes):
-    """Raise a ValueError unless ``sizes`` is a sequence of positive ints."""
+def layer_widths(sizes):
+    """The widths of ``hidden_layer_sizes``, a tuple.
+
+    An int is one hidden layer of that width, as in scikit-learn's
+    ``MLPRegressor``.
+    """
+    return (sizes,) if _is_int(sizes) else tuple(sizes)
+
+
+def check_layer_sizes(name, sizes, *, allow_int=False):
+    """Raise a ValueError unless ``sizes`` is a sequence of positive ints.
+
+    ``allow_int``: one positive int is allowed too (see :func:`layer_widths`).
+    """
     try:
-        widths = tuple(sizes)
+        widths = layer_widths(sizes) if allow_int else tuple(sizes)
     except TypeError:
         widths = None
     if widths is None or any(not _is_int(w) or w < 1 for w in widths):
+        allowed = "a positive integer or " if allow_int else ""
         raise ValueError(
-            f"{name}={sizes!r} must be a sequence of positive integers, "
-            "e.g. (256, 128)."
+            f"{name}={sizes!r} must be {allowed}a sequence of positive "
+            "integers, e.g. (256, 128)."
         )
 
 
@@ -242,7 +255,7 @@ class _BaseAutoEncoder(
     # ----------------------------------------------------------------- hooks
     def _architecture(self):
         """Return ``(hidden_layer_sizes, activation, loss)``."""
-        return tuple(self.hidden_layer_sizes), self.activation, self.loss
+        return layer_widths(self.hidden_layer_sizes), self.activation, self.loss
 
     # The torch module a variant trains; see ``_module_options`` for extras.
     _module_class = AutoEncoderModule
@@ -338,7 +351,9 @@ class _BaseAutoEncoder(
     def _check_params_vs_data(self, X):
         """Check rules tying parameters to each other or to the data."""
         if hasattr(self, "hidden_layer_sizes"):
-            check_layer_sizes("hidden_layer_sizes", self.hidden_layer_sizes)
+            check_layer_sizes(
+                "hidden_layer_sizes", self.hidden_layer_sizes, allow_int=True
+            )
         hidden, _, loss = self._architecture()
         n_features = X.shape[1]
         check_layer_weights(

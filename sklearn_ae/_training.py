@@ -19,12 +19,13 @@ import dataclasses
 import itertools
 import math
 import mmap
+import sys
 from typing import NamedTuple
 
 import numpy as np
 import torch
 from skorch import NeuralNet
-from skorch.callbacks import Callback, EarlyStopping, PassthroughScoring
+from skorch.callbacks import Callback, EarlyStopping, PassthroughScoring, PrintLog
 from skorch.utils import TeeGenerator
 
 from ._random import seeded, torch_seed
@@ -333,6 +334,7 @@ class AutoEncoderNet(NeuralNet):
         callbacks = list(super()._default_callbacks)
         # Epoch means of the terms, before print_log so that verbose=2 prints.
         at = [name for name, _ in callbacks].index("print_log")
+        callbacks[at] = ("print_log", EpochTable())
         callbacks[at:at] = [
             (column, PassthroughScoring(column, lower_is_better=None, on_train=True))
             for column in self.criterion.history_columns()
@@ -612,6 +614,28 @@ class EpochProgressBar(Callback):
 
     def on_train_end(self, net, **kwargs):
         self.bar_.close()
+
+
+class EpochTable(PrintLog):
+    """skorch's per-epoch table (``verbose=2``), coloured only on a terminal.
+
+    skorch colours each column's best value with ANSI escape codes; written
+    to a log file or a pipe they are noise, so there the table is plain.
+    """
+
+    def format_row(self, row, key, color):
+        if not _is_terminal(sys.stdout):
+            # skorch colours a value when its "<key>_best" flag is set.
+            row = {name: value for name, value in row.items() if name != f"{key}_best"}
+        return super().format_row(row, key, color)
+
+
+def _is_terminal(stream):
+    isatty = getattr(stream, "isatty", None)
+    try:
+        return bool(isatty and isatty())
+    except ValueError:  # a closed stream
+        return False
 
 
 class CosineSchedule(Callback):

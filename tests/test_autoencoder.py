@@ -1,6 +1,7 @@
 """AutoEncoder and LinearAutoEncoder: they learn what their math says."""
 
 import numpy as np
+import pytest
 from scipy.linalg import subspace_angles
 from sklearn.decomposition import PCA
 from sklearn.linear_model import LinearRegression
@@ -46,3 +47,20 @@ def test_bernoulli_decoder_outputs_probabilities(digits):
     ae = AutoEncoder(4, loss="bce", max_iter=10, random_state=0, device="cpu")
     reconstruction = ae.fit(X_train).inverse_transform(ae.transform(X_train))
     assert reconstruction.min() >= 0 and reconstruction.max() <= 1
+
+
+def test_an_int_hidden_layer_sizes_is_one_hidden_layer(small_data):
+    """As in MLPRegressor: hidden_layer_sizes=16 trains the net of (16,)."""
+    params = {"max_iter": 2, "random_state": 0, "device": "cpu"}
+    as_int = AutoEncoder(hidden_layer_sizes=16, **params).fit(small_data)
+    as_tuple = AutoEncoder(hidden_layer_sizes=(16,), **params).fit(small_data)
+    assert as_int.net_.module_.encoder[0].out_features == 16
+    np.testing.assert_array_equal(
+        as_int.transform(small_data), as_tuple.transform(small_data)
+    )
+
+
+@pytest.mark.parametrize("sizes", [0, -3, 2.5, "64", (16, 0), True])
+def test_bad_hidden_layer_sizes_are_refused_by_name(sizes, small_data):
+    with pytest.raises(ValueError, match="hidden_layer_sizes"):
+        AutoEncoder(hidden_layer_sizes=sizes, max_iter=1).fit(small_data)

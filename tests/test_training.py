@@ -1,5 +1,8 @@
 """Tests of the training layer (sklearn_ae/_training.py)."""
 
+import io
+import sys
+
 import numpy as np
 import pytest
 import torch
@@ -412,3 +415,27 @@ def test_snapshot_puts_the_history_back_without_copying_its_rows(small_data):
     # and writes to its own only.
     assert len(net.history) == 3
     assert all(a is b for a, b in zip(net.history, rows, strict=True))
+
+
+class _Terminal(io.StringIO):
+    def isatty(self):
+        return True
+
+
+@pytest.mark.parametrize("terminal", [False, True], ids=["log", "terminal"])
+def test_verbose_table_has_escape_codes_only_on_a_terminal(terminal, monkeypatch):
+    """verbose=2's epoch table is plain text in a log, coloured on a terminal."""
+    out = _Terminal() if terminal else io.StringIO()
+    monkeypatch.setattr(sys, "stdout", out)
+    X = np.random.default_rng(0).normal(size=(100, 4))
+    AutoEncoder(
+        hidden_layer_sizes=(8,),
+        max_iter=3,
+        early_stopping=True,
+        verbose=2,
+        random_state=0,
+        device="cpu",
+    ).fit(X)
+    table = out.getvalue()
+    assert "train_loss" in table and "valid_loss" in table
+    assert ("\x1b[" in table) == terminal, repr(table)
