@@ -520,6 +520,7 @@ class _BaseAutoEncoder(
         finally:
             net.criterion_.release()
         net.module_.eval()
+        fitted = {**fitted, **self._fitted_from_rows(net.module_, train)}
         self._record_fit(
             net, validated=valid is not None, n_codes=n_codes, extend=extend, **fitted
         )
@@ -612,6 +613,15 @@ class _BaseAutoEncoder(
         fitted["noise_variance_"] = _noise_variance(net.module_, self.n_features_in_)
         for name, value in fitted.items():
             setattr(self, name, value)
+
+    def _fitted_from_rows(self, module, train):
+        """Fitted attributes of the trained ``module`` measured on ``train``.
+
+        ``train`` is the :class:`~sklearn_ae._training.RowDataset` of this
+        call's training rows. Nothing by default (the linear autoencoder
+        measures the variance along its principal axes).
+        """
+        return {}
 
     def _check_fitted(self, X):
         """Warn when training ran but left a model that is wrong in a known way.

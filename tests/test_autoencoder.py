@@ -3,6 +3,7 @@
 import numpy as np
 import pytest
 from scipy.linalg import subspace_angles
+from sklearn.datasets import load_digits
 from sklearn.decomposition import PCA
 from sklearn.linear_model import LinearRegression
 
@@ -64,3 +65,25 @@ def test_an_int_hidden_layer_sizes_is_one_hidden_layer(small_data):
 def test_bad_hidden_layer_sizes_are_refused_by_name(sizes, small_data):
     with pytest.raises(ValueError, match="hidden_layer_sizes"):
         AutoEncoder(hidden_layer_sizes=sizes, max_iter=1).fit(small_data)
+
+
+def test_linear_autoencoder_components_are_pcas():
+    """components_ span PCA's subspace, orthonormal, ordered as PCA's."""
+    X, _ = load_digits(return_X_y=True)
+    pca = PCA(5).fit(X)
+    lae = LinearAutoEncoder(n_components=5, random_state=0, device="cpu").fit(X)
+
+    cosines = np.cos(subspace_angles(lae.components_.T, pca.components_.T))
+    assert cosines.min() >= 0.99, f"principal angle cosines {cosines}"
+    np.testing.assert_allclose(
+        lae.components_ @ lae.components_.T, np.eye(5), atol=1e-9
+    )
+    assert np.all(np.diff(lae.explained_variance_) <= 0)
+    np.testing.assert_allclose(
+        lae.explained_variance_ratio_, pca.explained_variance_ratio_, rtol=0.01
+    )
+    np.testing.assert_allclose(
+        lae.explained_variance_ / lae.explained_variance_ratio_,
+        pca.explained_variance_.sum() / pca.explained_variance_ratio_.sum(),
+        rtol=1e-6,
+    )
