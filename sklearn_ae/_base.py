@@ -780,6 +780,14 @@ class _BaseAutoEncoder(
         without labels or a scorer. Compare it only between models with the
         same ``loss``.
 
+        It does not choose ``n_components``: a larger code keeps more of
+        each sample, so the held-out likelihood rises with the code size
+        and a search on it picks the largest code offered. Choose the size
+        with a downstream scorer (the autoencoder in a ``Pipeline`` before
+        a classifier), or at the elbow of the held-out reconstruction error
+        read against PCA's; the gallery example "Choosing the code size"
+        shows both.
+
         Parameters
         ----------
         X : array-like of shape (n_samples, n_features)
