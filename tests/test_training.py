@@ -439,3 +439,49 @@ def test_verbose_table_has_escape_codes_only_on_a_terminal(terminal, monkeypatch
     table = out.getvalue()
     assert "train_loss" in table and "valid_loss" in table
     assert ("\x1b[" in table) == terminal, repr(table)
+
+
+def test_batch_events_reach_the_callbacks_that_implement_them(monkeypatch):
+    """The epoch loop sends a batch event only to its listeners, but to all."""
+    from skorch.callbacks import Callback
+
+    import sklearn_ae._training as training
+
+    class Counter(Callback):
+        def initialize(self):
+            self.events_ = {"begin": 0, "grad": 0, "end": 0}
+            return self
+
+        def on_batch_begin(self, net, training=False, **kwargs):
+            self.events_["begin"] += training
+
+        def on_grad_computed(self, net, named_parameters, **kwargs):
+            assert all(p.grad is not None for _, p in named_parameters)
+            self.events_["grad"] += 1
+
+        def on_batch_end(self, net, training=False, loss=None, **kwargs):
+            assert loss is not None
+            self.events_["end"] += training
+
+    counter = Counter()
+    make_callbacks = training.make_callbacks
+    monkeypatch.setattr(
+        training,
+        "make_callbacks",
+        lambda settings: [*make_callbacks(settings), ("counter", counter)],
+    )
+    X = np.random.default_rng(0).normal(size=(100, 4))
+    est = AutoEncoder(
+        hidden_layer_sizes=(8,),
+        batch_size=25,
+        max_iter=3,
+        n_iter_no_change=None,
+        random_state=0,
+        device="cpu",
+    ).fit(X)
+    assert counter.events_ == {"begin": 12, "grad": 12, "end": 12}
+    batches = est.net_.history[-1]["batches"]
+    assert [sorted(b) for b in batches] == [
+        ["reconstruction_loss", "train_batch_size", "train_loss"]
+    ] * 4
+    assert est.net_.module_.training is False
