@@ -396,6 +396,10 @@ class AutoEncoderNet(NeuralNet):
         """
         return list.__getitem__(self.history, -1)["batches"][-1]
 
+    def on_batch_begin(self, net, batch=None, training=False, **kwargs):
+        # skorch's history.new_batch(), without its keyed indexing.
+        list.__getitem__(self.history, -1)["batches"].append({})
+
     def _notify_batch(self, event, **kwargs):
         """skorch's ``notify`` for a batch event, to its listeners only."""
         getattr(self, event)(self, **kwargs)
