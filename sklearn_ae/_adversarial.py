@@ -146,8 +146,9 @@ default="gaussian"
         Distance of the mixture means from the origin (in each coordinate
         pair), or the swiss roll's outer radius.
 
-    hidden_layer_sizes : tuple of int, default=(256, 128)
-        Widths of the encoder's hidden layers; the decoder mirrors them.
+    hidden_layer_sizes : int or tuple of int, default=(256, 128)
+        Widths of the encoder's hidden layers (an int: one layer); the
+        decoder mirrors them.
 
     discriminator_layer_sizes : tuple of int, default=(128, 128)
         Widths of the discriminator's hidden layers (ReLU).

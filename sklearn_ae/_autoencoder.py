@@ -1,11 +1,16 @@
 """The deep autoencoder and the linear autoencoder."""
 
+from numbers import Integral
+
+import numpy as np
+
 from ._base import _BaseAutoEncoder
-from ._compat import StrOptions
+from ._compat import Interval, StrOptions
 from ._docstrings import fill_doc
 from ._likelihoods import LIKELIHOODS
 from ._modules import ACTIVATIONS
 from ._partial_fit import PartialFitMixin
+from ._training import STATISTICS_BLOCK_ROWS
 
 
 @fill_doc
@@ -32,8 +37,9 @@ class AutoEncoder(PartialFitMixin, _BaseAutoEncoder):
     n_components : int, default=2
         Size of the code (the embedding dimension).
 
-    hidden_layer_sizes : tuple of int, default=(256, 128)
-        Widths of the encoder's hidden layers; the decoder mirrors them.
+    hidden_layer_sizes : int or tuple of int, default=(256, 128)
+        Widths of the encoder's hidden layers (an int: one layer); the
+        decoder mirrors them.
 
     activation : {"relu", "tanh", "logistic", "elu", "gelu", "identity"}, \
 default="relu"
@@ -98,7 +104,10 @@ default="relu"
 
     _parameter_constraints: dict = {
         **_BaseAutoEncoder._parameter_constraints,
-        "hidden_layer_sizes": ["array-like"],
+        "hidden_layer_sizes": [
+            "array-like",
+            Interval(Integral, 1, None, closed="left"),
+        ],
         "activation": [StrOptions(set(ACTIVATIONS))],
         "loss": [StrOptions(set(LIKELIHOODS))],
     }
@@ -155,6 +164,9 @@ class LinearAutoEncoder(PartialFitMixin, _BaseAutoEncoder):
     optimum the codes span the same subspace as PCA's first ``n_components``
     principal components (Baldi & Hornik, 1989): the codes are PCA's scores up
     to an invertible linear map, though not orthogonal or ordered by variance.
+    ``components_`` makes the comparison with :class:`~sklearn.decomposition.PCA`
+    direct: an orthonormal basis of the decoder's span, ordered as PCA orders
+    its own, with the variance of the training data along each axis.
     It is the baseline that shows what the nonlinear models add.
 
     Its default ``learning_rate_init`` is 3e-3 rather than 1e-3: the linear
@@ -172,6 +184,23 @@ class LinearAutoEncoder(PartialFitMixin, _BaseAutoEncoder):
 
     Attributes
     ----------
+    components_ : ndarray of shape (n_components, n_features_in_)
+        An orthonormal basis of the span of the decoder's columns (in data
+        units): the subspace the reconstructions lie in, up to the decoder's
+        bias. Rotated within that span to the axes of the training data's
+        covariance and ordered by decreasing ``explained_variance_``, as
+        :class:`~sklearn.decomposition.PCA` orders ``components_``; each
+        axis's sign makes its largest entry positive. At the optimum they
+        are PCA's components, up to signs where two variances are close.
+
+    explained_variance_ : ndarray of shape (n_components,)
+        Variance of the training rows (unbiased, as PCA's) along each of
+        ``components_``.
+
+    explained_variance_ratio_ : ndarray of shape (n_components,)
+        ``explained_variance_`` as a share of the training rows' total
+        variance.
+
     {training_attributes}
 
     See Also
@@ -232,3 +261,51 @@ class LinearAutoEncoder(PartialFitMixin, _BaseAutoEncoder):
 
     def _architecture(self):
         return (), "identity", "mse"
+
+    def _fitted_from_rows(self, module, train):
+        # With early stopping the training rows exclude the validation rows;
+        # a partial_fit call measures its own chunk.
+        decoder = module.decoder[0].weight.detach().cpu().double().numpy()
+        decoder = decoder * module.scale.detach().cpu().double().numpy()[:, None]
+        components, variance, total = principal_axes(decoder, train.inputs)
+        return {
+            "components_": components,
+            "explained_variance_": variance,
+            "explained_variance_ratio_": variance / total if total > 0 else variance,
+        }
+
+
+def _blocks(rows):
+    """Blocks of ``rows`` (a tensor, or HostRows) as float64 numpy arrays."""
+    for start in range(0, len(rows), STATISTICS_BLOCK_ROWS):
+        block = rows[start : start + STATISTICS_BLOCK_ROWS]
+        yield block.detach().cpu().double().numpy()
+
+
+def principal_axes(span, rows):
+    """PCA's axes within a subspace: ``(components, variances, total variance)``.
+
+    ``span`` (n_features, k) spans the subspace; ``rows`` (n_samples,
+    n_features) are read a block at a time. The components are an
+    orthonormal basis of the span turned to the eigenvectors of the rows'
+    covariance within it, by decreasing variance, each signed so that its
+    largest entry is positive (scikit-learn's ``svd_flip`` for ``V``).
+    Variances are unbiased (``n_samples - 1``), as PCA's.
+    """
+    basis, _ = np.linalg.qr(span)
+    n = len(rows)
+    mean = sum(block.sum(axis=0) for block in _blocks(rows)) / n
+    scatter = np.zeros((basis.shape[1],) * 2)
+    total = 0.0
+    for block in _blocks(rows):
+        centred = block - mean
+        projected = centred @ basis
+        scatter += projected.T @ projected
+        total += float(np.square(centred).sum())
+    dof = max(n - 1, 1)
+    variances, rotation = np.linalg.eigh(scatter / dof)
+    order = np.argsort(variances)[::-1]
+    components = (basis @ rotation[:, order]).T
+    largest = np.abs(components).argmax(axis=1)
+    components *= np.sign(components[np.arange(len(components)), largest])[:, None]
+    return components, np.clip(variances[order], 0, None), total / dof

@@ -128,16 +128,29 @@ def _is_int(value):
     )
 
 
-def check_layer_sizes(name, sizes):
-    """Raise a ValueError unless ``sizes`` is a sequence of positive ints."""
+def layer_widths(sizes):
+    """The widths of ``hidden_layer_sizes``, a tuple.
+
+    An int is one hidden layer of that width, as in scikit-learn's
+    ``MLPRegressor``.
+    """
+    return (sizes,) if _is_int(sizes) else tuple(sizes)
+
+
+def check_layer_sizes(name, sizes, *, allow_int=False):
+    """Raise a ValueError unless ``sizes`` is a sequence of positive ints.
+
+    ``allow_int``: one positive int is allowed too (see :func:`layer_widths`).
+    """
     try:
-        widths = tuple(sizes)
+        widths = layer_widths(sizes) if allow_int else tuple(sizes)
     except TypeError:
         widths = None
     if widths is None or any(not _is_int(w) or w < 1 for w in widths):
+        allowed = "a positive integer or " if allow_int else ""
         raise ValueError(
-            f"{name}={sizes!r} must be a sequence of positive integers, "
-            "e.g. (256, 128)."
+            f"{name}={sizes!r} must be {allowed}a sequence of positive "
+            "integers, e.g. (256, 128)."
         )
 
 
@@ -252,7 +265,7 @@ class _BaseAutoEncoder(
     # ----------------------------------------------------------------- hooks
     def _architecture(self):
         """Return ``(hidden_layer_sizes, activation, loss)``."""
-        return tuple(self.hidden_layer_sizes), self.activation, self.loss
+        return layer_widths(self.hidden_layer_sizes), self.activation, self.loss
 
     # The torch module a variant trains; see ``_module_options`` for extras.
     _module_class = AutoEncoderModule
@@ -349,7 +362,9 @@ class _BaseAutoEncoder(
         """Check rules tying parameters to each other or to the data."""
         check_float32_range(X)
         if hasattr(self, "hidden_layer_sizes"):
-            check_layer_sizes("hidden_layer_sizes", self.hidden_layer_sizes)
+            check_layer_sizes(
+                "hidden_layer_sizes", self.hidden_layer_sizes, allow_int=True
+            )
         hidden, _, loss = self._architecture()
         n_features = X.shape[1]
         check_layer_weights(
@@ -521,6 +536,7 @@ class _BaseAutoEncoder(
         finally:
             net.criterion_.release()
         net.module_.eval()
+        fitted = {**fitted, **self._fitted_from_rows(net.module_, train)}
         self._record_fit(
             net, validated=valid is not None, n_codes=n_codes, extend=extend, **fitted
         )
@@ -616,6 +632,15 @@ class _BaseAutoEncoder(
         fitted["noise_variance_"] = _noise_variance(net.module_, self.n_features_in_)
         for name, value in fitted.items():
             setattr(self, name, value)
+
+    def _fitted_from_rows(self, module, train):
+        """Fitted attributes of the trained ``module`` measured on ``train``.
+
+        ``train`` is the :class:`~sklearn_ae._training.RowDataset` of this
+        call's training rows. Nothing by default (the linear autoencoder
+        measures the variance along its principal axes).
+        """
+        return {}
 
     def _check_fitted(self, X):
         """Warn when training ran but left a model that is wrong in a known way.
@@ -787,6 +812,14 @@ class _BaseAutoEncoder(
         Being a likelihood, it lets ``GridSearchCV`` tune an autoencoder
         without labels or a scorer. Compare it only between models with the
         same ``loss``.
+
+        It does not choose ``n_components``: a larger code keeps more of
+        each sample, so the held-out likelihood rises with the code size
+        and a search on it picks the largest code offered. Choose the size
+        with a downstream scorer (the autoencoder in a ``Pipeline`` before
+        a classifier), or at the elbow of the held-out reconstruction error
+        read against PCA's; the gallery example "Choosing the code size"
+        shows both.
 
         Parameters
         ----------

@@ -304,8 +304,9 @@ class ContractiveAutoEncoder(AutoEncoder):
         :class:`AutoEncoder`, ``"logistic"`` the sigmoid code units of Rifai
         et al. (bounded codes, at some cost in reconstruction).
 
-    hidden_layer_sizes : tuple of int, default=(256, 128)
-        Widths of the encoder's hidden layers; the decoder mirrors them.
+    hidden_layer_sizes : int or tuple of int, default=(256, 128)
+        Widths of the encoder's hidden layers (an int: one layer); the
+        decoder mirrors them.
         ``()`` with ``code_activation="logistic"`` gives Rifai et al.'s
         one-layer encoder :math:`h = \\sigma(W x + b)`, for which
         :math:`\\|J_h\\|_F^2 = \\sum_j (h_j (1 - h_j))^2 \\|W_j\\|^2`.
@@ -448,7 +449,7 @@ default="relu"
         # The exact norm costs n_components rows per sample through the
         # encoder, the estimate n_projections rows (one layer: a closed
         # form, cheaper than either).
-        one_layer = len(tuple(self.hidden_layer_sizes)) == 0
+        one_layer = len(self._architecture()[0]) == 0
         if one_layer or self.n_components <= self.n_projections:
             return "exact"
         return "random_projection"

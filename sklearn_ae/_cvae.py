@@ -179,9 +179,9 @@ class ConditionalVariationalAutoEncoder(SemiSupervisedMixin, VariationalAutoEnco
         its share whatever the input's size. (Kingma et al. weight it by
         ``0.1 * n_samples`` over the mean of the labelled samples.)
 
-    hidden_layer_sizes : tuple of int, default=(256, 128)
-        Hidden widths of the encoder and the classifier; the decoder mirrors
-        them.
+    hidden_layer_sizes : int or tuple of int, default=(256, 128)
+        Hidden widths of the encoder and the classifier (an int: one
+        layer); the decoder mirrors them.
 
     activation : {"relu", "tanh", "logistic", "elu", "gelu", "identity"}, \
 default="relu"

@@ -108,8 +108,9 @@ class DenoisingAutoEncoder(AutoEncoder):
         of entries corrupted for ``"masking"`` and ``"salt_and_pepper"`` (in
         [0, 1]). 0 trains a plain autoencoder.
 
-    hidden_layer_sizes : tuple of int, default=(256, 128)
-        Widths of the encoder's hidden layers; the decoder mirrors them.
+    hidden_layer_sizes : int or tuple of int, default=(256, 128)
+        Widths of the encoder's hidden layers (an int: one layer); the
+        decoder mirrors them.
 
     activation : {"relu", "tanh", "logistic", "elu", "gelu", "identity"}, \
 default="relu"

@@ -84,7 +84,8 @@ TRAINING_PARAMETERS = """\
 
     verbose : int, default=0
         0 is silent, 1 shows a progress bar over epochs, 2 also prints
-        skorch's per-epoch table.
+        skorch's per-epoch table (its best values in colour only when
+        stdout is a terminal: a log file gets plain text).
 
     warm_start : bool, default=False
         If True, a new ``fit`` continues training the fitted network (its

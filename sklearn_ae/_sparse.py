@@ -80,8 +80,9 @@ class SparseAutoEncoder(AutoEncoder):
         The penalty: the KL divergence of each unit's mean activation from
         ``sparsity_target``, or the L1 norm of the activations.
 
-    hidden_layer_sizes : tuple of int, default=(256, 128)
-        Widths of the encoder's hidden layers; the decoder mirrors them.
+    hidden_layer_sizes : int or tuple of int, default=(256, 128)
+        Widths of the encoder's hidden layers (an int: one layer); the
+        decoder mirrors them.
 
     activation : {"relu", "tanh", "logistic", "elu", "gelu", "identity"}, \
 default="relu"

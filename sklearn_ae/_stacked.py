@@ -86,8 +86,9 @@ class StackedAutoEncoder(AutoEncoder):
     n_components : int, default=2
         Size of the code.
 
-    hidden_layer_sizes : tuple of int, default=(256, 128)
-        Widths of the encoder's hidden layers; the decoder mirrors them.
+    hidden_layer_sizes : int or tuple of int, default=(256, 128)
+        Widths of the encoder's hidden layers (an int: one layer); the
+        decoder mirrors them.
         ``len(hidden_layer_sizes) + 1`` layers are pretrained.
 
     activation : {"relu", "tanh", "logistic", "elu", "gelu", "identity"}, \

@@ -164,8 +164,9 @@ class VariationalAutoEncoder(GenerativeMixin, AutoEncoder):
         reconstructions. :meth:`score_samples` always reports the true ELBO
         (``beta=1``).
 
-    hidden_layer_sizes : tuple of int, default=(256, 128)
-        Widths of the encoder's hidden layers; the decoder mirrors them.
+    hidden_layer_sizes : int or tuple of int, default=(256, 128)
+        Widths of the encoder's hidden layers (an int: one layer); the
+        decoder mirrors them.
 
     activation : {"relu", "tanh", "logistic", "elu", "gelu", "identity"}, \
 default="relu"

@@ -675,6 +675,7 @@ def test_row_weights_follow_the_committed_times_then_the_table():
     assert weights["digits", "AutoEncoder", 2] == 40.0 + ROW_OVERHEAD_SECONDS
 
 
+@pytest.mark.slow
 def test_manifold_study_writes_its_targets(tmp_path):
     from benchmarks import manifold
 

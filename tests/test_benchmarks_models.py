@@ -9,6 +9,7 @@ from benchmarks.models import main
 pytest.importorskip("matplotlib")
 
 
+@pytest.mark.slow
 def test_quick_run_writes_figures_and_numbers_in_range(tmp_path):
     results = main(
         [

@@ -47,6 +47,7 @@ def test_fixed_code_changing_label_changes_class(model, judge):
     assert accuracy > 0.8, f"{accuracy:.3f} of (z, y) decoded as class y"
 
 
+@pytest.mark.slow
 def test_few_labels_beat_a_classifier_of_the_labels_alone(digits):
     """M2 with 5 labels a class (50 in all) against logistic regression on them.
 
@@ -167,14 +168,8 @@ def _few_label_gain(seed):
     return accuracy, np.mean(baseline.predict(X_test) == y_test)
 
 
-@pytest.mark.parametrize(
-    "seed",
-    [
-        0,
-        pytest.param(1, marks=pytest.mark.slow),
-        pytest.param(2, marks=pytest.mark.slow),
-    ],
-)
+@pytest.mark.slow
+@pytest.mark.parametrize("seed", [0, 1, 2])
 def test_defaults_learn_from_few_labels(seed):
     """With every default (a learned variance), 50 labels beat their classifier.
 

@@ -35,10 +35,7 @@ def serial_scores(digits):
 
 @pytest.mark.parametrize(
     "threads_per_worker",
-    [
-        1,
-        2,
-    ],
+    [1, pytest.param(2, marks=pytest.mark.slow)],
 )
 def test_grid_search_on_a_local_cluster_matches_the_serial_one(
     digits, serial_scores, threads_per_worker

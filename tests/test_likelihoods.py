@@ -57,7 +57,7 @@ def test_constant_features_cannot_collapse_the_variance():
     assert np.all(np.isfinite(ae.score_samples(X)))
 
 
-@pytest.mark.parametrize("seed", [0, 1])
+@pytest.mark.parametrize("seed", [0, pytest.param(1, marks=pytest.mark.slow)])
 @pytest.mark.parametrize("loss", ["gaussian", "gaussian_shared"])
 def test_learned_variance_is_the_residual_variance(loss, seed):
     """Noise of std 0.1 on a rank-2 signal: the variance learns what is left.

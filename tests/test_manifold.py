@@ -31,6 +31,7 @@ def roll():
     return X[:750], X[750:], t[750:]
 
 
+@pytest.mark.slow
 def test_isomap_geometry_unrolls_the_swiss_roll(roll):
     X_train, X_test, t_test = roll
     params = {**FAST, "max_iter": 60, "n_iter_no_change": None}
@@ -47,6 +48,7 @@ def test_isomap_geometry_unrolls_the_swiss_roll(roll):
     np.testing.assert_allclose(np.corrcoef(codes.T)[0, 1], 0, atol=1e-4)
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("geometry", ["umap", "tsne"])
 def test_neighbour_geometry_keeps_neighbours_better_than_a_plain_ae(digits, geometry):
     """Same network, seed and optimiser: only the geometry term differs.

@@ -13,6 +13,7 @@ def reconstruction_error(model, X):
     return np.mean(np.sum((model.inverse_transform(model.transform(X)) - X) ** 2, 1))
 
 
+@pytest.mark.slow
 def test_pretraining_helps_a_deep_sigmoid_network(digits):
     # The setting where greedy pretraining was introduced: a deep, narrow
     # network of saturating units. From random initialisation it stays near

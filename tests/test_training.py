@@ -1,5 +1,8 @@
 """Tests of the training layer (sklearn_ae/_training.py)."""
 
+import io
+import sys
+
 import numpy as np
 import pytest
 import torch
@@ -55,6 +58,9 @@ def test_plain_batches_when_no_balancing_is_needed(n_labelled, shuffle, share):
     np.testing.assert_array_equal(np.sort(rows), np.arange(200))
 
 
+# A small fit (few epochs, a heavy beta or a unit-variance decoder): the
+# collapse warning is expected and not what this test is about.
+@pytest.mark.filterwarnings("ignore:.*posterior collapsed")
 def test_cosine_schedule_counts_the_batches_of_labelled_share_epochs():
     from sklearn_ae import ConditionalVariationalAutoEncoder
 
@@ -235,6 +241,9 @@ def test_auto_learning_rate_below_the_cap_is_the_constant_rate_exactly():
     np.testing.assert_array_equal(auto.transform(X), constant.transform(X))
 
 
+# A small fit (few epochs, a heavy beta or a unit-variance decoder): the
+# collapse warning is expected and not what this test is about.
+@pytest.mark.filterwarnings("ignore:.*posterior collapsed")
 def test_auto_learning_rate_counts_the_batches_of_labelled_share_passes(monkeypatch):
     from sklearn_ae import ConditionalVariationalAutoEncoder, _training
 
@@ -406,3 +415,73 @@ def test_snapshot_puts_the_history_back_without_copying_its_rows(small_data):
     # and writes to its own only.
     assert len(net.history) == 3
     assert all(a is b for a, b in zip(net.history, rows, strict=True))
+
+
+class _Terminal(io.StringIO):
+    def isatty(self):
+        return True
+
+
+@pytest.mark.parametrize("terminal", [False, True], ids=["log", "terminal"])
+def test_verbose_table_has_escape_codes_only_on_a_terminal(terminal, monkeypatch):
+    """verbose=2's epoch table is plain text in a log, coloured on a terminal."""
+    out = _Terminal() if terminal else io.StringIO()
+    monkeypatch.setattr(sys, "stdout", out)
+    X = np.random.default_rng(0).normal(size=(100, 4))
+    AutoEncoder(
+        hidden_layer_sizes=(8,),
+        max_iter=3,
+        early_stopping=True,
+        verbose=2,
+        random_state=0,
+        device="cpu",
+    ).fit(X)
+    table = out.getvalue()
+    assert "train_loss" in table and "valid_loss" in table
+    assert ("\x1b[" in table) == terminal, repr(table)
+
+
+def test_batch_events_reach_the_callbacks_that_implement_them(monkeypatch):
+    """The epoch loop sends a batch event only to its listeners, but to all."""
+    from skorch.callbacks import Callback
+
+    import sklearn_ae._training as training
+
+    class Counter(Callback):
+        def initialize(self):
+            self.events_ = {"begin": 0, "grad": 0, "end": 0}
+            return self
+
+        def on_batch_begin(self, net, training=False, **kwargs):
+            self.events_["begin"] += training
+
+        def on_grad_computed(self, net, named_parameters, **kwargs):
+            assert all(p.grad is not None for _, p in named_parameters)
+            self.events_["grad"] += 1
+
+        def on_batch_end(self, net, training=False, loss=None, **kwargs):
+            assert loss is not None
+            self.events_["end"] += training
+
+    counter = Counter()
+    make_callbacks = training.make_callbacks
+    monkeypatch.setattr(
+        training,
+        "make_callbacks",
+        lambda settings: [*make_callbacks(settings), ("counter", counter)],
+    )
+    X = np.random.default_rng(0).normal(size=(100, 4))
+    est = AutoEncoder(
+        hidden_layer_sizes=(8,),
+        batch_size=25,
+        max_iter=3,
+        n_iter_no_change=None,
+        random_state=0,
+        device="cpu",
+    ).fit(X)
+    assert counter.events_ == {"begin": 12, "grad": 12, "end": 12}
+    batches = est.net_.history[-1]["batches"]
+    assert [sorted(b) for b in batches] == [
+        ["reconstruction_loss", "train_batch_size", "train_loss"]
+    ] * 4
+    assert est.net_.module_.training is False
