@@ -21,7 +21,8 @@ from benchmarks.seeds import main as seeds_main
 ROOT = Path(__file__).resolve().parent.parent
 
 
-def test_quick_run_writes_tables_figures_and_report(tmp_path):
+def _quick_run(output, methods, *options):
+    """A --quick run on 200 points of the swiss roll and digits; its rows."""
     main(
         [
             "--quick",
@@ -29,19 +30,22 @@ def test_quick_run_writes_tables_figures_and_report(tmp_path):
             "swiss_roll",
             "digits",
             "--methods",
-            "PCA",
-            "KernelPCA",
-            "AutoEncoder",
+            *methods,
             "--n-samples",
             "200",
+            *options,
             "--output",
-            str(tmp_path),
+            str(output),
             "--device",
             "cpu",
         ]
     )
-    with open(tmp_path / "results.csv") as f:
-        rows = list(csv.DictReader(f))
+    with open(output / "results.csv") as f:
+        return list(csv.DictReader(f))
+
+
+def test_quick_run_writes_tables_figures_and_report(tmp_path):
+    rows = _quick_run(tmp_path, ["PCA", "KernelPCA", "AutoEncoder"])
     k = str(COMPRESSION["digits"])
     assert [(r["dataset"], r["method"], r["n_components"]) for r in rows] == [
         ("swiss_roll", "PCA", "2"),
@@ -823,32 +827,10 @@ def test_fits_give_every_seed_only_to_stochastic_2d_rows_of_the_spread():
 
 
 def test_quick_run_with_two_seeds_reports_the_spread(tmp_path, capsys):
-    main(
-        [
-            "--quick",
-            "--datasets",
-            "swiss_roll",
-            "digits",
-            "--methods",
-            "PCA",
-            "Isomap",
-            "AutoEncoder",
-            "--n-samples",
-            "200",
-            "--seeds",
-            "0",
-            "1",
-            "--output",
-            str(tmp_path),
-            "--device",
-            "cpu",
-        ]
-    )
+    rows = _quick_run(tmp_path, ["PCA", "Isomap", "AutoEncoder"], "--seeds", "0", "1")
     out = capsys.readouterr().out
     # Before it starts: where it writes and how long it should take.
     assert f"Writing to {tmp_path.resolve()}/" in out and "expected to take" in out
-    with open(tmp_path / "results.csv") as f:
-        rows = list(csv.DictReader(f))
     seeded = {(r["dataset"], r["method"], r["n_components"], r["seed"]) for r in rows}
     assert ("swiss_roll", "AutoEncoder", "2", "1") in seeded
     assert ("digits", "AutoEncoder", "2", "1") in seeded
