@@ -96,6 +96,11 @@ def _cell(value, column):
     return str(value)
 
 
+def table_cell(text):
+    """``text`` for a markdown table cell: its pipes escaped (|Spearman|)."""
+    return str(text).replace("|", "\\|")
+
+
 def markdown_table(rows, columns):
     """A markdown table of ``rows`` (dicts) with the given columns."""
     lines = [
@@ -103,7 +108,7 @@ def markdown_table(rows, columns):
         "|" + " --- |" * len(columns),
     ]
     for row in rows:
-        cells = [_cell(row.get(c, ""), c) for c in columns]
+        cells = [table_cell(_cell(row.get(c, ""), c)) for c in columns]
         lines.append("| " + " | ".join(cells) + " |")
     return "\n".join(lines) + "\n"
 
@@ -310,7 +315,7 @@ def warnings_section(caught):
         "| --- | --- | --- | --- |",
     ]
     for (method, task, message), count in counts.items():
-        message = message.replace("|", "\\|")
+        message = table_cell(message)
         lines.append(f"| {method} | {task} | {message} | {count} |")
     return "\n".join(lines) + "\n"
 
@@ -405,7 +410,12 @@ def write_report(path, rows, tasks, checks, run, figures, caught=(), verdicts=No
         ]
         for (target, measured, goal, met), spread in zip(checks, verdicts, strict=True):
             lines.append(
-                f"| {target} | {measured} | {goal} | {_verdict(met, spread)} |"
+                "| "
+                + " | ".join(
+                    table_cell(text)
+                    for text in (target, measured, goal, _verdict(met, spread))
+                )
+                + " |"
             )
         lines.append("")
     lines += [
