@@ -118,6 +118,13 @@ def torch_math_libraries():
     return found
 
 
+def _load_average():
+    try:
+        return [round(value, 2) for value in os.getloadavg()]
+    except OSError:
+        return None
+
+
 def provenance(command, device):
     """Date, code, machine, versions, device and command, for ``run.json``."""
     return {
@@ -128,6 +135,9 @@ def provenance(command, device):
         "processor": platform.processor() or platform.machine(),
         "cpu_model": cpu_model(),
         "cpu_count": os.cpu_count(),
+        # Runnable processes over the last 1, 5 and 15 minutes: a load above
+        # the CPU count means the times are a shared machine's.
+        "load_average": _load_average(),
         # The instruction set torch's kernels dispatch to (AVX512, AVX2,
         # DEFAULT); numbers computed on another path may differ.
         "torch_cpu_capability": torch.backends.cpu.get_cpu_capability(),
@@ -192,6 +202,17 @@ def machine_sentence(info):
         parts.append(
             "numpy's and scipy's math (threadpoolctl): "
             f"{_libraries_text(info['math_libraries'])}."
+        )
+    loads = [
+        f"{info[key][0]:.1f} at the {when}"
+        for key, when in (("load_average_at_start", "start"), ("load_average", "end"))
+        if info.get(key)
+    ]
+    if loads:
+        parts.append(
+            f"Load average (1 minute): {' and '.join(loads)}, on "
+            f"{info['cpu_count']} CPUs; above that count the times are a shared "
+            "machine's."
         )
     if info.get("environment"):
         settings = ", ".join(f"{k}={v}" for k, v in info["environment"].items())

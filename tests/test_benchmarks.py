@@ -80,6 +80,7 @@ def test_quick_run_writes_tables_figures_and_report(tmp_path):
     assert len(run["commit"]) == 40 and isinstance(run["dirty"], bool)
     assert run["cpu_model"] and run["torch_cpu_capability"]
     assert run["math_libraries"] and run["torch_math_libraries"]
+    assert len(run["load_average"]) == 3 and "Load average" in report
     assert f"commit {run['commit'][:10]}" in report and run["cpu_model"] in report
     for figure in (
         "embeddings_digits.png",
