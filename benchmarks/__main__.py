@@ -187,9 +187,9 @@ def main(argv=None):
         f"rows to fit, expected to take about {duration_text(expected)} on 2 "
         "cores (the committed page's fit times; longer on a busier machine)."
     )
-    start_load = provenance(command, args.device)["load_average"]
+    at_start = provenance(command, args.device)
     if not args.resume:
-        run_start = {**provenance(command, args.device), "settings": settings}
+        run_start = {**at_start, "settings": settings}
         (output / "run.json").write_text(json.dumps(run_start, indent=2, default=str))
     one_time = warm_up(methods, args.device)
 
@@ -203,7 +203,7 @@ def main(argv=None):
     figures = draw_figures(output, results, datasets)
     run = {
         **provenance(command, args.device),
-        "load_average_at_start": start_load,
+        "load_average_at_start": at_start["load_average"],
         "settings": settings,
         **settings,
         "test_size_percent": round(TEST_SIZE * 100),
