@@ -271,14 +271,14 @@ def plot_embeddings(
         One axes per embedding, in the order of ``embeddings``, then one per
         colour bar.
 
+    See Also
+    --------
+    plot_latent_traversal : Decoded images over a 2-D code plane.
+
     Notes
     -----
     A title wider than its panel is broken into lines at its words, the
     capitals of a CamelCase name and its hyphens.
-
-    See Also
-    --------
-    plot_latent_traversal : Decoded images over a 2-D code plane.
 
     Examples
     --------
