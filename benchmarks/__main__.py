@@ -203,6 +203,10 @@ def main(argv=None):
     figures = draw_figures(output, results, datasets)
     run = {
         **provenance(command, args.device),
+        # The code the run started with: by its end, its own output (in
+        # docs/benchmarks) would make the tree look dirty.
+        "commit": at_start["commit"],
+        "dirty": at_start["dirty"],
         "load_average_at_start": at_start["load_average"],
         "settings": settings,
         **settings,

@@ -966,3 +966,19 @@ def test_million_seeds_resume_keeps_the_fits_made_and_adds_the_missing(tmp_path)
     assert [(r["seed"], r["n_samples"]) for r in fresh] == [(1, 200), (1, 300)]
     assert [r["learning_rate"] for r in fresh] == ["auto", "auto"]
     assert len(read_records(tmp_path / "million_seeds.csv")) == 2
+
+
+def test_run_json_names_the_code_the_run_started_with(tmp_path, monkeypatch):
+    import benchmarks._provenance as provenance_module
+
+    states = iter([{"commit": "a" * 40, "dirty": False}])
+    # Every later look sees the run's own output as uncommitted changes.
+    monkeypatch.setattr(
+        provenance_module,
+        "git_state",
+        lambda: next(states, {"commit": "a" * 40, "dirty": True}),
+    )
+    _quick_run(tmp_path, ["PCA"])
+    run = json.loads((tmp_path / "run.json").read_text())
+    assert run["dirty"] is False
+    assert "uncommitted" not in (tmp_path / "results.md").read_text()
