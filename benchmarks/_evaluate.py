@@ -1,7 +1,9 @@
 """Evaluation of the main benchmark: the tasks, one row's figures, the log.
 
 A task is a data set and a code size; a row is one method's figures on one
-task. :func:`plan` lists the tasks, :func:`measure` fits one method and
+task with one seed. :func:`plan` lists the tasks, :func:`fits` the rows to
+measure in order (a stochastic method's 2-D rows once per seed where the
+seed spread is asked for), :func:`measure` fits one method and
 measures it on the held-out points (its warnings captured, not printed), and
 :class:`ResultsLog` writes each finished row to ``results.csv`` as it comes,
 so that an interrupted run keeps what it measured and ``--resume`` can
@@ -27,6 +29,7 @@ from sklearn_ae.metrics import (
 )
 
 from ._measure import fit_and_time
+from ._protocol import SEED
 
 # Code size of the compression task of each image data set: 30 for MNIST is
 # the issue's target; 10 of digits' 64 pixels keeps about 80% of its variance.
@@ -35,6 +38,7 @@ COLUMNS = [
     "dataset",
     "method",
     "n_components",
+    "seed",
     "transductive",
     "trustworthiness",
     "continuity",
@@ -100,6 +104,25 @@ def plan(datasets, methods, n_features):
     return tasks
 
 
+def fits(tasks, methods, seeds=(SEED,), spread=()):
+    """``[(dataset, method, n_components, seed)]``: every row, in run order.
+
+    A row is fitted with the first of ``seeds``; a stochastic method (one
+    that takes ``random_state``) on a 2-D task of a data set in ``spread``
+    is fitted with every seed, each seed's rows after the previous seed's
+    rows of the same task, so that the task's table ends with its spread.
+    """
+    keys = []
+    for dataset, k, names in tasks:
+        for seed in seeds:
+            for name in names:
+                if seed == seeds[0] or (
+                    k == 2 and dataset in spread and methods[name].stochastic
+                ):
+                    keys.append((dataset, name, k, seed))
+    return keys
+
+
 def evaluate(method, estimator, data, split):
     """Fit one method on the train split, measure it on the held-out points.
 
@@ -129,7 +152,7 @@ def evaluate(method, estimator, data, split):
     return row, Z_test, estimator
 
 
-def measure(method, n_components, data, split, *, dataset, device):
+def measure(method, n_components, data, split, *, dataset, device, seed=SEED):
     """One row of the benchmark, with the warnings its method raised.
 
     The warnings are recorded rather than printed (they would break the
@@ -138,22 +161,22 @@ def measure(method, n_components, data, split, *, dataset, device):
     Returns
     -------
     row : dict
-        ``dataset``, ``method``, ``n_components``, ``transductive`` and the
-        figures of :func:`evaluate`.
+        ``dataset``, ``method``, ``n_components``, ``seed``, ``transductive``
+        and the figures of :func:`evaluate`.
     Z_test : ndarray of shape (n_test, n_components)
     estimator : object
         The fitted estimator.
     caught : list of dict
         One dict per distinct warning (:data:`WARNING_COLUMNS`).
     """
-    estimator = method.make(n_components, device=device)
+    estimator = method.make(n_components, device=device, random_state=seed)
     with warnings.catch_warnings(record=True) as records:
         # After the filters already set (which may ignore some on purpose),
         # every other warning is recorded each time, to be counted.
         warnings.simplefilter("always", append=True)
         figures, Z_test, estimator = evaluate(method, estimator, data, split)
     key = {"dataset": dataset, "method": method.name, "n_components": n_components}
-    row = {**key, "transductive": method.transductive, **figures}
+    row = {**key, "seed": seed, "transductive": method.transductive, **figures}
     counts = Counter(
         (record.category.__name__, _first_line(record.message)) for record in records
     )
@@ -207,8 +230,17 @@ class Interruption:
 
 
 def row_key(row):
-    """``(dataset, method, n_components)``: what a row measures."""
-    return row["dataset"], row["method"], int(row["n_components"])
+    """``(dataset, method, n_components, seed)``: what a row measures.
+
+    A row without a seed (a results.csv written before seeds were recorded)
+    was fitted with :data:`~benchmarks._protocol.SEED`.
+    """
+    return (
+        row["dataset"],
+        row["method"],
+        int(row["n_components"]),
+        int(row.get("seed", SEED)),
+    )
 
 
 class ResultsLog:
@@ -252,7 +284,11 @@ class ResultsLog:
         return {row_key(row) for row in self.rows}
 
     def add(self, row, caught, Z_test=None):
-        """Append one finished row, its warnings and (2-D) its codes."""
+        """Append one finished row, its warnings and (2-D) its codes.
+
+        Pass ``Z_test=None`` for a row whose codes no figure draws (another
+        seed's).
+        """
         if Z_test is not None and row["n_components"] == 2:
             np.save(self.codes_file(row_key(row)), Z_test)
         _append(self.warnings_path, WARNING_COLUMNS, caught)
@@ -261,9 +297,13 @@ class ResultsLog:
         self.rows.append(row)
         self.warnings.extend(caught)
 
+    def row(self, key):
+        """The saved row of ``key`` (:func:`row_key`), or None."""
+        return next((row for row in self.rows if row_key(row) == key), None)
+
     def codes_file(self, key):
-        dataset, method, k = key
-        return self.codes_path / f"{dataset}-{method}-{k}.npy"
+        dataset, method, k, seed = key
+        return self.codes_path / f"{dataset}-{method}-{k}-{seed}.npy"
 
     def codes(self, key):
         """The saved held-out codes of a row, or None."""
@@ -306,9 +346,10 @@ def read_rows(path):
                 "dataset": line["dataset"],
                 "method": line["method"],
                 "n_components": int(line["n_components"]),
+                "seed": int(line.get("seed") or SEED),
                 "transductive": line["transductive"] == "True",
             }
-            for column in COLUMNS[4:]:
+            for column in COLUMNS[5:]:
                 if line.get(column):
                     row[column] = float(line[column])
             rows.append(row)
@@ -361,6 +402,8 @@ def check_resumable(output, settings):
 def committed_seconds(n_samples, *, quick, folder=COMMITTED):
     """``{(dataset, method, k): seconds}`` of the committed results page.
 
+    A row fitted with several seeds gives its median fit time.
+
     Only rows of data sets run there with the same number of points, and
     only when that run was a quick one exactly when this one is: otherwise
     the times measure other work.
@@ -373,27 +416,27 @@ def committed_seconds(n_samples, *, quick, folder=COMMITTED):
     if bool(run.get("quick")) != bool(quick):
         return {}
     same = {d for d, n in n_samples.items() if run.get("n_samples", {}).get(d) == n}
-    return {
-        row_key(row): row.get("fit_seconds", math.nan)
-        for row in rows
-        if row["dataset"] in same and math.isfinite(row.get("fit_seconds", math.nan))
-    }
+    seconds = {}
+    for row in rows:
+        if row["dataset"] in same and math.isfinite(row.get("fit_seconds", math.nan)):
+            seconds.setdefault(row_key(row)[:3], []).append(row["fit_seconds"])
+    return {key: float(np.median(values)) for key, values in seconds.items()}
 
 
-def row_weights(tasks, methods, *, quick, reference=None):
-    """``{(dataset, method, k): seconds}``: the expected cost of each row.
+def row_weights(keys, methods, *, quick, reference=None):
+    """``{(dataset, method, k, seed): seconds}``: the expected cost of each row.
 
-    The progress bar advances by these, so that its estimate of the time
-    left knows an autoencoder's fit from PCA's. A row's fit time on the
-    committed page (``reference``) is used where there is one, else
-    :data:`ROW_SECONDS`.
+    ``keys`` are the rows to fit (:func:`fits`). The progress bar estimates
+    the time left from these, so that it knows an autoencoder's fit from
+    PCA's. A row's fit time on the committed page (``reference``, by
+    ``(dataset, method, k)``, for every seed) is used where there is one,
+    else :data:`ROW_SECONDS`.
     """
     reference = reference or {}
     table = ROW_SECONDS["quick" if quick else "full"]
     weights = {}
-    for dataset, k, names in tasks:
-        for name in names:
-            kind = "autoencoder" if methods[name].autoencoder else name
-            fit = reference.get((dataset, name, k), table.get(kind, 1.0))
-            weights[(dataset, name, k)] = fit + ROW_OVERHEAD_SECONDS
+    for dataset, name, k, seed in keys:
+        kind = "autoencoder" if methods[name].autoencoder else name
+        fit = reference.get((dataset, name, k), table.get(kind, 1.0))
+        weights[(dataset, name, k, seed)] = fit + ROW_OVERHEAD_SECONDS
     return weights

@@ -105,6 +105,12 @@ class Method:
             params["device"] = device
         return self.cls(**params)
 
+    @property
+    def stochastic(self):
+        """Whether the method takes a seed (``random_state``): its figures
+        may move with it, so a seed spread refits it."""
+        return "random_state" in inspect.signature(self.cls).parameters
+
     def supports(self, n_components, n_features):
         """Whether the method can embed ``n_features`` into ``n_components``."""
         if self.max_components is not None and n_components > self.max_components:

@@ -1,4 +1,4 @@
-"""The benchmark's report: targets, task tables, known failures, warnings.
+"""The benchmark's report: task tables, seed spread, known failures, warnings.
 
 Everything here reads rows (dicts of :data:`~benchmarks._evaluate.COLUMNS`)
 and writes text or figures; nothing fits a model.
@@ -8,12 +8,23 @@ from collections import Counter
 
 import numpy as np
 
-from ._evaluate import COLUMNS, COMPRESSION
+from ._evaluate import COLUMNS
+from ._progress import duration_text
+from ._protocol import SEED
 from ._provenance import measured_sentence
+from ._targets import finite, get_row
 
-# Latent traversals are drawn for these models' 2-D codes of MNIST (or of
-# the first image data set run).
-TRAVERSED = ("AutoEncoder", "VariationalAutoEncoder", "AdversarialAutoEncoder")
+# The figures of a row, after its key and the transductive flag.
+FIGURE_COLUMNS = COLUMNS[5:]
+# The figures whose spread over seeds a task's spread table shows.
+SPREAD_COLUMNS = (
+    "trustworthiness",
+    "continuity",
+    "knn_accuracy",
+    "coordinate_correlation",
+    "reconstruction_error",
+)
+
 # Short column titles of the markdown tables.
 TITLES = {
     "trustworthiness": "trust",
@@ -66,172 +77,9 @@ GENERIC_REASON = (
 )
 
 
-def _get(rows, dataset, method, n_components):
-    for row in rows:
-        if (row["dataset"], row["method"], row["n_components"]) == (
-            dataset,
-            method,
-            n_components,
-        ):
-            return row
-    return None
-
-
-def _finite(row, column):
-    return row is not None and np.isfinite(row.get(column, np.nan))
-
-
-def targets(rows, methods):
-    """The issue's targets on MNIST, each ``(target, measured, goal, met)``.
-
-    A target whose rows were not run (another data set, fewer methods) is
-    left out.
-    """
-    checks = []
-    pca = _get(rows, "mnist", "PCA", COMPRESSION["mnist"])
-    ae = _get(rows, "mnist", "AutoEncoder", COMPRESSION["mnist"])
-    if _finite(pca, "reconstruction_error") and _finite(ae, "reconstruction_error"):
-        ratio = ae["reconstruction_error"] / pca["reconstruction_error"]
-        checks.append(
-            (
-                f"{COMPRESSION['mnist']}-d AutoEncoder / PCA held-out "
-                "reconstruction error",
-                f"{ae['reconstruction_error']:.2f} / "
-                f"{pca['reconstruction_error']:.2f} = {ratio:.3f}",
-                "<= 0.65",
-                ratio <= 0.65,
-            )
-        )
-    autoencoders = [
-        row
-        for row in rows
-        if row["dataset"] == "mnist"
-        and row["n_components"] == 2
-        and methods[row["method"]].autoencoder
-        and _finite(row, "knn_accuracy")
-    ]
-    if autoencoders:
-        best = max(autoencoders, key=lambda row: row["knn_accuracy"])
-        for rival in ("PCA", "Isomap", "LocallyLinearEmbedding", "UMAP", "TSNE"):
-            other = _get(rows, "mnist", rival, 2)
-            if other is None:
-                continue
-            must_beat = rival in ("PCA", "Isomap", "LocallyLinearEmbedding")
-            both = all(best[c] > other[c] for c in ("knn_accuracy", "trustworthiness"))
-            checks.append(
-                (
-                    f"2-d codes: best AE ({best['method']}) vs {rival}"
-                    + (" (transductive)" if methods[rival].transductive else ""),
-                    f"5-NN {best['knn_accuracy']:.3f} vs "
-                    f"{other['knn_accuracy']:.3f}, trust "
-                    f"{best['trustworthiness']:.3f} vs "
-                    f"{other['trustworthiness']:.3f}",
-                    "beat on both" if must_beat else "report the gap",
-                    both if must_beat else None,
-                )
-            )
-    ae2 = _get(rows, "mnist", "AutoEncoder", 2)
-    umap = _get(rows, "mnist", "UMAP", 2)
-    if _finite(ae2, "transform_seconds") and _finite(umap, "transform_seconds"):
-        speedup = umap["transform_seconds"] / ae2["transform_seconds"]
-        checks.append(
-            (
-                "transform of the held-out MNIST points: UMAP / AutoEncoder time",
-                f"{umap['transform_seconds']:.3f} s / "
-                f"{ae2['transform_seconds'] * 1e3:.1f} ms = {speedup:.0f}x",
-                ">= 100x",
-                speedup >= 100,
-            )
-        )
-    return checks + manifold_targets(rows)
-
-
-def manifold_targets(rows):
-    """The ManifoldAutoEncoder's targets, each ``(target, measured, goal, met)``.
-
-    Rows of the default model are named ``ManifoldAutoEncoder``; declared
-    geometries ``ManifoldAutoEncoder-<geometry>``.
-    """
-    checks = []
-    manifold = "ManifoldAutoEncoder"
-    for dataset in ("swiss_roll", "s_curve"):
-        candidates = [
-            row
-            for row in rows
-            if row["dataset"] == dataset
-            and row["method"].startswith(manifold)
-            and _finite(row, "coordinate_correlation")
-        ]
-        if candidates:
-            best = max(candidates, key=lambda row: row["coordinate_correlation"])
-            corr, trust = best["coordinate_correlation"], best["trustworthiness"]
-            checks.append(
-                (
-                    f"{dataset}: best {manifold} ({best['method']}), "
-                    "|Spearman| of the best axis and trust",
-                    f"{corr:.4f}, {trust:.4f}",
-                    ">= 0.99 and >= 0.98",
-                    corr >= 0.99 and trust >= 0.98,
-                )
-            )
-    for dataset, knn_goal, trust_goal in (
-        ("mnist", 0.85, 0.93),
-        ("digits", 0.95, None),
-    ):
-        row = _get(rows, dataset, manifold, 2)
-        umap = _get(rows, dataset, "UMAP", 2)
-        if not _finite(row, "knn_accuracy"):
-            continue
-        measured = f"5-NN {row['knn_accuracy']:.3f}, trust {row['trustworthiness']:.3f}"
-        if umap is not None:
-            measured += (
-                f" (UMAP {umap['knn_accuracy']:.3f}, {umap['trustworthiness']:.3f})"
-            )
-        met = row["knn_accuracy"] >= knn_goal
-        goal = f"5-NN >= {knn_goal}"
-        if trust_goal is not None:
-            met = met and row["trustworthiness"] >= trust_goal
-            goal += f", trust >= {trust_goal}"
-        checks.append(
-            (f"{dataset} 2-d codes: {manifold} defaults", measured, goal, met)
-        )
-    for row in rows:
-        if row["method"] != manifold or not _finite(row, "reconstruction_error"):
-            continue
-        ae = _get(rows, row["dataset"], "AutoEncoder", row["n_components"])
-        if _finite(ae, "reconstruction_error"):
-            checks.append(
-                (
-                    f"{row['dataset']} {row['n_components']}-d: reconstruction "
-                    f"error, {manifold} vs AutoEncoder",
-                    f"{row['reconstruction_error']:.3f} vs "
-                    f"{ae['reconstruction_error']:.3f}",
-                    "<= the AutoEncoder's",
-                    row["reconstruction_error"] <= ae["reconstruction_error"],
-                )
-            )
-    row, umap = _get(rows, "mnist", manifold, 2), _get(rows, "mnist", "UMAP", 2)
-    if _finite(row, "transform_seconds") and _finite(umap, "transform_seconds"):
-        speedup = umap["transform_seconds"] / row["transform_seconds"]
-        fit_ratio = row["fit_seconds"] / umap["fit_seconds"]
-        checks.append(
-            (
-                f"MNIST: transform time, UMAP / {manifold}",
-                f"{speedup:.0f}x",
-                ">= 1000x",
-                speedup >= 1000,
-            )
-        )
-        checks.append(
-            (
-                f"MNIST: fit time, {manifold} / UMAP",
-                f"{row['fit_seconds']:.1f} s / {umap['fit_seconds']:.1f} s = "
-                f"{fit_ratio:.1f}x",
-                "<= 3x",
-                fit_ratio <= 3,
-            )
-        )
-    return checks
+def _parameters_text(params):
+    """``kernel='rbf', fit_inverse_transform=True``: parameters as passed."""
+    return ", ".join(f"{name}={value!r}" for name, value in params.items())
 
 
 def _cell(value, column):
@@ -248,6 +96,11 @@ def _cell(value, column):
     return str(value)
 
 
+def table_cell(text):
+    """``text`` for a markdown table cell: its pipes escaped (|Spearman|)."""
+    return str(text).replace("|", "\\|")
+
+
 def markdown_table(rows, columns):
     """A markdown table of ``rows`` (dicts) with the given columns."""
     lines = [
@@ -255,7 +108,7 @@ def markdown_table(rows, columns):
         "|" + " --- |" * len(columns),
     ]
     for row in rows:
-        cells = [_cell(row.get(c, ""), c) for c in columns]
+        cells = [table_cell(_cell(row.get(c, ""), c)) for c in columns]
         lines.append("| " + " | ".join(cells) + " |")
     return "\n".join(lines) + "\n"
 
@@ -270,27 +123,45 @@ def _task_rows(rows, dataset, n_components):
     ]
 
 
-def failure_reason(method, dataset):
-    """The known reason why ``method`` falls behind PCA on ``dataset``."""
-    return KNOWN_REASONS.get(
-        (method, dataset), KNOWN_REASONS.get(method, GENERIC_REASON)
-    )
+def failure_reason(method, dataset, params=None):
+    """The known reason why ``method`` falls behind PCA on ``dataset``.
+
+    Without a known reason, the generic one names the parameters the method
+    ran with (``params``) where they are not its defaults.
+    """
+    reason = KNOWN_REASONS.get((method, dataset), KNOWN_REASONS.get(method))
+    if reason is not None:
+        return reason
+    if params:
+        return (
+            f"worse than PCA with {_parameters_text(params)} (other parameters "
+            "at their defaults); the cause is not yet known"
+        )
+    return GENERIC_REASON
 
 
-def known_failures(rows, dataset, n_components):
+def _printed(value, column):
+    """``value`` rounded as the tables print it: flags compare what they show."""
+    return float(_cell(value, column))
+
+
+def known_failures(rows, dataset, n_components, params=None):
     """The rows of a task whose quality is worse than PCA's on that task.
 
     Quality is :data:`QUALITY` of the task's kind (2-D embedding:
     trustworthiness and 5-NN accuracy, where the data have classes;
     compression: reconstruction error); a row is flagged when it is worse
-    than PCA's on every one of them that both rows have.
+    than PCA's on every one of them that both rows have, compared at the
+    precision the tables print (1.2937 and 1.2928 both print 1.29: a tie).
+    ``params`` (``{method: parameters}``) name the non-default parameters
+    in the generic reason.
 
     Returns
     -------
     failures : list of (method, comparison, reason)
     """
     subset = _task_rows(rows, dataset, n_components)
-    pca = _get(subset, dataset, "PCA", n_components)
+    pca = get_row(subset, dataset, "PCA", n_components)
     if pca is None:
         return []
     quality = QUALITY[_kind(n_components)]
@@ -298,28 +169,36 @@ def known_failures(rows, dataset, n_components):
     for row in subset:
         if row is pca:
             continue
-        compared = [c for c in quality if _finite(row, c) and _finite(pca, c)]
+        compared = [c for c in quality if finite(row, c) and finite(pca, c)]
         if not compared:
             continue
-        worse = [row[c] < pca[c] if quality[c] else row[c] > pca[c] for c in compared]
+        mine = {c: _printed(row[c], c) for c in compared}
+        theirs = {c: _printed(pca[c], c) for c in compared}
+        worse = [
+            mine[c] < theirs[c] if quality[c] else mine[c] > theirs[c] for c in compared
+        ]
         if all(worse):
             comparison = ", ".join(
                 f"{TITLES[c]} {_cell(row[c], c)} vs PCA {_cell(pca[c], c)}"
                 for c in compared
             )
-            reason = failure_reason(row["method"], dataset)
+            reason = failure_reason(
+                row["method"], dataset, (params or {}).get(row["method"])
+            )
             failures.append((row["method"], comparison, reason))
     return failures
 
 
-def task_table(rows, dataset, n_components):
+def task_table(rows, dataset, n_components, params=None):
     """The table of one task, without the columns no row of it has.
 
     Methods worse than PCA (:func:`known_failures`) carry
     :data:`FAILURE_MARK`.
     """
     subset = _task_rows(rows, dataset, n_components)
-    failed = {method for method, *_ in known_failures(rows, dataset, n_components)}
+    failed = {
+        method for method, *_ in known_failures(rows, dataset, n_components, params)
+    }
     subset = [
         {**r, "method": f"{r['method']} {FAILURE_MARK}"} if r["method"] in failed else r
         for r in subset
@@ -327,22 +206,81 @@ def task_table(rows, dataset, n_components):
     columns = ["method"]
     if any(r["transductive"] for r in subset):
         columns.append("transductive")
-    columns += [c for c in COLUMNS[4:] if any(_cell(r.get(c, ""), c) for r in subset)]
+    columns += [
+        c for c in FIGURE_COLUMNS if any(_cell(r.get(c, ""), c) for r in subset)
+    ]
     return markdown_table(subset, columns)
 
 
-def task_report(rows, dataset, n_components):
-    """A task's heading, table and known-failure list, in markdown."""
+def main_rows(rows, seed=SEED):
+    """The rows fitted with ``seed``: the main tables' (rows without a seed
+    count as :data:`~benchmarks._protocol.SEED`'s)."""
+    return [row for row in rows if row.get("seed", SEED) == seed]
+
+
+def spread_summary(rows, columns, by="method"):
+    """One line per ``by`` value: the median and min-max of each column.
+
+    Cells read ``median (low-high)``, with the tables' precision; a column
+    no row has is left empty.
+    """
+    summary = []
+    for name in dict.fromkeys(row[by] for row in rows):
+        mine = [row for row in rows if row[by] == name]
+        line = {by: name, "seeds": len(mine)}
+        for column in columns:
+            values = np.array([row.get(column, np.nan) for row in mine], dtype=float)
+            if not np.isfinite(values).any():
+                line[column] = ""
+                continue
+            low, median, high = np.nanpercentile(values, [0, 50, 100])
+            line[column] = (
+                f"{_cell(median, column)} ({_cell(low, column)}-{_cell(high, column)})"
+            )
+        summary.append(line)
+    return summary
+
+
+def spread_table(rows, dataset, n_components):
+    """Markdown: the seed spread of a task's rows fitted with several seeds.
+
+    Empty when no row of the task has more than one seed.
+    """
+    subset = _task_rows(rows, dataset, n_components)
+    counts = Counter(row["method"] for row in subset)
+    spread = [row for row in subset if counts[row["method"]] > 1]
+    if not spread:
+        return ""
+    columns = [c for c in SPREAD_COLUMNS if any(finite(row, c) for row in spread)]
+    seeds = sorted({row.get("seed", SEED) for row in spread})
+    return (
+        f"Seed spread of the stochastic methods (`random_state` "
+        f"{', '.join(map(str, seeds))}; the table above is seed {seeds[0]}'s), "
+        "the median over seeds and the range in brackets:\n\n"
+        + markdown_table(spread_summary(spread, columns), ["method", "seeds", *columns])
+    )
+
+
+def task_report(rows, dataset, n_components, *, seed=SEED, params=None):
+    """A task's heading, table, seed spread and known failures, in markdown.
+
+    ``rows`` may hold several seeds' rows: the table and the failures are
+    ``seed``'s, the spread table every seed's. ``params`` are the methods'
+    non-default parameters, which the generic failure reason names.
+    """
     kind = _kind(n_components)
+    everything, rows = rows, main_rows(rows, seed)
     lines = [
         f"## {dataset}, {n_components}-D {kind}",
         "",
-        task_table(rows, dataset, n_components),
+        task_table(rows, dataset, n_components, params),
     ]
-    failures = known_failures(rows, dataset, n_components)
+    if spread := spread_table(everything, dataset, n_components):
+        lines += [spread]
+    failures = known_failures(rows, dataset, n_components, params)
     if failures:
-        pca = _get(rows, dataset, "PCA", n_components)
-        measures = " and ".join(TITLES[c] for c in QUALITY[kind] if _finite(pca, c))
+        pca = get_row(rows, dataset, "PCA", n_components)
+        measures = " and ".join(TITLES[c] for c in QUALITY[kind] if finite(pca, c))
         lines += [
             f"Known failures ({FAILURE_MARK}: worse than PCA on {measures}):",
             "",
@@ -377,150 +315,111 @@ def warnings_section(caught):
         "| --- | --- | --- | --- |",
     ]
     for (method, task, message), count in counts.items():
-        message = message.replace("|", "\\|")
+        message = table_cell(message)
         lines.append(f"| {method} | {task} | {message} | {count} |")
     return "\n".join(lines) + "\n"
 
 
-def figure_entry(key, method, bunch, split_rows, codes, model=None):
-    """What the figures need of one row: its codes, colours, model and data."""
-    dataset, name, k = key
-    test_rows = split_rows[1]
-    continuous = bunch.target is None
-    colour = bunch.coordinate if continuous else bunch.target
-    return {
-        "dataset": dataset,
-        "method": name,
-        "n_components": k,
-        "transductive": method.transductive,
-        "autoencoder": method.autoencoder,
-        "continuous": continuous,
-        "codes": codes,
-        "colour": colour[test_rows],
-        "model": model,
-        "X_test": bunch.data[test_rows],
-        "y_test": None if continuous else bunch.target[test_rows],
-    }
+def _spread_sentence(run):
+    """Which rows were fitted with which seeds, or empty for one seed."""
+    seeds = run.get("seeds") or [run.get("seed", SEED)]
+    spread = [d for d in run.get("spread_datasets", ()) if d in run["datasets"]]
+    single = [d for d in run["datasets"] if d not in spread]
+    text = f"Every row is fitted with `random_state={seeds[0]}`"
+    if len(seeds) > 1 and spread:
+        text += (
+            f"; the 2-D rows of {', '.join(spread)} are also fitted with "
+            f"{', '.join(str(s) for s in seeds[1:])}, and each of those tables "
+            "is followed by the stochastic methods' spread over the seeds "
+            "(median and range)"
+        )
+    text += "."
+    if "mnist" in single:
+        text += (
+            " MNIST's rows are fitted once (three seeds would take the run past "
+            "90 minutes): their seed spread is measured by `python -m "
+            "benchmarks.seeds` ([seeds.md](seeds.md), `benchmarks/seeds.py`)."
+        )
+    return text
 
 
-def draw_figures(output, results, datasets):
-    """Write the PNG figures; returns ``{file name: caption}``.
+def _verdict(met, spread):
+    if met is None:
+        return ""
+    text = "yes" if met else "**no**"
+    if spread is not None:
+        n_met, n_seeds = spread
+        text += f", met at {n_met} of {n_seeds} seeds"
+        if 0 < n_met < n_seeds:
+            text += ": the margin is inside the seed range"
+    return text
 
-    ``results`` are dicts with each row's held-out codes and its fitted
-    model; a row resumed from an earlier run has its codes but no model
-    (None), and is left out of the figures that need one.
+
+def write_report(path, rows, tasks, checks, run, figures, caught=(), verdicts=None):
+    """The markdown report: task tables, figures, targets, protocol, warnings.
+
+    The results come first; the targets (the issues' checklist), how the
+    page was measured and the warnings follow them. ``rows`` may hold
+    several seeds' rows (``run["seeds"]``; the first seed's fill the
+    tables), ``checks`` are :func:`~benchmarks._targets.targets` of the
+    first seed's rows and ``verdicts`` their
+    :func:`~benchmarks._targets.seed_verdicts`. ``caught`` are the warnings
+    of the rows (dicts of :data:`~benchmarks._evaluate.WARNING_COLUMNS`).
     """
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
-    from sklearn_ae.plotting import (
-        plot_embeddings,
-        plot_latent_traversal,
-        plot_loss_curves,
-        plot_reconstructions,
-    )
-
-    figures = {}
-
-    def save(figure, name, caption, dpi=80):
-        figure.savefig(output / name, dpi=dpi)
-        plt.close(figure)
-        figures[name] = caption
-
-    # One figure per data set, its methods in a grid of 4 columns: panels
-    # large enough to read (a methods x data sets grid of 16 x 4 panels
-    # was 720 x 2,880 pixels, each panel 170 wide).
-    embedded = [r for r in results if r["n_components"] == 2]
-    methods = list(dict.fromkeys(r["method"] for r in embedded))
-    by_key = {(r["method"], r["dataset"]): r for r in embedded}
-    for dataset in datasets:
-        mine = [by_key[m, dataset] for m in methods if (m, dataset) in by_key]
-        if not mine:
-            continue
-        continuous = mine[0]["continuous"]
-        save(
-            plot_embeddings(
-                [r["codes"] for r in mine],
-                colors=[r["colour"] for r in mine],
-                titles=[
-                    r["method"] + (" *" if r["transductive"] else "") for r in mine
-                ],
-                n_cols=min(4, len(mine)),
-                size=2.5,
-                cmap="Spectral" if continuous else "tab10",
-                color_labels="position along the manifold" if continuous else "class",
-                title=f"Held-out 2-D codes of {dataset}",
-            ),
-            f"embeddings_{dataset}.png",
-            f"Held-out 2-D codes of {dataset}, one panel per method, coloured "
-            + ("by the true manifold coordinate" if continuous else "by class")
-            + " (* transductive).",
-            dpi=100,
-        )
-
-    images = [d for d in ("mnist", "digits") if d in datasets]
-    if not images:
-        return figures
-    dataset = images[0]
-    shape = (28, 28) if dataset == "mnist" else (8, 8)
-    fitted = [r for r in results if r["model"] is not None]
-    two_d = {
-        r["method"]: r
-        for r in fitted
-        if r["dataset"] == dataset and r["autoencoder"] and r["n_components"] == 2
-    }
-    for method in TRAVERSED:
-        if method in two_d:
-            result = two_d[method]
-            save(
-                plot_latent_traversal(
-                    result["model"],
-                    result["X_test"],
-                    result["y_test"],
-                    image_shape=shape,
-                ),
-                f"latent_traversal_{method}.png",
-                f"{method} on {dataset}: held-out codes (left) and the images "
-                "decoded from an even grid over the code plane (right).",
-            )
-    if two_d:
-        save(
-            plot_loss_curves(
-                {m: r["model"] for m, r in two_d.items()},
-                title=f"training loss, 2-D codes of {dataset}",
-            ),
-            "loss_curves.png",
-            f"Training loss per epoch of each autoencoder (2-D codes of {dataset}); "
-            "the losses differ in kind (squared error, ELBO, adversarial terms), "
-            "so compare shapes, not levels.",
-        )
-    k = COMPRESSION.get(dataset)
-    compressed = {
-        r["method"]: r["model"]
-        for r in fitted
-        if r["dataset"] == dataset and r["n_components"] == k
-    }
-    if compressed:
-        X_test = next(r["X_test"] for r in results if r["dataset"] == dataset)
-        save(
-            plot_reconstructions(X_test, compressed, image_shape=shape),
-            "reconstructions.png",
-            f"Held-out {dataset} images (top) and their reconstructions from "
-            f"{k}-component codes, one row per method.",
-        )
-    return figures
-
-
-def write_report(path, rows, tasks, checks, run, figures, caught=()):
-    """The markdown report: provenance, targets, task tables, figures, warnings.
-
-    ``caught`` are the warnings of the rows (dicts of
-    :data:`~benchmarks._evaluate.WARNING_COLUMNS`).
-    """
+    seed = (run.get("seeds") or [run.get("seed", SEED)])[0]
     lines = [
         "# Benchmark results",
+        "",
+        "Each method is fitted on "
+        f"{100 - run['test_size_percent']}% of the points and measured on the "
+        f"held-out {run['test_size_percent']}%; methods worse than PCA on a "
+        f"task's quality carry {FAILURE_MARK}. How the page was measured, on "
+        "which machine and commit, and the targets it checks follow the "
+        f"tables. Reproduce with `{run['command']}`"
+        + (
+            f" ({duration_text(run['total_seconds'])} here)."
+            if "total_seconds" in run
+            else "."
+        ),
+        "",
+    ]
+    if resumed := run.get("resumed_rows"):
+        were = "1 row was" if resumed == 1 else f"{resumed} rows were"
+        lines += [
+            f"Resumed run: {were} measured before an interruption and read back "
+            "from results.csv; the figures that need a fitted model show only "
+            "the rows fitted after the resume.",
+            "",
+        ]
+    params = run.get("params", {})
+    for dataset, k, _ in tasks:
+        lines.append(task_report(rows, dataset, k, seed=seed, params=params))
+    if figures:
+        lines += ["## Figures", ""]
+        for name, caption in figures.items():
+            lines += [f"![{caption}]({name})", "", caption, ""]
+    if checks:
+        verdicts = verdicts or [None] * len(checks)
+        lines += [
+            "## Targets",
+            "",
+            "The goals the project's issues set for these rows.",
+            "",
+            "| target | measured | goal | met |",
+            "| --- | --- | --- | --- |",
+        ]
+        for (target, measured, goal, met), spread in zip(checks, verdicts, strict=True):
+            lines.append(
+                "| "
+                + " | ".join(
+                    table_cell(text)
+                    for text in (target, measured, goal, _verdict(met, spread))
+                )
+                + " |"
+            )
+        lines.append("")
+    lines += [
+        "## How this was measured",
         "",
         measured_sentence(run),
         "",
@@ -537,34 +436,19 @@ def write_report(path, rows, tasks, checks, run, figures, caught=()):
         "held-out sample. Times are seconds on this machine (transform: median "
         "of repeats after a warm-up); peak MB is the growth of resident memory "
         "during the fit. All methods run with their default parameters except: "
-        + ", ".join(f"{m} {p}" for m, p in run["params"].items())
-        + ".",
+        + ", ".join(f"{m} {p}" for m, p in params.items())
+        + ". "
+        + _spread_sentence(run),
+        "",
+        "The autoencoders' figures reproduce bit for bit on the same machine "
+        "and commit; on another CPU, or another math-kernel path (torch's CPU "
+        "capability, MKL's instruction set), they move, while the classical "
+        "methods' stay: see the user guide's reproducibility section.",
         "",
     ]
     if run["one_time_seconds"]:
         costs = ", ".join(f"{k} {v:.1f} s" for k, v in run["one_time_seconds"].items())
         lines += [f"One-time costs paid before timing, not in the table: {costs}.", ""]
-    if checks:
-        lines += ["## Targets", "", "| target | measured | goal | met |"]
-        lines.append("| --- | --- | --- | --- |")
-        for target, measured, goal, met in checks:
-            verdict = "" if met is None else ("yes" if met else "**no**")
-            lines.append(f"| {target} | {measured} | {goal} | {verdict} |")
-        lines.append("")
-    if resumed := run.get("resumed_rows"):
-        were = "1 row was" if resumed == 1 else f"{resumed} rows were"
-        lines += [
-            f"Resumed run: {were} measured before an interruption and read back "
-            "from results.csv; the figures that need a fitted model show only "
-            "the rows fitted after the resume.",
-            "",
-        ]
-    for dataset, k, _ in tasks:
-        lines.append(task_report(rows, dataset, k))
-    if figures:
-        lines += ["## Figures", ""]
-        for name, caption in figures.items():
-            lines += [f"![{caption}]({name})", "", caption, ""]
     if caught:
         lines.append(warnings_section(caught))
     path.write_text("\n".join(lines))

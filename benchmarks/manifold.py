@@ -26,7 +26,8 @@ from ._evaluate import evaluate
 from ._methods import Method, available_methods, warm_up
 from ._protocol import SEED, TEST_SIZE, load, split
 from ._provenance import command_line, measured_sentence, provenance
-from ._report import manifold_targets, markdown_table
+from ._report import markdown_table
+from ._targets import manifold_targets
 
 DATASETS = ("swiss_roll", "s_curve", "digits", "mnist")
 # The contenders of each data set: the targets' rows and their rivals.

@@ -13,7 +13,9 @@ sizes from :data:`SLOPE_FROM` on, where fixed costs no longer dominate.
 
 Run: ``python -m benchmarks.scaling`` (writes ``scaling.csv``,
 ``scaling.md`` and ``scaling.png`` into ``--output``; the committed page is
-``python -m benchmarks.scaling --output docs/benchmarks``).
+``python -m benchmarks.scaling --output docs/benchmarks``). ``--replot
+docs/benchmarks/scaling.csv`` redraws a run's figure from its saved CSV and
+JSON (the slopes), without measuring anything.
 """
 
 import argparse
@@ -91,6 +93,12 @@ def parse_args(argv):
         type=int,
         default=None,
         help="epochs of the autoencoders (default: their own default)",
+    )
+    parser.add_argument(
+        "--replot",
+        metavar="CSV",
+        help="redraw the figure of a finished run from its CSV (and the JSON "
+        "of the same name) into the PNG of the same name; measures nothing",
     )
     args = parser.parse_args(argv)
     if min(args.sizes) < 20:
@@ -185,7 +193,8 @@ def run(methods, sizes, *, time_cap, device):
     return records, stopped
 
 
-def write_outputs(output, records, stopped, info):
+def draw_figure(path, records, slopes):
+    """The log-log figure of ``records`` (fit, transform, memory) at ``path``."""
     import matplotlib
 
     matplotlib.use("Agg")
@@ -193,6 +202,33 @@ def write_outputs(output, records, stopped, info):
 
     from sklearn_ae.plotting import plot_scaling
 
+    figure = plot_scaling(records, metrics=METRICS, slopes=slopes)
+    figure.savefig(path, dpi=100)
+    plt.close(figure)
+
+
+def replot(csv_path):
+    """Redraw a finished run's figure from its CSV and JSON; returns the PNG."""
+    import csv
+
+    csv_path = Path(csv_path)
+    with open(csv_path, newline="") as f:
+        records = [
+            {
+                "method": line["method"],
+                "n_samples": int(line["n_samples"]),
+                **{c: float(line[c]) if line.get(c) else np.nan for c in COLUMNS[2:]},
+            }
+            for line in csv.DictReader(f)
+        ]
+    info_path = csv_path.with_suffix(".json")
+    slopes = json.loads(info_path.read_text())["slopes"] if info_path.exists() else None
+    png = csv_path.with_suffix(".png")
+    draw_figure(png, records, slopes)
+    return png
+
+
+def write_outputs(output, records, stopped, info):
     methods = list(dict.fromkeys(r["method"] for r in records))
     slopes = {}
     for m in methods:
@@ -207,9 +243,7 @@ def write_outputs(output, records, stopped, info):
                 )
                 + "\n"
             )
-    figure = plot_scaling(records, metrics=METRICS, slopes=slopes)
-    figure.savefig(output / "scaling.png", dpi=80)
-    plt.close(figure)
+    draw_figure(output / "scaling.png", records, slopes)
 
     lines = [
         "# Scaling with the number of samples",
@@ -283,6 +317,9 @@ def _slope(value):
 
 def main(argv=None):
     parser, args = parse_args(argv)
+    if args.replot:
+        print(f"Redrawn: {replot(args.replot)}")
+        return None
     start = time.perf_counter()
     available = available_methods(include_umap="UMAP" in args.methods)
     unknown = [m for m in args.methods if m not in available]

@@ -26,7 +26,7 @@ from ._evaluate import evaluate
 from ._methods import available_methods, warm_up
 from ._protocol import SEED, TEST_SIZE, load, split
 from ._provenance import command_line, measured_sentence, provenance
-from ._report import TITLES, markdown_table
+from ._report import TITLES, markdown_table, spread_summary
 
 DEFAULT_METHODS = (
     "PCA",
@@ -59,20 +59,8 @@ def parse_args(argv):
 
 def summarise(rows, methods):
     """One row per method: the median and min-max of each figure over seeds."""
-    summary = []
-    for name in methods:
-        mine = [row for row in rows if row["method"] == name]
-        line = {"method": name, "seeds": len(mine)}
-        for column in FIGURES:
-            values = np.array([row.get(column, np.nan) for row in mine], dtype=float)
-            if not np.isfinite(values).any():
-                line[column] = ""
-                continue
-            low, median, high = np.nanpercentile(values, [0, 50, 100])
-            digits = 1 if column == "fit_seconds" else 3
-            line[column] = f"{median:.{digits}f} ({low:.{digits}f}-{high:.{digits}f})"
-        summary.append(line)
-    return summary
+    mine = [row for row in rows if row["method"] in methods]
+    return spread_summary(mine, FIGURES)
 
 
 def draw_figure(path, rows, methods, dataset):

@@ -6,6 +6,7 @@ drew, to show or save. matplotlib is the ``plot`` extra
 ``import sklearn_ae`` and ``import sklearn_ae.plotting`` never need it.
 """
 
+import re
 from collections.abc import Mapping
 
 import numpy as np
@@ -211,6 +212,8 @@ def plot_embeddings(
     legend=True,
     title=None,
     dpi=None,
+    annotations=None,
+    limit_quantiles=None,
 ):
     """Scatter plots of 2-D embeddings in a grid, one panel per embedding.
 
@@ -265,6 +268,15 @@ def plot_embeddings(
     dpi : float, default=None
         Resolution of the figure, in dots per inch; None: matplotlib's
         ``figure.dpi``. A ``savefig(dpi=...)`` overrides it.
+    annotations : str or list of (str or None), default=None
+        Text drawn inside each panel's top left corner (e.g. the panel's
+        score), for all panels or one per panel.
+    limit_quantiles : tuple of float, default=None
+        ``(low, high)``: each panel's axes reach from the ``low`` to the
+        ``high`` quantile of its points along each axis, widened by 5% a
+        side, so that a few outliers do not squash the rest into a corner;
+        the points beyond are drawn at the edge as crosses and counted in
+        the panel's bottom right corner. None: every point in view.
 
     Returns
     -------
@@ -275,6 +287,11 @@ def plot_embeddings(
     See Also
     --------
     plot_latent_traversal : Decoded images over a 2-D code plane.
+
+    Notes
+    -----
+    A title wider than its panel is broken into lines at its words, the
+    capitals of a CamelCase name and its hyphens.
 
     Examples
     --------
@@ -298,6 +315,14 @@ def plot_embeddings(
     cmaps = _per_panel(cmap, n, "cmap")
     color_labels = _per_panel(color_labels, n, "color_labels")
     continuous = _per_panel(continuous, n, "continuous", scalar=(bool, np.bool_))
+    annotations = _per_panel(annotations, n, "annotations")
+    if limit_quantiles is not None:
+        low, high = (float(q) for q in limit_quantiles)
+        if not 0 <= low < high <= 1:
+            raise ValueError(
+                f"limit_quantiles={limit_quantiles!r} must be (low, high) with "
+                "0 <= low < high <= 1, e.g. (0.01, 0.99)."
+            )
     checked = []
     for i, Z in enumerate(embeddings):
         if Z is not None:
@@ -344,20 +369,24 @@ def plot_embeddings(
         Z = checked[i]
         if Z is None:
             ax.text(0.5, 0.5, "not run", ha="center", va="center", color="0.5")
-        elif key_of[i] is None:
-            ax.scatter(Z[:, 0], Z[:, 1], s=point_size, linewidths=0)
         else:
-            ax.scatter(
-                Z[:, 0],
-                Z[:, 1],
-                s=point_size,
-                linewidths=0,
-                **key_of[i].scatter_colours(colors[i]),
-            )
+            style = {} if key_of[i] is None else key_of[i].scatter_colours(colors[i])
+            _scatter_within(ax, Z[:, :2], style, point_size, limit_quantiles)
         ax.set_xticks([])
         ax.set_yticks([])
         if titles[i] is not None:
-            ax.set_title(titles[i], fontsize=9)
+            ax.set_title(_fit_title(titles[i], size, fontsize=9), fontsize=9)
+        if annotations[i]:
+            ax.text(
+                0.03,
+                0.97,
+                annotations[i],
+                transform=ax.transAxes,
+                ha="left",
+                va="top",
+                fontsize=8,
+                bbox={"facecolor": "white", "alpha": 0.8, "linewidth": 0, "pad": 1},
+            )
     if legend:
         for key in keys.values():
             members = [i for i in range(n) if key_of[i] is key]
@@ -371,6 +400,71 @@ def plot_embeddings(
     if title is not None:
         figure.suptitle(title)
     return figure
+
+
+def _fit_title(text, width_inches, fontsize):
+    """``text`` broken into lines that fit ``width_inches`` at ``fontsize``.
+
+    Breaks at spaces, hyphens and the capitals of CamelCase names, so that
+    "ConditionalVariationalAutoEncoder" reads "ConditionalVariational /
+    AutoEncoder" in a narrow panel.
+    """
+    # An average character of matplotlib's sans-serif is about 0.6 em wide.
+    max_chars = max(8, int(width_inches * 72 / (0.62 * fontsize)))
+    lines = []
+    for line in str(text).split("\n"):
+        if len(line) <= max_chars:
+            lines.append(line)
+            continue
+        pieces = re.findall(r"[A-Z]?[^A-Z\s-]*[-\s]?", line)
+        current = ""
+        for piece in (p for p in pieces if p):
+            if current and len(current + piece.rstrip()) > max_chars:
+                lines.append(current.rstrip())
+                current = ""
+            current += piece
+        lines.append(current.rstrip())
+    return "\n".join(lines)
+
+
+def _scatter_within(ax, Z, style, point_size, limit_quantiles):
+    """Scatter ``Z`` on ``ax``; with quantile limits, outliers at the edge."""
+    if limit_quantiles is None or len(Z) < 2:
+        ax.scatter(Z[:, 0], Z[:, 1], s=point_size, linewidths=0, **style)
+        return
+    low, high = np.nanquantile(Z, limit_quantiles, axis=0)
+    margin = 0.05 * np.where(high > low, high - low, 1.0)
+    low, high = low - margin, high + margin
+    outside = np.any((Z < low) | (Z > high), axis=1)
+    clipped = np.clip(Z, low, high)
+    colours = style.get("c")
+    for mask, marker, size in ((~outside, "o", point_size), (outside, "x", 12)):
+        if not mask.any():
+            continue
+        own = dict(style)
+        if colours is not None and np.ndim(colours) > 0 and len(colours) == len(Z):
+            own["c"] = np.asarray(colours)[mask]
+        ax.scatter(
+            clipped[mask, 0],
+            clipped[mask, 1],
+            s=size,
+            marker=marker,
+            linewidths=0 if marker == "o" else 0.8,
+            **own,
+        )
+    ax.set_xlim(low[0], high[0])
+    ax.set_ylim(low[1], high[1])
+    if outside.any():
+        ax.text(
+            0.97,
+            0.03,
+            f"{int(outside.sum())} beyond (x)",
+            transform=ax.transAxes,
+            ha="right",
+            va="bottom",
+            fontsize=7,
+            color="0.3",
+        )
 
 
 def _tile(images, n_rows, n_cols, image_shape, pad=1):
@@ -569,6 +663,7 @@ def plot_reconstructions(
     n_images=10,
     size=1.0,
     cmap="gray_r",
+    title=None,
 ):
     """Original images in the first row, each method's reconstruction below.
 
@@ -590,6 +685,8 @@ def plot_reconstructions(
         Width and height of one image, in inches.
     cmap : str, default="gray_r"
         Colour map of the images.
+    title : str, default=None
+        Title of the figure (e.g. the data set and the code size).
 
     Returns
     -------
@@ -649,7 +746,10 @@ def plot_reconstructions(
     figure, axes = plt.subplots(
         len(rows),
         1,
-        figsize=(size * n_images + label_inches, size * len(rows) * height / width),
+        figsize=(
+            size * n_images + label_inches,
+            size * len(rows) * height / width + (0.4 if title else 0.0),
+        ),
         squeeze=False,
     )
     # One colour scale for every row, so that faint reconstructions look faint.
@@ -665,11 +765,43 @@ def plot_reconstructions(
         ax.set_xticks([])
         ax.set_yticks([])
         ax.set_ylabel(label, rotation=0, ha="right", va="center", fontsize=9)
+    if title is not None:
+        figure.suptitle(title, fontsize=10)
     figure.tight_layout()
     return figure
 
 
-def plot_loss_curves(curves, *, ax=None, log_scale="auto", title=None):
+def _distinct_colours(n):
+    """``n`` colours, none repeated: tab10's up to 10, tab20's up to 20."""
+    import matplotlib.pyplot as plt
+
+    if n <= 10:
+        return [plt.get_cmap("tab10")(k) for k in range(n)]
+    if n <= 20:
+        return [plt.get_cmap("tab20")(k) for k in range(n)]
+    return [plt.get_cmap("turbo")(k / (n - 1)) for k in range(n)]
+
+
+def _loss_values(label, value):
+    """A curve's training and validation losses (the latter None if absent)."""
+    validation = None
+    if hasattr(value, "loss_curve_"):
+        validation = getattr(value, "validation_loss_curve_", None)
+        value = value.loss_curve_
+    elif hasattr(value, "fit"):
+        raise ValueError(
+            f"curves[{label!r}] has no loss_curve_: fit it first, or pass "
+            "its loss values."
+        )
+    loss = np.asarray(value, dtype=float)
+    if validation is not None:
+        validation = np.asarray(validation, dtype=float)
+    return loss, validation
+
+
+def plot_loss_curves(
+    curves, *, ax=None, log_scale="auto", title=None, panels=False, n_cols=4
+):
     """Training loss against epoch, one line per model.
 
     Parameters
@@ -679,19 +811,29 @@ def plot_loss_curves(curves, *, ax=None, log_scale="auto", title=None):
         ``validation_loss_curve_``, dashed, when they have one), or the
         loss values themselves.
     ax : matplotlib.axes.Axes, default=None
-        Axes to draw on; None makes a new figure.
+        Axes to draw on; None makes a new figure. Only without ``panels``.
     log_scale : "auto" or bool, default="auto"
         Logarithmic loss axis, for losses of different models that differ
         by orders of magnitude. "auto": logarithmic when the losses span a
         factor of 10 or more, linear otherwise; True: logarithmic; False:
-        linear. Linear whenever a loss is not positive.
+        linear. Linear whenever a loss is not positive. With ``panels``,
+        decided for each panel.
     title : str, default=None
-        Title of the axes.
+        Title of the axes (of the figure, with ``panels``).
+    panels : bool, default=False
+        One small panel per curve, each on its own loss scale, so that
+        every curve's shape shows even when the losses differ in kind and
+        level (a VAE's ELBO in the thousands beside squared errors near
+        one). False: every curve on one axes.
+    n_cols : int, default=4
+        Panels per row, with ``panels``.
 
     Returns
     -------
     figure : matplotlib.figure.Figure
-        The figure of ``ax``, one line per curve.
+        The figure of ``ax``, one line per curve (plus one per validation
+        curve); with ``panels``, one axes per curve. No two curves share a
+        colour.
 
     See Also
     --------
@@ -705,6 +847,9 @@ def plot_loss_curves(curves, *, ax=None, log_scale="auto", title=None):
     >>> figure = plot_loss_curves({"a": [3.0, 2.0, 1.5], "b": [4.0, 1.0]})
     >>> len(figure.axes[0].lines), figure.axes[0].get_yscale()
     (2, 'linear')
+    >>> figure = plot_loss_curves({"a": [3.0, 2.0], "b": [9e3, 1e3]}, panels=True)
+    >>> len(figure.axes)
+    2
     """
     plt = _pyplot()
 
@@ -714,38 +859,42 @@ def plot_loss_curves(curves, *, ax=None, log_scale="auto", title=None):
         )
     if log_scale not in ("auto", True, False):
         raise ValueError(f"log_scale={log_scale!r}; pass 'auto', True or False.")
+    if panels and ax is not None:
+        raise ValueError(
+            "plot_loss_curves(panels=True) draws its own figure; pass ax=None."
+        )
+    losses = {label: _loss_values(label, value) for label, value in curves.items()}
+    colours = _distinct_colours(len(losses))
+    if panels:
+        n_cols = max(1, min(int(n_cols), len(losses)))
+        n_rows = int(np.ceil(len(losses) / n_cols))
+        figure, grid = plt.subplots(
+            n_rows,
+            n_cols,
+            figsize=(2.6 * n_cols, 2.0 * n_rows + 0.4),
+            squeeze=False,
+            layout="constrained",
+        )
+        for ax_k in grid.ravel()[len(losses) :]:
+            ax_k.set_visible(False)
+        for ax_k, (label, pair), colour in zip(
+            grid.ravel(), losses.items(), colours, strict=False
+        ):
+            _draw_losses(ax_k, {label: pair}, [colour], log_scale)
+            ax_k.set_title(_fit_title(label, 2.6, fontsize=8), fontsize=8)
+            ax_k.tick_params(labelsize=7)
+        for ax_k in grid[-1]:
+            ax_k.set_xlabel("epoch", fontsize=8)
+        for ax_k in grid[:, 0]:
+            ax_k.set_ylabel("training loss", fontsize=8)
+        if title is not None:
+            figure.suptitle(title, fontsize=10)
+        return figure
     # Past a few curves the legend would hide them: it goes beside the axes.
     legend_outside = len(curves) > 4
     if ax is None:
         _, ax = plt.subplots(figsize=(9 if legend_outside else 6, 4))
-    positive, values = True, []
-    for label, value in curves.items():
-        validation = None
-        if hasattr(value, "loss_curve_"):
-            validation = getattr(value, "validation_loss_curve_", None)
-            value = value.loss_curve_
-        elif hasattr(value, "fit"):
-            raise ValueError(
-                f"curves[{label!r}] has no loss_curve_: fit it first, or pass "
-                "its loss values."
-            )
-        loss = np.asarray(value, dtype=float)
-        epochs = np.arange(1, len(loss) + 1)
-        (line,) = ax.plot(epochs, loss, label=label, linewidth=1.2)
-        positive &= bool(np.all(loss[np.isfinite(loss)] > 0))
-        values.append(loss)
-        if validation is not None:
-            validation = np.asarray(validation, dtype=float)
-            ax.plot(
-                np.arange(1, len(validation) + 1),
-                validation,
-                linestyle="--",
-                color=line.get_color(),
-                linewidth=1.0,
-            )
-            positive &= bool(np.all(validation[np.isfinite(validation)] > 0))
-            values.append(validation)
-    _loss_axis(ax, np.concatenate(values), log_scale, positive)
+    _draw_losses(ax, losses, colours, log_scale)
     ax.set_xlabel("epoch")
     ax.set_ylabel("training loss")
     if title is not None:
@@ -756,6 +905,29 @@ def plot_loss_curves(curves, *, ax=None, log_scale="auto", title=None):
     else:
         ax.legend(fontsize=7)
     return ax.figure
+
+
+def _draw_losses(ax, losses, colours, log_scale):
+    """Each curve of ``losses`` on ``ax`` (its validation curve dashed)."""
+    positive, values = True, []
+    for (label, (loss, validation)), colour in zip(
+        losses.items(), colours, strict=True
+    ):
+        epochs = np.arange(1, len(loss) + 1)
+        ax.plot(epochs, loss, label=label, linewidth=1.2, color=colour)
+        positive &= bool(np.all(loss[np.isfinite(loss)] > 0))
+        values.append(loss)
+        if validation is not None:
+            ax.plot(
+                np.arange(1, len(validation) + 1),
+                validation,
+                linestyle="--",
+                color=colour,
+                linewidth=1.0,
+            )
+            positive &= bool(np.all(validation[np.isfinite(validation)] > 0))
+            values.append(validation)
+    _loss_axis(ax, np.concatenate(values), log_scale, positive)
 
 
 def _loss_axis(ax, values, log_scale, positive):
@@ -843,9 +1015,15 @@ def plot_scaling(
         raise ValueError("plot_scaling needs at least one result.")
     metrics = (metrics,) if isinstance(metrics, str) else tuple(metrics)
     methods = list(dict.fromkeys(record["method"] for record in records))
-    colours = plt.get_cmap("tab20")
+    # A colour and a marker of its own for each method, kept across panels.
+    colours = _distinct_colours(len(methods))
+    markers = "osD^vP*X<>ph"
     figure, axes = plt.subplots(
-        1, len(metrics), figsize=(size * len(metrics), size), squeeze=False
+        1,
+        len(metrics),
+        figsize=(size * len(metrics), size + 0.25 * len(methods)),
+        squeeze=False,
+        layout="constrained",
     )
     for ax, metric in zip(axes.ravel(), metrics, strict=True):
         for k, method in enumerate(methods):
@@ -863,16 +1041,28 @@ def plot_scaling(
                 label = f"{method} (slope {slope:.2f})"
             n, values = zip(*points, strict=True)
             ax.plot(
-                n, values, marker="o", markersize=3, label=label, color=colours(k % 20)
+                n,
+                values,
+                marker=markers[k % len(markers)],
+                markersize=4,
+                label=label,
+                color=colours[k],
             )
         ax.set_xscale("log")
         ax.set_yscale("log")
         ax.set_xlabel("n_samples")
         ax.set_ylabel(metric)
         ax.set_title(metric, fontsize=10)
+        ax.grid(alpha=0.3, which="major")
         if ax.lines:
-            ax.legend(fontsize=6)
-    figure.tight_layout()
+            # Below the axes, not over the lines: a legend inside a log-log
+            # panel of many methods always covers some of them.
+            ax.legend(
+                fontsize=7,
+                loc="upper center",
+                bbox_to_anchor=(0.5, -0.15),
+                frameon=False,
+            )
     return figure
 
 

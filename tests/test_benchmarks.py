@@ -2,6 +2,7 @@
 
 import ast
 import csv
+import json
 import math
 from pathlib import Path
 
@@ -12,7 +13,7 @@ from benchmarks.__main__ import main
 from benchmarks._evaluate import COMPRESSION, plan
 from benchmarks._measure import PeakMemory, fit_and_time, repeat_timing
 from benchmarks._methods import VARIANTS, available_methods
-from benchmarks._report import targets
+from benchmarks._targets import targets
 from benchmarks.scaling import loglog_slope, predicted
 from benchmarks.scaling import main as scaling_main
 from benchmarks.seeds import main as seeds_main
@@ -20,7 +21,8 @@ from benchmarks.seeds import main as seeds_main
 ROOT = Path(__file__).resolve().parent.parent
 
 
-def test_quick_run_writes_tables_figures_and_report(tmp_path):
+def _quick_run(output, methods, *options):
+    """A --quick run on 200 points of the swiss roll and digits; its rows."""
     main(
         [
             "--quick",
@@ -28,19 +30,22 @@ def test_quick_run_writes_tables_figures_and_report(tmp_path):
             "swiss_roll",
             "digits",
             "--methods",
-            "PCA",
-            "KernelPCA",
-            "AutoEncoder",
+            *methods,
             "--n-samples",
             "200",
+            *options,
             "--output",
-            str(tmp_path),
+            str(output),
             "--device",
             "cpu",
         ]
     )
-    with open(tmp_path / "results.csv") as f:
-        rows = list(csv.DictReader(f))
+    with open(output / "results.csv") as f:
+        return list(csv.DictReader(f))
+
+
+def test_quick_run_writes_tables_figures_and_report(tmp_path):
+    rows = _quick_run(tmp_path, ["PCA", "KernelPCA", "AutoEncoder"])
     k = str(COMPRESSION["digits"])
     assert [(r["dataset"], r["method"], r["n_components"]) for r in rows] == [
         ("swiss_roll", "PCA", "2"),
@@ -69,6 +74,14 @@ def test_quick_run_writes_tables_figures_and_report(tmp_path):
     assert "## digits, 2-D embedding" in report and f"## digits, {k}-D" in report
     assert "| AutoEncoder |" in report
     assert "--n-samples 200" in report  # the command that reproduces it
+    # The results lead; the targets and how it was measured follow them.
+    assert report.index("## swiss_roll") < report.index("## How this was measured")
+    run = json.loads((tmp_path / "run.json").read_text())
+    assert len(run["commit"]) == 40 and isinstance(run["dirty"], bool)
+    assert run["cpu_model"] and run["torch_cpu_capability"]
+    assert run["math_libraries"] and run["torch_math_libraries"]
+    assert len(run["load_average"]) == 3 and "Load average" in report
+    assert f"commit {run['commit'][:10]}" in report and run["cpu_model"] in report
     for figure in (
         "embeddings_digits.png",
         "embeddings_swiss_roll.png",
@@ -662,17 +675,190 @@ def test_rows_worse_than_pca_are_flagged_with_a_reason():
     assert known_failures(digits[1:], "digits", 2) == []
 
 
+def test_failure_flags_compare_at_the_printed_precision():
+    from benchmarks._report import known_failures
+
+    rows = _task(
+        "digits",
+        10,
+        PCA={"reconstruction_error": 1.2928},
+        AutoEncoder={"reconstruction_error": 1.2937},  # both print 1.29
+        SparseAutoEncoder={"reconstruction_error": 1.3012},  # prints 1.30
+    )
+    assert [m for m, *_ in known_failures(rows, "digits", 10)] == ["SparseAutoEncoder"]
+
+
+def test_generic_failure_reason_names_the_parameters_used():
+    from benchmarks._methods import PARAMS
+    from benchmarks._report import task_report
+
+    rows = _task(
+        "digits",
+        10,
+        PCA={"reconstruction_error": 1.29},
+        KernelPCA={"reconstruction_error": 2.85},
+    )
+    page = task_report(rows, "digits", 10, params={"KernelPCA": PARAMS["KernelPCA"]})
+    assert "with kernel='rbf', fit_inverse_transform=True" in page
+    assert "default parameters" not in page
+
+
+def test_a_target_verdict_that_flips_between_seeds_says_so(tmp_path):
+    from benchmarks._report import write_report
+    from benchmarks._targets import seed_verdicts
+
+    methods = available_methods(include_umap=False)
+
+    def manifold(seed, corr):
+        return {
+            "dataset": "swiss_roll",
+            "method": "ManifoldAutoEncoder",
+            "n_components": 2,
+            "seed": seed,
+            "transductive": False,
+            "trustworthiness": 0.99,
+            "coordinate_correlation": corr,
+        }
+
+    rows = [manifold(0, 0.995), manifold(1, 0.985), manifold(2, 0.993)]
+    checks = targets([rows[0]], methods)
+    assert [met for *_, met in checks] == [True]
+    verdicts = seed_verdicts(rows, methods, [0, 1, 2])
+    assert verdicts == [(2, 3)]
+    # A target of rows fitted once has no spread to report.
+    assert seed_verdicts(rows[:1], methods, [0, 1, 2]) == [None]
+    run = {
+        "command": "python -m benchmarks",
+        "date": "2026-12-05",
+        "machine": "Linux",
+        "cpu_count": 2,
+        "device": "cpu",
+        "versions": {"sklearn_ae": "0", "torch": "2", "scikit-learn": "1"},
+        "test_size_percent": 20,
+        "test_size": 0.2,
+        "seed": 0,
+        "seeds": [0, 1, 2],
+        "spread_datasets": ["swiss_roll"],
+        "datasets": ["swiss_roll"],
+        "params": {},
+        "one_time_seconds": {},
+    }
+    path = tmp_path / "results.md"
+    tasks = [("swiss_roll", 2, ["ManifoldAutoEncoder"])]
+    write_report(path, rows, tasks, checks, run, {}, (), verdicts)
+    page = path.read_text()
+    assert "met at 2 of 3 seeds: the margin is inside the seed range" in page
+    # "|Spearman|" in a target's name is escaped: the row keeps its 4 cells.
+    line = next(x for x in page.splitlines() if x.startswith("| swiss_roll: best"))
+    assert line.replace("\\|", "").count("|") == 5
+    assert page.index("## swiss_roll") < page.index("## Targets")
+
+
+def test_progress_estimates_the_time_left_from_the_expected_costs(monkeypatch):
+    import benchmarks._progress as progress_module
+    from benchmarks._progress import PRIOR_SECONDS, Progress
+
+    clock = [0.0]
+    monkeypatch.setattr(progress_module.time, "perf_counter", lambda: clock[0])
+    weights = {"fast": 1.0, "slow": 600.0, "done": 5.0}
+    progress = Progress(weights, done={"done"})
+    assert progress.bar.n == 1 and progress.bar.total == 3
+    # Before any row: the committed page's costs as they are.
+    assert progress.remaining_seconds() == pytest.approx(601.0)
+    # A first fast row that took 10 s instead of 1 does not predict 10 times
+    # the rest: the observed speed is pulled towards the committed one.
+    clock[0] = 10.0
+    progress.finished("fast")
+    expected = 600.0 * (10.0 + PRIOR_SECONDS) / (1.0 + PRIOR_SECONDS)
+    assert progress.remaining_seconds() == pytest.approx(expected)
+    assert progress.remaining_seconds() < 2 * 600.0
+    progress.starting("digits 2-D / TSNE")
+    assert "2/3 tasks" in str(progress.bar) and "left" in str(progress.bar)
+    progress.close()
+
+
+def test_scaling_figure_redraws_from_its_saved_records(tmp_path):
+    from benchmarks.scaling import replot
+
+    (tmp_path / "scaling.csv").write_text(
+        "method,n_samples,fit_seconds,transform_seconds,peak_memory_mb,"
+        "graph_seconds,reconstruction_error,n_updates\n"
+        "PCA,1000,0.001,0.0001,0.8,,37.2,\n"
+        "PCA,2000,0.002,0.0001,1.6,,36.2,\n"
+        "AutoEncoder,1000,5.0,0.002,6.0,,4.5,5000\n"
+        "AutoEncoder,2000,9.0,0.002,7.0,,4.4,9000\n"
+    )
+    png = replot(tmp_path / "scaling.csv")
+    assert png == tmp_path / "scaling.png" and png.stat().st_size > 1000
+
+
 def test_row_weights_follow_the_committed_times_then_the_table():
-    from benchmarks._evaluate import ROW_OVERHEAD_SECONDS, row_weights
+    from benchmarks._evaluate import ROW_OVERHEAD_SECONDS, fits, row_weights
 
     methods = available_methods(include_umap=False)
     tasks = [("digits", 2, ["PCA", "TSNE", "AutoEncoder"])]
-    weights = row_weights(tasks, methods, quick=False)
-    assert weights["digits", "PCA", 2] < weights["digits", "TSNE", 2]
-    assert weights["digits", "TSNE", 2] < weights["digits", "AutoEncoder", 2]
+    keys = fits(tasks, methods, seeds=(0, 1), spread=("digits",))
+    weights = row_weights(keys, methods, quick=False)
+    assert weights["digits", "PCA", 2, 0] < weights["digits", "TSNE", 2, 0]
+    assert weights["digits", "TSNE", 2, 0] < weights["digits", "AutoEncoder", 2, 0]
     measured = {("digits", "AutoEncoder", 2): 40.0}
-    weights = row_weights(tasks, methods, quick=False, reference=measured)
-    assert weights["digits", "AutoEncoder", 2] == 40.0 + ROW_OVERHEAD_SECONDS
+    weights = row_weights(keys, methods, quick=False, reference=measured)
+    # The committed time stands for every seed's fit of the row.
+    for seed in (0, 1):
+        assert weights["digits", "AutoEncoder", 2, seed] == 40.0 + ROW_OVERHEAD_SECONDS
+
+
+def test_fits_give_every_seed_only_to_stochastic_2d_rows_of_the_spread():
+    from benchmarks._evaluate import fits
+
+    methods = available_methods(include_umap=False)
+    tasks = [
+        ("swiss_roll", 2, ["Isomap", "AutoEncoder"]),
+        ("mnist", 2, ["AutoEncoder"]),
+        ("digits", 10, ["AutoEncoder"]),
+    ]
+    keys = fits(tasks, methods, seeds=(0, 1, 2), spread=("swiss_roll", "digits"))
+    assert keys == [
+        ("swiss_roll", "Isomap", 2, 0),
+        ("swiss_roll", "AutoEncoder", 2, 0),
+        # Isomap takes no seed: fitted once.
+        ("swiss_roll", "AutoEncoder", 2, 1),
+        ("swiss_roll", "AutoEncoder", 2, 2),
+        # MNIST is not in the spread; compression rows never are.
+        ("mnist", "AutoEncoder", 2, 0),
+        ("digits", "AutoEncoder", 10, 0),
+    ]
+
+
+def test_quick_run_with_two_seeds_reports_the_spread(tmp_path, capsys):
+    rows = _quick_run(tmp_path, ["PCA", "Isomap", "AutoEncoder"], "--seeds", "0", "1")
+    out = capsys.readouterr().out
+    # Before it starts: where it writes and how long it should take.
+    assert f"Writing to {tmp_path.resolve()}/" in out and "expected to take" in out
+    seeded = {(r["dataset"], r["method"], r["n_components"], r["seed"]) for r in rows}
+    assert ("swiss_roll", "AutoEncoder", "2", "1") in seeded
+    assert ("digits", "AutoEncoder", "2", "1") in seeded
+    assert ("digits", "AutoEncoder", "10", "1") not in seeded
+    assert ("swiss_roll", "Isomap", "2", "1") not in seeded
+    report = (tmp_path / "results.md").read_text()
+    section = report[report.index("## digits, 2-D") : report.index("## digits, 10-D")]
+    assert "Seed spread" in section
+    line = next(x for x in section.splitlines() if x.startswith("| AutoEncoder | 2 |"))
+    # median (low-high) of the 5-NN accuracy, the median inside its range.
+    cell = line.split("|")[5].strip()
+    median, low, high = (
+        float(v)
+        for v in cell.replace("(", " ").replace(")", "").replace("-", " ").split()
+    )
+    assert low <= median <= high and low < high
+    # The main table is seed 0's: the same figures as a one-seed run.
+    main_table = section[: section.index("Seed spread")]
+    seed0 = next(
+        r for r in rows if r["method"] == "AutoEncoder" and r["dataset"] == "digits"
+    )
+    assert f"{float(seed0['knn_accuracy']):.3f}" in main_table
+    run = json.loads((tmp_path / "run.json").read_text())
+    assert run["seeds"] == [0, 1] and run["spread_datasets"] == ["swiss_roll", "digits"]
 
 
 @pytest.mark.slow
@@ -781,3 +967,19 @@ def test_million_seeds_resume_keeps_the_fits_made_and_adds_the_missing(tmp_path)
     assert [(r["seed"], r["n_samples"]) for r in fresh] == [(1, 200), (1, 300)]
     assert [r["learning_rate"] for r in fresh] == ["auto", "auto"]
     assert len(read_records(tmp_path / "million_seeds.csv")) == 2
+
+
+def test_run_json_names_the_code_the_run_started_with(tmp_path, monkeypatch):
+    import benchmarks._provenance as provenance_module
+
+    states = iter([{"commit": "a" * 40, "dirty": False}])
+    # Every later look sees the run's own output as uncommitted changes.
+    monkeypatch.setattr(
+        provenance_module,
+        "git_state",
+        lambda: next(states, {"commit": "a" * 40, "dirty": True}),
+    )
+    _quick_run(tmp_path, ["PCA"])
+    run = json.loads((tmp_path / "run.json").read_text())
+    assert run["dirty"] is False
+    assert "uncommitted" not in (tmp_path / "results.md").read_text()

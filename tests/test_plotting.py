@@ -344,3 +344,100 @@ def test_import_works_without_matplotlib_and_plotting_names_the_extra():
         env={**os.environ, "PYTHONPATH": str(root)},
     )
     assert 'pip install "sklearn-ae[plot]"' in result.stdout, result
+
+
+def test_loss_curves_in_panels_show_each_shape_on_its_own_scale():
+    from sklearn_ae.plotting import plot_loss_curves
+
+    # A VAE-like loss in the thousands beside squared errors near one.
+    curves = {f"model {i}": [2.0 - 0.1 * i, 1.5, 1.2] for i in range(12)}
+    curves["elbo"] = [19_000.0, 9_000.0, 8_500.0]
+    figure = plot_loss_curves(curves, panels=True, n_cols=4, title="losses")
+    visible = [ax for ax in figure.axes if ax.get_visible()]
+    assert len(visible) == 13
+    for ax, values in zip(visible, curves.values(), strict=True):
+        low, high = ax.get_ylim()
+        # Each curve fills its own panel: its range is most of the axis.
+        assert max(values) - min(values) > 0.5 * (high - low)
+        assert ax.get_title()
+    colours = [matplotlib.colors.to_hex(ax.lines[0].get_color()) for ax in visible]
+    assert len(set(colours)) == 13
+    with pytest.raises(ValueError, match="panels=True"):
+        plot_loss_curves(curves, panels=True, ax=plt.subplots()[1])
+
+
+def test_loss_curves_on_one_axes_repeat_no_colour():
+    from sklearn_ae.plotting import plot_loss_curves
+
+    curves = {f"model {i}": [3.0 - 0.1 * i, 2.0, 1.0] for i in range(13)}
+    lines = plot_loss_curves(curves).axes[0].lines
+    colours = {matplotlib.colors.to_hex(line.get_color()) for line in lines}
+    assert len(colours) == 13
+
+
+def test_plot_embeddings_annotates_panels_and_clips_outliers_to_the_edge():
+    rng = np.random.RandomState(0)
+    Z = rng.uniform(size=(200, 2))
+    Z[0] = [1_000.0, 0.5]  # one outlier would squash the rest
+    figure = plot_embeddings(
+        [Z, Z],
+        colors=[np.arange(200) % 3] * 2,
+        annotations=["5-NN 0.812", None],
+        limit_quantiles=(0.01, 0.99),
+    )
+    ax = figure.axes[0]
+    high = ax.get_xlim()[1]
+    assert high < 2  # the outlier is out of the limits ...
+    crosses = [c for c in ax.collections if len(c.get_offsets()) == 1]
+    assert crosses and crosses[0].get_offsets()[0][0] == pytest.approx(high)
+    texts = [t.get_text() for t in ax.texts]
+    assert "5-NN 0.812" in texts and "1 beyond (x)" in texts
+    assert "5-NN 0.812" not in [t.get_text() for t in figure.axes[1].texts]
+    # Without limits every point is in view.
+    free = plot_embeddings([Z]).axes[0]
+    assert free.get_xlim()[1] > 1_000
+    with pytest.raises(ValueError, match="limit_quantiles"):
+        plot_embeddings([Z], limit_quantiles=(0.9, 0.1))
+
+
+def test_plot_embeddings_titles_fit_their_panels():
+    Z = np.random.RandomState(0).normal(size=(30, 2))
+    long_name = "ConditionalVariationalAutoEncoder"
+    figure = plot_embeddings([Z, Z, Z, Z], titles=[long_name, "PCA"] * 2, size=2.5)
+    figure.canvas.draw()
+    renderer = figure.canvas.get_renderer()
+    ax = figure.axes[0]
+    title = ax.title
+    assert title.get_text().replace("\n", "") == long_name
+    assert (
+        title.get_window_extent(renderer).width <= ax.get_window_extent(renderer).width
+    )
+    assert figure.axes[1].title.get_text() == "PCA"
+
+
+def test_reconstructions_carry_a_title(digits_ae):
+    from sklearn_ae.plotting import plot_reconstructions
+
+    _, X, _ = digits_ae
+    figure = plot_reconstructions(
+        X, {"PCA": X}, image_shape=(8, 8), title="digits, 10-D codes"
+    )
+    assert figure.get_suptitle() == "digits, 10-D codes"
+
+
+def test_scaling_plot_legends_sit_below_the_lines_in_distinct_colours():
+    from sklearn_ae.plotting import plot_scaling
+
+    rows = [
+        {"method": f"M{k}", "n_samples": n, "fit_seconds": (k + 1) * n / 1e3}
+        for k in range(9)
+        for n in (1000, 2000, 4000)
+    ]
+    figure = plot_scaling(rows, metrics=("fit_seconds",))
+    figure.canvas.draw()
+    renderer = figure.canvas.get_renderer()
+    (ax,) = figure.axes
+    legend = ax.get_legend().get_window_extent(renderer)
+    assert legend.y1 <= ax.get_window_extent(renderer).y0  # below, not over
+    colours = {matplotlib.colors.to_hex(line.get_color()) for line in ax.lines}
+    assert len(colours) == 9
