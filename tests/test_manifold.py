@@ -12,6 +12,7 @@ from sklearn.model_selection import GridSearchCV
 from sklearn_ae import AutoEncoder, ManifoldAutoEncoder
 from sklearn_ae._graph import (
     fuzzy_weights,
+    intrinsic_dimension,
     nearest_neighbors,
     padded_rows,
     perplexity_weights,
@@ -198,12 +199,57 @@ def test_auto_neighbours_follow_the_geometry_and_the_rows(digits):
 def test_a_refit_with_another_kind_of_geometry_drops_the_old_attributes(roll):
     X_train = roll[0][:200]
     model = ManifoldAutoEncoder(max_iter=1, **FAST).fit(X_train)
+    assert hasattr(model, "intrinsic_dimension_")
     model.set_params(geometry=PCA(n_components=2)).fit(X_train)
     assert not hasattr(model, "n_neighbors_")
-    assert hasattr(model, "teacher_")
+    assert not hasattr(model, "intrinsic_dimension_")
+    assert hasattr(model, "teacher_") and model.geometry_ == "teacher"
     model.set_params(geometry="umap").fit(X_train)
-    assert model.n_neighbors_ == 15
+    assert model.n_neighbors_ == 15 and model.geometry_ == "umap"
     assert not hasattr(model, "teacher_") and not hasattr(model, "teacher_seconds_")
+
+
+def test_intrinsic_dimension_of_known_manifolds():
+    rng = np.random.default_rng(0)
+    flat = rng.normal(size=(1500, 2)) @ rng.normal(size=(2, 10))  # a plane in 10-D
+    assert abs(intrinsic_dimension(flat) - 2) < 0.2
+    cube = rng.uniform(size=(1500, 6))
+    assert abs(intrinsic_dimension(cube) - 6) < 1
+    # Duplicated rows (distance 0 to a neighbour) are skipped, not infinite.
+    assert abs(intrinsic_dimension(np.vstack([flat, flat[:100]])) - 2) < 0.2
+    assert np.isnan(intrinsic_dimension(np.zeros((50, 3))))
+    # Reading every k-th row of many: about the same estimate.
+    many = rng.normal(size=(6000, 3))
+    assert abs(intrinsic_dimension(many, max_rows=1000) - 3) < 0.3
+
+
+def test_auto_geometry_unrolls_sheets_and_keeps_clusters_of_images(roll, digits):
+    """geometry="auto" is the geometry it chose, on the same seed, exactly."""
+    X_roll, X_digits = roll[0][:300], digits[0][:300]
+    params = {"max_iter": 2, **FAST}
+    for X, chosen in ((X_roll, "isomap"), (X_digits, "umap")):
+        auto = ManifoldAutoEncoder(**params).fit(X)
+        assert auto.geometry_ == chosen
+        same = ManifoldAutoEncoder(geometry=chosen, **params).fit(X)
+        np.testing.assert_array_equal(auto.transform(X), same.transform(X))
+        assert same.geometry_ == chosen and not hasattr(same, "intrinsic_dimension_")
+    assert ManifoldAutoEncoder(**params).fit(X_roll).intrinsic_dimension_ < 2.5
+    assert ManifoldAutoEncoder(**params).fit(X_digits).intrinsic_dimension_ > 5
+    # A 1-D code holds a curve, not a sheet.
+    one = ManifoldAutoEncoder(1, **params).fit(X_roll)
+    assert one.geometry_ == "umap"
+
+
+def test_auto_geometry_keeps_geodesics_to_their_row_limit(roll, monkeypatch):
+    import sklearn_ae._manifold as manifold
+
+    X_train = roll[0][:300]
+    monkeypatch.setattr(manifold, "MAX_GEODESIC_ROWS", 299)
+    model = ManifoldAutoEncoder(max_iter=1, **FAST).fit(X_train)
+    assert model.geometry_ == "umap" and model.intrinsic_dimension_ < 2.5
+    # Early stopping's validation rows are not in the graph.
+    model.set_params(early_stopping=True).fit(X_train)
+    assert model.geometry_ == "isomap"
 
 
 def test_teacher_codes_follow_its_embedding(roll):
@@ -269,13 +315,17 @@ def test_umap_weights_sum_to_log2_k_and_perplexity_is_met():
     np.testing.assert_allclose(np.exp(entropy), 5.0, rtol=1e-3)
 
 
-def test_fitted_model_keeps_no_training_rows(roll):
+@pytest.mark.parametrize("geometry", ["umap", "isomap"])
+def test_fitted_model_keeps_no_training_rows(roll, geometry):
     X_train = roll[0]
-    small = ManifoldAutoEncoder(max_iter=2, **FAST).fit(X_train[:200])
-    large = ManifoldAutoEncoder(max_iter=2, **FAST).fit(X_train)
+    params = {"geometry": geometry, "max_iter": 2, **FAST}
+    small = ManifoldAutoEncoder(**params).fit(X_train[:200])
+    large = ManifoldAutoEncoder(**params).fit(X_train)
     assert abs(len(pickle.dumps(large)) - len(pickle.dumps(small))) < 4000
-    geometry = large.net_.criterion_.terms()[1]
-    assert geometry.data is None and geometry.neighbor_indices is None
+    term = large.net_.criterion_.terms()[1]
+    assert term.data is None
+    for name in ("neighbor_indices", "neighbor_weights", "geodesic"):
+        assert getattr(term, name, None) is None
 
 
 def test_grid_search_over_the_geometry(roll):
@@ -298,3 +348,15 @@ def test_same_seed_same_codes(roll):
     first = ManifoldAutoEncoder(max_iter=3, **FAST).fit(X_train).transform(X_train)
     again = ManifoldAutoEncoder(max_iter=3, **FAST).fit(X_train).transform(X_train)
     np.testing.assert_array_equal(first, again)
+
+
+def test_save_and_load_keep_the_chosen_geometry(roll, tmp_path):
+    from sklearn_ae import load, save
+
+    X_train = roll[0][:200]
+    model = ManifoldAutoEncoder(max_iter=1, **FAST).fit(X_train)
+    save(model, tmp_path / "model.skae")
+    loaded = load(tmp_path / "model.skae")
+    assert loaded.geometry_ == "isomap"
+    assert loaded.intrinsic_dimension_ == model.intrinsic_dimension_
+    np.testing.assert_array_equal(loaded.transform(X_train), model.transform(X_train))
