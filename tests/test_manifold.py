@@ -91,7 +91,7 @@ def _tsne_term_on(X, n_neighbors=5):
     """A t-SNE term attached to the rows X, with a small module to encode them."""
     import torch
 
-    from sklearn_ae._manifold import TSNEGeometry
+    from sklearn_ae._geometry import TSNEGeometry
     from sklearn_ae._modules import AutoEncoderModule
     from sklearn_ae._training import RowDataset
 
