@@ -10,19 +10,25 @@ from sklearn.base import clone
 from ._autoencoder import AutoEncoder
 from ._base import restores_on_failure
 from ._compat import HasMethods, Interval, StrOptions, _fit_context
+from ._denoising import Corruption
 from ._docstrings import fill_doc
-from ._graph import (
-    Timer,
-    fuzzy_weights,
-    geodesic_distances,
-    nearest_neighbors,
-    padded_rows,
-    perplexity_weights,
-    symmetrise,
+from ._geometry import (
+    IsomapGeometry,
+    LayoutGeometry,
+    TeacherGeometry,
+    TSNEGeometry,
+    UMAPGeometry,
 )
-from ._objective import Term
+from ._graph import Timer, intrinsic_dimension
 
-GEOMETRIES = ("umap", "tsne", "isomap")
+GEOMETRIES = ("umap", "tsne", "isomap", "layout")
+# geometry="auto": geodesic when the rows lie on a curve or a sheet that the
+# code can hold, the two-NN estimate of the intrinsic dimension below
+# min(n_components, 2) + 0.5. Measured on 1,500 rows: swiss roll 2.02,
+# S-curve 2.04, swiss roll with a hole 1.94, 3-D Gaussian 2.92, swiss roll
+# with noise 0.5 2.66 (its turns touch); digits 9.0, MNIST-5k 12.6. Sheets of
+# higher dimension cannot be unrolled into 2-D, and images want clusters.
+AUTO_SHEET_DIMENSION = 2
 
 # geometry_weight="auto": the weight measured to work for each geometry
 # (python -m benchmarks.manifold). Geodesic distances and a teacher's
@@ -31,228 +37,24 @@ GEOMETRIES = ("umap", "tsne", "isomap")
 # The t-SNE term's weight: on digits (the tests' network, seed 0) 1, 3 and 10
 # moved held-out trustworthiness by +0.002, +0.001 and +0.003 over a plain
 # autoencoder, and 5-NN accuracy by +0.024, +0.030 and +0.022.
-AUTO_WEIGHTS = {"umap": 1.0, "tsne": 10.0, "isomap": 100.0, "teacher": 100.0}
+AUTO_WEIGHTS = {
+    "umap": 1.0,
+    "tsne": 10.0,
+    "isomap": 100.0,
+    "teacher": 100.0,
+    "layout": 100.0,
+}
 # n_neighbors="auto": UMAP's default 15, and 3 x the perplexity (30) for
 # t-SNE, as scikit-learn's TSNE searches. With 15 the perplexity fell to 5
 # and the t-SNE geometry kept digits' held-out neighbourhoods worse than a
 # plain autoencoder (trustworthiness 0.923 against 0.933; 0.936 with 90).
-AUTO_NEIGHBORS = {"umap": 15, "tsne": 90, "isomap": 15}
+AUTO_NEIGHBORS = {"umap": 15, "tsne": 90, "isomap": 15, "layout": 15}
+# input_noise="auto": Gaussian noise on the encoder's input, in units of
+# each feature's input scale, for the geometry that regresses a layout (see
+# the study in docs/user_guide/manifold.rst); the others keep clean inputs.
+AUTO_NOISE = {"layout": 0.7}
 # Rows above which geometry="isomap" is refused: it holds n^2 geodesics.
 MAX_GEODESIC_ROWS = 20_000
-
-# UMAP's output kernel 1 / (1 + a d^(2b)) for min_dist=0.1, spread=1
-# (umap-learn's find_ab_params).
-UMAP_A, UMAP_B = 1.577, 0.8951
-
-
-class _GraphTerm(Term):
-    """A geometry term on a neighbour graph of the training rows.
-
-    :meth:`attach` builds the graph once per fit and gives each training row
-    its position in it (side data ``"row"``); validation rows have none, so
-    the term is 0 on them. The training rows are kept only for the fit, to
-    encode each batch row's sampled neighbour.
-    """
-
-    name = "geometry"
-
-    def __init__(self, n_neighbors, neighbors, random_state, *, at_most_rows=False):
-        self.n_neighbors = n_neighbors
-        self.neighbors = neighbors
-        self.random_state = random_state
-        self.at_most_rows = at_most_rows
-
-    def attach(self, train):
-        X = train.inputs.cpu().numpy()
-        if self.at_most_rows:  # a default, not the user's number: fit to X
-            self.n_neighbors = min(self.n_neighbors, len(X) - 1)
-        with Timer() as timer:
-            indices, distances = nearest_neighbors(
-                X,
-                self.n_neighbors,
-                method=self.neighbors,
-                random_state=self.random_state,
-            )
-            self._build(indices, distances, train.inputs.device)
-        self.data = train.inputs
-        train.side["row"] = torch.arange(len(X), device=train.inputs.device)
-        return {"graph_seconds_": timer.seconds, "n_neighbors_": self.n_neighbors}
-
-    def release(self):
-        self.data = None
-        for name in ("neighbor_indices", "neighbor_weights", "geodesic"):
-            if hasattr(self, name):
-                setattr(self, name, None)
-
-    def _keep_rows(self, graph, device):
-        indices, weights = padded_rows(graph, 2 * self.n_neighbors)
-        self.neighbor_indices = torch.as_tensor(indices, device=device)
-        self.neighbor_weights = torch.as_tensor(weights, device=device)
-
-    def _neighbours(self, rows, generator, n_draws=1):
-        """``n_draws`` neighbours of each row, drawn by edge weight.
-
-        Shape ``(n_draws * len(rows),)``, draw-major.
-        """
-        weights = self.neighbor_weights[rows]
-        weights = weights + (weights.sum(dim=1, keepdim=True) == 0)  # isolated
-        columns = torch.multinomial(
-            weights.float(), n_draws, replacement=True, generator=generator
-        )
-        return self.neighbor_indices[rows[:, None], columns].T.reshape(-1)
-
-    def __call__(self, output, batch, module):
-        rows = batch.side.get("row")
-        if rows is None:  # a validation batch: its rows are not in the graph
-            return output.code.new_zeros(())
-        return self._loss(output.code, rows, module, batch.generator)
-
-
-class _EdgeSamplingTerm(_GraphTerm):
-    """A graph term that pairs each batch row with neighbours drawn by weight.
-
-    UMAP's and t-SNE's losses both attract ``edges_per_row`` neighbours of
-    each row and differ only in their kernels and normalisers.
-    """
-
-    def __init__(
-        self, n_neighbors, neighbors, random_state, *, edges_per_row=4, **kwargs
-    ):
-        super().__init__(n_neighbors, neighbors, random_state, **kwargs)
-        self.edges_per_row = edges_per_row
-
-    def _drawn_edges(self, code, rows, module, generator):
-        """``(anchor, partner)`` codes of every drawn edge, draw-major."""
-        partners = self._neighbours(rows, generator, self.edges_per_row)
-        partner = module.encode(self.data[partners])
-        return code.repeat(self.edges_per_row, 1), partner
-
-
-class UMAPGeometry(_EdgeSamplingTerm):
-    """UMAP's fuzzy cross-entropy on sampled edges, with negative sampling.
-
-    Each batch row is paired with ``edges_per_row`` neighbours drawn by edge
-    weight (attraction, ``-log q(d)``), each with ``negative_sample_rate``
-    codes of other drawn neighbours (repulsion, ``-log(1 - q(d))``),
-    ``q(d) = 1 / (1 + a d^(2b))`` (Sainburg, McInnes & Gentner 2021). UMAP
-    makes hundreds of passes over the graph's edges; several edges a row
-    give each update more of them for one encoder pass of the batch (on
-    digits, 4 edges took held-out 5-NN accuracy from 0.89 to 0.95 in 3,000
-    updates of a geometry-only fit, at 3 times the rate of 1 edge).
-    """
-
-    def __init__(self, *args, negative_sample_rate=5, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.negative_sample_rate = negative_sample_rate
-
-    def _build(self, indices, distances, device):
-        graph = symmetrise(indices, fuzzy_weights(distances), "fuzzy_union")
-        self._keep_rows(graph, device)
-
-    def _loss(self, code, rows, module, generator):
-        code, partner = self._drawn_edges(code, rows, module, generator)
-        n = len(code)
-        negatives = torch.randint(
-            n,
-            (n * self.negative_sample_rate,),
-            device=code.device,
-            generator=generator,
-        )
-        anchors = code.repeat(self.negative_sample_rate, 1)
-        positive = _similarity(code, partner)
-        negative = _similarity(anchors, partner[negatives])
-        attraction = -torch.log(positive.clamp_min(1e-4)).mean()
-        repulsion = -torch.log((1 - negative).clamp_min(1e-4)).mean()
-        return attraction + self.negative_sample_rate * repulsion
-
-
-def _similarity(a, b):
-    squared = (a - b).pow(2).sum(dim=1)
-    return 1.0 / (1.0 + UMAP_A * squared.clamp_min(1e-12).pow(UMAP_B))
-
-
-class TSNEGeometry(_EdgeSamplingTerm):
-    """The t-SNE objective, estimated on each batch and its rows' sampled edges.
-
-    ``KL(P || Q) = -sum_ij p_ij log w_ij + log sum_kl w_kl + const``, with
-    ``w`` the Student-t kernel ``1 / (1 + |z_i - z_j|^2)`` of the codes and
-    ``P`` the perplexity-calibrated, symmetrised affinities (van der Maaten
-    2009's parametric t-SNE). The first sum is a mean over edges drawn as
-    UMAP draws them, ``edges_per_row`` neighbours of each batch row by
-    weight, each counted once (weighting a drawn edge by ``p_ij`` again
-    would count strong edges twice); the normaliser is the mean kernel over
-    every pair of the batch's codes, its rows' and their neighbours'.
-    Against the batch's own ``KL`` with one neighbour a row, the earlier
-    form (both with 90 neighbours), this kept digits' held-out
-    neighbourhoods better than a plain autoencoder of the same network and
-    seed on five splits and seeds (trustworthiness +0.003 to +0.014,
-    against -0.009 to +0.001 on four).
-    """
-
-    def __init__(self, *args, perplexity=30.0, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.perplexity = perplexity
-
-    def _build(self, indices, distances, device):
-        p = perplexity_weights(distances, min(self.perplexity, distances.shape[1] / 3))
-        self._keep_rows(symmetrise(indices, p, "mean"), device)
-
-    def _loss(self, code, rows, module, generator):
-        anchor, partner = self._drawn_edges(code, rows, module, generator)
-        attraction = torch.log1p((anchor - partner).pow(2).sum(dim=1)).mean()
-        mean_kernel = _mean_student_kernel(torch.cat([code, partner]))
-        return attraction + torch.log(mean_kernel.clamp_min(1e-12))
-
-
-# Kernel entries computed at once: the check after training evaluates the
-# term on 1,024 rows and their 4,096 neighbours, whose whole kernel took
-# 300 MB (a fit's peak memory on digits, against 110 MB without the term).
-# A training batch's kernel (64 rows, 320 codes) is one chunk.
-KERNEL_CHUNK_ENTRIES = 2**20
-
-
-def _mean_student_kernel(codes):
-    """Mean of ``1 / (1 + |z_i - z_k|^2)`` over every pair ``i != k``."""
-    n = len(codes)
-    total = sum(
-        (1.0 / (1.0 + torch.cdist(part, codes).pow(2))).sum()
-        for part in codes.split(max(1, KERNEL_CHUNK_ENTRIES // n))
-    )
-    return (total - n) / (n * (n - 1))  # the diagonal's kernel is 1
-
-
-class IsomapGeometry(_GraphTerm):
-    """Code distances matched to geodesic distances, over a batch's pairs.
-
-    The geodesics are shortest paths along the neighbour graph, scaled to
-    mean 1; the term is the mean squared difference over every pair of
-    rows in the batch (metric MDS on geodesics, as Isomap solves in closed
-    form). It holds all ``n^2`` geodesics of the training rows during fit.
-    """
-
-    def _build(self, indices, distances, device):
-        geodesic = geodesic_distances(indices, distances)
-        geodesic /= geodesic.mean()
-        self.geodesic = torch.as_tensor(geodesic, dtype=torch.float32, device=device)
-
-    def _loss(self, code, rows, module, generator):
-        target = self.geodesic[rows][:, rows].to(code.dtype)
-        distances = (code[:, None, :] - code[None, :, :]).pow(2).sum(2)
-        distances = distances.clamp_min(1e-12).sqrt()
-        return (distances - target).pow(2).mean()
-
-
-class TeacherGeometry(Term):
-    """Squared distance of each code to its row's teacher coordinates.
-
-    The coordinates travel with the rows as side data ``"teacher"``.
-    """
-
-    name = "geometry"
-
-    def __call__(self, output, batch, module):
-        target = batch.side["teacher"].to(output.code.dtype)
-        return (output.code - target).pow(2).sum(dim=1).mean()
 
 
 @fill_doc
@@ -280,9 +82,20 @@ class ManifoldAutoEncoder(AutoEncoder):
     n_components : int, default=2
         Size of the code.
 
-    geometry : {"umap", "tsne", "isomap"} or estimator, default="umap"
+    geometry : {"auto", "umap", "tsne", "isomap"} or estimator, \
+default="auto"
         The geometry term ``G``:
 
+        - ``"auto"``: chosen from the data, and recorded in ``geometry_``.
+          ``"isomap"`` when the rows lie on a curve or a sheet that the code
+          can hold (a two-NN estimate of their intrinsic dimension,
+          ``intrinsic_dimension_``, below ``min(n_components, 2) + 0.5``)
+          and there are at most 20,000 training rows; ``"umap"``
+          otherwise. The swiss roll and the S-curve estimate at 2.0 and are
+          unrolled; digits (9.0) and MNIST (12.6) get UMAP's clusters. A
+          sheet with noise on the scale of its neighbour distances
+          estimates above 2.5 (a swiss roll with noise 0.5: 2.7) and gets
+          ``"umap"``; pass ``"isomap"`` to unroll it.
         - ``"umap"``: UMAP's fuzzy-graph cross-entropy over sampled edges
           with negative sampling (Sainburg et al. 2021). Clusters and local
           neighbourhoods; the choice for images (MNIST, digits).
@@ -293,6 +106,11 @@ class ManifoldAutoEncoder(AutoEncoder):
           shortest-path) distances over pairs of rows. Unrolls a single
           smooth sheet (swiss roll, S-curve); holds ``n^2`` geodesics while
           fitting, so keep it to some thousands of rows.
+        - ``"layout"``: UMAP's layout of the training rows, computed once
+          per fit by UMAP's optimisation of free points on the same fuzzy
+          graph, and regressed by the encoder from noisy inputs (see
+          ``input_noise``). Every edge update moves a point, not a network,
+          so the layout gets UMAP's full optimisation.
         - an estimator with ``fit_transform`` (``Isomap(n_components=2)``,
           ``SpectralEmbedding``, ``TSNE``, ``umap.UMAP``, ...): a teacher,
           cloned and fitted on the training rows inside :meth:`fit` and kept
@@ -303,22 +121,31 @@ class ManifoldAutoEncoder(AutoEncoder):
         Weight of ``G`` against the reconstruction term. ``"auto"`` is 1
         for ``"umap"`` and 10 for ``"tsne"`` (cross-entropies of order 1;
         the t-SNE term's gradient is the weaker, spread over every pair of
-        a batch) and 100 for ``"isomap"`` and a teacher (regressions of
-        coordinates of order 1, which the reconstruction error of unscaled
-        data would drown).
+        a batch) and 100 for ``"isomap"``, ``"layout"`` and a teacher
+        (regressions of coordinates of order 1, which the reconstruction
+        error of unscaled data would drown).
 
     n_neighbors : int or "auto", default="auto"
         Neighbours of each row in the graph; an int must be below the
         number of training rows. ``"auto"`` is 15 (UMAP's default) for
-        ``"umap"`` and ``"isomap"`` and 90 for ``"tsne"``, whose perplexity
-        is a third of it (30, t-SNE's default), or one less than the
-        training rows when they are fewer. Unused with a teacher.
+        ``"umap"``, ``"isomap"`` and ``"layout"`` and 90 for ``"tsne"``,
+        whose perplexity is a third of it (30, t-SNE's default), or one
+        less than the training rows when they are fewer. Unused with a
+        teacher.
 
     neighbors : {"auto", "exact", "approximate"}, default="auto"
         How the graph's neighbours are found: ``"exact"`` with
         scikit-learn, ``"approximate"`` with pynndescent (optional, the
         ``manifold`` extra), ``"auto"`` approximate from 20,000 rows when
         pynndescent is installed.
+
+    input_noise : float or "auto", default="auto"
+        Standard deviation of Gaussian noise added to the encoder's input
+        in training, in units of each feature's input scale (the
+        reconstruction target stays clean). Regressing a layout from
+        noisy copies keeps the encoder smooth between the training rows,
+        so new rows land near their neighbours' places. ``"auto"`` is 0.7
+        for ``"layout"`` and 0 otherwise.
 
     hidden_layer_sizes : int or tuple of int, default=(512, 256, 128)
         Widths of the encoder's hidden layers (an int: one layer); the
@@ -340,6 +167,16 @@ default="relu"
 
     Attributes
     ----------
+    geometry_ : str
+        The geometry of the last fit: ``geometry`` itself, what
+        ``"auto"`` chose (``"isomap"`` or ``"umap"``), or ``"teacher"``
+        for an estimator.
+
+    intrinsic_dimension_ : float
+        The two-NN estimate of the training rows' intrinsic dimension
+        (Facco et al. 2017) that ``geometry="auto"`` read, from at most
+        2,000 evenly spaced rows; absent with another geometry.
+
     graph_seconds_ : float
         Seconds spent building the neighbour graph (and geodesics) in the
         last fit; 0 for a teacher (see ``teacher_seconds_``).
@@ -387,14 +224,20 @@ default="relu"
     Duque, A. F., Morin, S., Wolf, G., & Moon, K. R. (2022). Geometry
     regularized autoencoders. IEEE TPAMI, 45(6), 7381-7394.
 
+    Facco, E., d'Errico, M., Rodriguez, A., & Laio, A. (2017). Estimating
+    the intrinsic dimension of datasets by a minimal neighborhood
+    information. Scientific Reports, 7, 12140.
+
     Examples
     --------
     >>> from sklearn.datasets import make_swiss_roll
     >>> from sklearn_ae import ManifoldAutoEncoder
     >>> X, t = make_swiss_roll(400, random_state=0)
-    >>> model = ManifoldAutoEncoder(geometry="isomap", max_iter=5, random_state=0)
+    >>> model = ManifoldAutoEncoder(max_iter=5, random_state=0)
     >>> model.fit_transform(X).shape
     (400, 2)
+    >>> model.geometry_, round(model.intrinsic_dimension_)
+    ('isomap', 2)
     """
 
     # The neighbour graph is built over all training rows at once: large or
@@ -403,7 +246,10 @@ default="relu"
 
     _parameter_constraints: dict = {
         **AutoEncoder._parameter_constraints,
-        "geometry": [StrOptions(set(GEOMETRIES)), HasMethods(["fit_transform"])],
+        "geometry": [
+            StrOptions({"auto", *GEOMETRIES}),
+            HasMethods(["fit_transform"]),
+        ],
         "geometry_weight": [
             Interval(Real, 0, None, closed="left"),
             StrOptions({"auto"}),
@@ -413,16 +259,18 @@ default="relu"
             StrOptions({"auto"}),
         ],
         "neighbors": [StrOptions({"auto", "exact", "approximate"})],
+        "input_noise": [Interval(Real, 0, None, closed="left"), StrOptions({"auto"})],
     }
 
     def __init__(
         self,
         n_components=2,
         *,
-        geometry="umap",
+        geometry="auto",
         geometry_weight="auto",
         n_neighbors="auto",
         neighbors="auto",
+        input_noise="auto",
         hidden_layer_sizes=(512, 256, 128),
         activation="relu",
         loss="mse",
@@ -463,15 +311,21 @@ default="relu"
         self.geometry_weight = geometry_weight
         self.n_neighbors = n_neighbors
         self.neighbors = neighbors
+        self.input_noise = input_noise
 
     # The geometry is that of the whole training set (see Notes).
     _supports_partial_fit = False
 
-    def _check_params_vs_data(self, X):
-        super()._check_params_vs_data(X)
+    def _n_training_rows(self, X):
+        """Rows of X that the graph holds: all but ``early_stopping``'s share."""
         n_rows = len(X)
         if self.early_stopping:
             n_rows -= math.ceil(self.validation_fraction * n_rows)
+        return n_rows
+
+    def _check_params_vs_data(self, X):
+        super()._check_params_vs_data(X)
+        n_rows = self._n_training_rows(X)
         if (
             isinstance(self.geometry, str)
             and self.n_neighbors != "auto"
@@ -489,14 +343,24 @@ default="relu"
             )
 
     def _objective_terms(self):
-        term = {"umap": UMAPGeometry, "tsne": TSNEGeometry, "isomap": IsomapGeometry}
+        term = {
+            "umap": UMAPGeometry,
+            "tsne": TSNEGeometry,
+            "isomap": IsomapGeometry,
+            "layout": LayoutGeometry,
+        }
         if isinstance(self.geometry, str):
-            name = self.geometry
+            name = self.geometry_ if self.geometry == "auto" else self.geometry
             n_neighbors, auto = self.n_neighbors, self.n_neighbors == "auto"
             if auto:
                 n_neighbors = AUTO_NEIGHBORS[name]
+            options = {"n_components": self.n_components} if name == "layout" else {}
             geometry = term[name](
-                n_neighbors, self.neighbors, self.random_state, at_most_rows=auto
+                n_neighbors,
+                self.neighbors,
+                self.random_state,
+                at_most_rows=auto,
+                **options,
             )
         else:
             name, geometry = "teacher", TeacherGeometry()
@@ -515,7 +379,9 @@ default="relu"
         X : array-like of shape (n_samples, n_features)
             Training data.
         y : None
-            Ignored.
+            Ignored: the neighbour graph, the geodesics and a teacher are
+            built from X alone (no supervised graph, unlike UMAP's
+            ``target_metric``). Accepted so that pipelines can pass it.
 
         Returns
         -------
@@ -523,9 +389,15 @@ default="relu"
             The fitted estimator.
         """
         X = self._validate_training_data(X)
+        self._forget("intrinsic_dimension_")
+        if self.geometry == "auto":
+            self.geometry_ = self._choose_geometry(X)
+        elif isinstance(self.geometry, str):
+            self.geometry_ = self.geometry
         if isinstance(self.geometry, str):
             self._fit(X)._forget("teacher_", "teacher_seconds_")
             return self._align_axes(X)
+        self.geometry_ = "teacher"
         teacher = clone(self.geometry)
         with Timer() as timer:
             embedding = np.asarray(teacher.fit_transform(X), dtype=np.float64)
@@ -551,6 +423,35 @@ default="relu"
         )
         self._forget("n_neighbors_")
         return self._align_axes(X)
+
+    def _corruption(self, module, X):
+        """Gaussian noise on the encoder's input, in units of its scale."""
+        level = self.input_noise
+        if level == "auto":
+            level = AUTO_NOISE.get(self.geometry_, 0.0)
+        if level == 0:
+            return None
+        return Corruption(
+            "gaussian",
+            float(level),
+            module.scale.detach().cpu(),
+            torch.as_tensor(np.min(X, axis=0), dtype=torch.float32),
+            torch.as_tensor(np.max(X, axis=0), dtype=torch.float32),
+        )
+
+    def _choose_geometry(self, X):
+        """``geometry="auto"``: geodesic on a curve or sheet, else UMAP's.
+
+        Records the two-NN estimate in ``intrinsic_dimension_``. Geodesics
+        hold ``n^2`` distances, so above :data:`MAX_GEODESIC_ROWS` training
+        rows the choice is ``"umap"`` whatever the estimate.
+        """
+        self.intrinsic_dimension_ = intrinsic_dimension(X)
+        sheet = min(self.n_components, AUTO_SHEET_DIMENSION) + 0.5
+        n_rows = self._n_training_rows(X)
+        if self.intrinsic_dimension_ < sheet and n_rows <= MAX_GEODESIC_ROWS:
+            return "isomap"
+        return "umap"
 
     def _forget(self, *names):
         """Drop a previous fit's attributes that this fit's geometry lacks."""

@@ -32,6 +32,7 @@ CONFIGURATIONS = {
         {"n_neighbors": 3},
         {"n_neighbors": 3, "geometry": "isomap"},
         {"n_neighbors": 3, "geometry": "tsne"},
+        {"n_neighbors": 3, "geometry": "layout"},
     ],
 }
 

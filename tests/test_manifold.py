@@ -13,11 +13,13 @@ from sklearn.model_selection import GridSearchCV
 from sklearn_ae import AutoEncoder, ManifoldAutoEncoder
 from sklearn_ae._graph import (
     fuzzy_weights,
+    intrinsic_dimension,
     nearest_neighbors,
     padded_rows,
     perplexity_weights,
     symmetrise,
 )
+from sklearn_ae._layout import umap_layout
 from sklearn_ae.metrics import coordinate_correlation, knn_accuracy, trustworthiness
 
 FAST = {"random_state": 0, "device": "cpu", "hidden_layer_sizes": (64, 32)}
@@ -92,7 +94,7 @@ def _tsne_term_on(X, n_neighbors=5):
     """A t-SNE term attached to the rows X, with a small module to encode them."""
     import torch
 
-    from sklearn_ae._manifold import TSNEGeometry
+    from sklearn_ae._geometry import TSNEGeometry
     from sklearn_ae._modules import AutoEncoderModule
     from sklearn_ae._training import RowDataset
 
@@ -201,12 +203,57 @@ def test_auto_neighbours_follow_the_geometry_and_the_rows(digits):
 def test_a_refit_with_another_kind_of_geometry_drops_the_old_attributes(roll):
     X_train = roll[0][:200]
     model = ManifoldAutoEncoder(max_iter=1, **FAST).fit(X_train)
+    assert hasattr(model, "intrinsic_dimension_")
     model.set_params(geometry=PCA(n_components=2)).fit(X_train)
     assert not hasattr(model, "n_neighbors_")
-    assert hasattr(model, "teacher_")
+    assert not hasattr(model, "intrinsic_dimension_")
+    assert hasattr(model, "teacher_") and model.geometry_ == "teacher"
     model.set_params(geometry="umap").fit(X_train)
-    assert model.n_neighbors_ == 15
+    assert model.n_neighbors_ == 15 and model.geometry_ == "umap"
     assert not hasattr(model, "teacher_") and not hasattr(model, "teacher_seconds_")
+
+
+def test_intrinsic_dimension_of_known_manifolds():
+    rng = np.random.default_rng(0)
+    flat = rng.normal(size=(1500, 2)) @ rng.normal(size=(2, 10))  # a plane in 10-D
+    assert abs(intrinsic_dimension(flat) - 2) < 0.2
+    cube = rng.uniform(size=(1500, 6))
+    assert abs(intrinsic_dimension(cube) - 6) < 1
+    # Duplicated rows (distance 0 to a neighbour) are skipped, not infinite.
+    assert abs(intrinsic_dimension(np.vstack([flat, flat[:100]])) - 2) < 0.2
+    assert np.isnan(intrinsic_dimension(np.zeros((50, 3))))
+    # Reading every k-th row of many: about the same estimate.
+    many = rng.normal(size=(6000, 3))
+    assert abs(intrinsic_dimension(many, max_rows=1000) - 3) < 0.3
+
+
+def test_auto_geometry_unrolls_sheets_and_keeps_clusters_of_images(roll, digits):
+    """geometry="auto" is the geometry it chose, on the same seed, exactly."""
+    X_roll, X_digits = roll[0][:300], digits[0][:300]
+    params = {"max_iter": 2, **FAST}
+    for X, chosen in ((X_roll, "isomap"), (X_digits, "umap")):
+        auto = ManifoldAutoEncoder(**params).fit(X)
+        assert auto.geometry_ == chosen
+        same = ManifoldAutoEncoder(geometry=chosen, **params).fit(X)
+        np.testing.assert_array_equal(auto.transform(X), same.transform(X))
+        assert same.geometry_ == chosen and not hasattr(same, "intrinsic_dimension_")
+    assert ManifoldAutoEncoder(**params).fit(X_roll).intrinsic_dimension_ < 2.5
+    assert ManifoldAutoEncoder(**params).fit(X_digits).intrinsic_dimension_ > 5
+    # A 1-D code holds a curve, not a sheet.
+    one = ManifoldAutoEncoder(1, **params).fit(X_roll)
+    assert one.geometry_ == "umap"
+
+
+def test_auto_geometry_keeps_geodesics_to_their_row_limit(roll, monkeypatch):
+    import sklearn_ae._manifold as manifold
+
+    X_train = roll[0][:300]
+    monkeypatch.setattr(manifold, "MAX_GEODESIC_ROWS", 299)
+    model = ManifoldAutoEncoder(max_iter=1, **FAST).fit(X_train)
+    assert model.geometry_ == "umap" and model.intrinsic_dimension_ < 2.5
+    # Early stopping's validation rows are not in the graph.
+    model.set_params(early_stopping=True).fit(X_train)
+    assert model.geometry_ == "isomap"
 
 
 def test_teacher_codes_follow_its_embedding(roll):
@@ -272,13 +319,17 @@ def test_umap_weights_sum_to_log2_k_and_perplexity_is_met():
     np.testing.assert_allclose(np.exp(entropy), 5.0, rtol=1e-3)
 
 
-def test_fitted_model_keeps_no_training_rows(roll):
+@pytest.mark.parametrize("geometry", ["umap", "isomap"])
+def test_fitted_model_keeps_no_training_rows(roll, geometry):
     X_train = roll[0]
-    small = ManifoldAutoEncoder(max_iter=2, **FAST).fit(X_train[:200])
-    large = ManifoldAutoEncoder(max_iter=2, **FAST).fit(X_train)
+    params = {"geometry": geometry, "max_iter": 2, **FAST}
+    small = ManifoldAutoEncoder(**params).fit(X_train[:200])
+    large = ManifoldAutoEncoder(**params).fit(X_train)
     assert abs(len(pickle.dumps(large)) - len(pickle.dumps(small))) < 4000
-    geometry = large.net_.criterion_.terms()[1]
-    assert geometry.data is None and geometry.neighbor_indices is None
+    term = large.net_.criterion_.terms()[1]
+    assert term.data is None
+    for name in ("neighbor_indices", "neighbor_weights", "geodesic"):
+        assert getattr(term, name, None) is None
 
 
 def test_grid_search_over_the_geometry(roll):
@@ -315,3 +366,70 @@ def test_a_teacher_embedding_with_nan_is_reported_as_the_teachers(roll):
     with pytest.raises(ValueError, match="teacher _NaNTeacher embedded X with non"):
         model.fit(roll[0][:200])
     assert not hasattr(model, "net_")
+
+
+def test_save_and_load_keep_the_chosen_geometry(roll, tmp_path):
+    from sklearn_ae import load, save
+
+    X_train = roll[0][:200]
+    model = ManifoldAutoEncoder(max_iter=1, **FAST).fit(X_train)
+    save(model, tmp_path / "model.skae")
+    loaded = load(tmp_path / "model.skae")
+    assert loaded.geometry_ == "isomap"
+    assert loaded.intrinsic_dimension_ == model.intrinsic_dimension_
+    np.testing.assert_array_equal(loaded.transform(X_train), model.transform(X_train))
+
+
+def test_umap_layout_keeps_neighbours_and_is_reproducible(digits):
+    """The free-point layout alone: what geometry="layout" regresses onto."""
+    from sklearn.model_selection import cross_val_score
+    from sklearn.neighbors import KNeighborsClassifier
+
+    X_train, _, y_train, _ = digits
+    indices, distances = nearest_neighbors(X_train, 15, method="exact")
+    graph = symmetrise(indices, fuzzy_weights(distances), "fuzzy_union")
+    layout = umap_layout(graph, 2, n_epochs=100, random_state=0)
+    assert layout.shape == (len(X_train), 2) and np.isfinite(layout).all()
+    # Measured: 0.96; PCA's 2-D codes of the same rows 0.60.
+    knn = KNeighborsClassifier(5)
+    assert cross_val_score(knn, layout, y_train, cv=3).mean() > 0.9
+    np.testing.assert_array_equal(
+        layout, umap_layout(graph, 2, n_epochs=100, random_state=0)
+    )
+    # Too few rows for the spectral start: a random one.
+    tiny = symmetrise(indices[:3, :2] % 3, np.ones((3, 2)), "fuzzy_union")
+    assert umap_layout(tiny, 2, n_epochs=5).shape == (3, 2)
+
+
+def test_layout_geometry_codes_follow_the_layout_from_noisy_inputs(digits):
+    X_train = digits[0][:400]
+    params = {"max_iter": 30, "n_iter_no_change": None, **FAST}
+    model = ManifoldAutoEncoder(geometry="layout", **params).fit(X_train)
+    assert model.geometry_ == "layout" and model.n_neighbors_ == 15
+    # input_noise="auto" corrupts the encoder's input for the layout only.
+    assert model.net_.corrupt.noise_level == 0.7
+    assert (
+        ManifoldAutoEncoder(geometry="umap", max_iter=1, **FAST)
+        .fit(X_train)
+        .net_.corrupt
+        is None
+    )
+    clean = ManifoldAutoEncoder(geometry="layout", input_noise=0.0, **params)
+    assert clean.fit(X_train).net_.corrupt is None
+    # The codes are the layout up to a linear map (the axes are rotated).
+    term = model.net_.criterion_.terms()[1]
+    assert term.target is None  # released after the fit
+    # The graph's neighbours are found on 50 principal components of the
+    # 64 pixels; data of at most 50 features is used as it is.
+    seed = np.random.RandomState(0).randint(2**31 - 1)
+    front = PCA(50, random_state=seed).fit_transform(X_train)
+    np.testing.assert_allclose(term._graph_inputs(X_train), front, atol=1e-4)
+    np.testing.assert_array_equal(term._graph_inputs(X_train[:, :50]), X_train[:, :50])
+    indices, distances = nearest_neighbors(front, 15, method="exact")
+    graph = symmetrise(indices, fuzzy_weights(distances), "fuzzy_union")
+    layout = umap_layout(graph, 2, random_state=seed)
+    for codes in (model.transform(X_train), clean.transform(X_train)):
+        design = np.column_stack([codes, np.ones(len(codes))])
+        fitted, *_ = np.linalg.lstsq(design, layout, rcond=None)
+        residual = layout - design @ fitted
+        assert residual.var() / layout.var() < 0.2
