@@ -43,10 +43,10 @@ VARIANTS = {
         {"hidden_layer_sizes": (512, 256, 128), "weight_decay": 0.0},
         2,
     ),
-    # The manifold autoencoder's other geometries, declared so that each
-    # runs on every 2-D task (the default, geometry="umap", is the plain
-    # ManifoldAutoEncoder row). Isomap's geodesics suit one smooth sheet:
-    # `python -m benchmarks.manifold` measures them on the manifolds.
+    # The manifold autoencoder's geometries, declared so that each runs on
+    # every 2-D task (the plain ManifoldAutoEncoder row is the default,
+    # geometry="auto": Isomap's geodesics on a sheet, UMAP's edges
+    # otherwise). `python -m benchmarks.manifold` measures them further.
     "ManifoldAutoEncoder-isomap": ("ManifoldAutoEncoder", {"geometry": "isomap"}, 2),
     "ManifoldAutoEncoder-tsne": ("ManifoldAutoEncoder", {"geometry": "tsne"}, 2),
 }

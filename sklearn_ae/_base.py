@@ -722,7 +722,8 @@ class _BaseAutoEncoder(
                     "The model's likelihood is a Bernoulli (loss='bce'), "
                     "defined for values in [0, 1], but X ranges over "
                     f"[{X.min():.4g}, {X.max():.4g}]; scale X as the training "
-                    "data were."
+                    "data were, and clip it to [0, 1] (MinMaxScaler(clip=True) "
+                    "does both in a pipeline)."
                 )
         return X
 
