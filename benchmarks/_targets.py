@@ -101,29 +101,24 @@ def manifold_targets(rows):
     """
     checks = []
     manifold = "ManifoldAutoEncoder"
+    # Issue #25's targets: the rolls unrolled by the defaults, with no
+    # geometry argument; MNIST and digits at UMAP's level.
     for dataset in ("swiss_roll", "s_curve"):
-        candidates = [
-            row
-            for row in rows
-            if row["dataset"] == dataset
-            and row["method"].startswith(manifold)
-            and finite(row, "coordinate_correlation")
-        ]
-        if candidates:
-            best = max(candidates, key=lambda row: row["coordinate_correlation"])
-            corr, trust = best["coordinate_correlation"], best["trustworthiness"]
+        row = get_row(rows, dataset, manifold, 2)
+        if finite(row, "coordinate_correlation"):
+            corr, trust = row["coordinate_correlation"], row["trustworthiness"]
             checks.append(
                 (
-                    f"{dataset}: best {manifold} ({best['method']}), "
-                    "|Spearman| of the best axis and trust",
+                    f"{dataset}: {manifold} defaults, |Spearman| of the best "
+                    "axis and trust",
                     f"{corr:.4f}, {trust:.4f}",
                     ">= 0.99 and >= 0.98",
                     corr >= 0.99 and trust >= 0.98,
                 )
             )
     for dataset, knn_goal, trust_goal in (
-        ("mnist", 0.85, 0.93),
-        ("digits", 0.95, None),
+        ("mnist", 0.89, 0.94),
+        ("digits", 0.97, None),
     ):
         row = get_row(rows, dataset, manifold, 2)
         umap = get_row(rows, dataset, "UMAP", 2)
