@@ -10,7 +10,7 @@ from ._docstrings import fill_doc
 from ._likelihoods import LIKELIHOODS
 from ._modules import ACTIVATIONS
 from ._partial_fit import PartialFitMixin
-from ._training import STATISTICS_BLOCK_ROWS
+from ._rows import STATISTICS_BLOCK_ROWS
 
 
 @fill_doc

@@ -27,7 +27,8 @@ class Corruption:
         Noise standard deviation in units of each feature's input scale
         (gaussian), or the fraction of entries corrupted.
     scale : Tensor of shape (n_features,)
-        The network's input scale of each feature (``_standardisation``).
+        The network's input scale of each feature
+        (:func:`~sklearn_ae._scaling.standardisation`).
     low, high : Tensor of shape (n_features,)
         Training minimum and maximum of each feature.
     """

@@ -8,7 +8,6 @@ import torch
 from sklearn.base import clone
 
 from ._autoencoder import AutoEncoder
-from ._base import restores_on_failure
 from ._compat import HasMethods, Interval, StrOptions, _fit_context
 from ._denoising import Corruption
 from ._docstrings import fill_doc
@@ -20,6 +19,7 @@ from ._geometry import (
     UMAPGeometry,
 )
 from ._graph import Timer, intrinsic_dimension
+from ._restore import restores_on_failure
 
 GEOMETRIES = ("umap", "tsne", "isomap", "layout")
 # geometry="auto": geodesic when the rows lie on a curve or a sheet that the

@@ -38,7 +38,8 @@ from safetensors.torch import save as save_tensors
 from sklearn.utils.validation import check_is_fitted
 from skorch.history import History
 
-from ._base import _BaseAutoEncoder, warn
+from ._base import _BaseAutoEncoder
+from ._device import resolve_device
 from ._load_checks import check_fitted, check_input_scale, check_weights
 from ._model_json import (
     MAX_JSON_BYTES,
@@ -49,7 +50,8 @@ from ._model_json import (
     epoch_rows,
     set_fitted,
 )
-from ._training import make_net, resolve_device
+from ._net import make_net
+from ._warnings import warn
 
 FORMAT = "sklearn-ae"
 FORMAT_VERSION = 1

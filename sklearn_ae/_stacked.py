@@ -11,6 +11,7 @@ from ._compat import Interval, StrOptions
 from ._docstrings import fill_doc
 from ._likelihoods import GaussianLikelihood
 from ._modules import AutoEncoderModule, ModuleOutput, make_mlp
+from ._net import train_net
 from ._objective import Objective, Reconstruction
 from ._random import deferred_initialisation, initialise
 
@@ -281,7 +282,7 @@ default="relu"
                     )
             initialise(layer, generator)
             name = f"{type(self).__name__} layer {depth + 1}"
-            net = self._train(
+            net = train_net(
                 layer,
                 Objective([(Reconstruction(), 1.0)]),
                 settings.replace(name=name),
