@@ -172,7 +172,7 @@ def _silent(*args, **kwargs):
 
 
 def make_callbacks(settings):
-    """skorch callbacks from the stopping and verbosity settings."""
+    """skorch callbacks from the settings: ours, then the user's."""
     callbacks = [("non_finite_guard", NonFiniteLossGuard())]
     if settings.n_iter_no_change is not None:
         monitor = "valid_loss" if settings.early_stopping else "train_loss"
@@ -195,4 +195,4 @@ def make_callbacks(settings):
         callbacks.append(
             ("progress", EpochProgressBar(settings.max_iter, settings.name))
         )
-    return callbacks
+    return [*callbacks, *settings.callbacks]

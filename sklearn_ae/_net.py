@@ -24,6 +24,7 @@ from ._callbacks import (
     check_parameters,
     make_callbacks,
 )
+from ._extensions import decay_argument
 from ._rows import Batch, RowDataset, TensorBatchIterator
 
 # Training rows on which every loss of the trained network is checked once
@@ -233,18 +234,20 @@ class AutoEncoderNet(NeuralNet):
                 self.optimizer_ = self.optimizer(*args, **kwargs)
                 if undecayed:
                     self.optimizer_.add_param_group(
-                        {"params": undecayed, "weight_decay": 0.0}
+                        {"params": undecayed, **decay_argument(self.optimizer, 0.0)}
                     )
             else:
+                # The same optimizer and arguments, at the phase's own rate.
+                arguments = {
+                    **self.get_params_for("optimizer"),
+                    "lr": phase.learning_rate,
+                    **decay_argument(self.optimizer, phase.weight_decay),
+                }
                 # Assigned here, so skorch registers it among its optimizers.
                 setattr(
                     self,
                     f"{phase.name}_optimizer_",
-                    self.optimizer(
-                        [p for _, p in named],
-                        lr=phase.learning_rate,
-                        weight_decay=phase.weight_decay,
-                    ),
+                    self.optimizer([p for _, p in named], **arguments),
                 )
         return self
 
@@ -296,6 +299,15 @@ class AutoEncoderNet(NeuralNet):
         return {"loss": loss, "y_pred": output}
 
 
+def optimizer_arguments(settings):
+    """The net's ``optimizer__*`` arguments: the user's and the weight decay."""
+    arguments = {
+        **settings.optimizer_arguments,
+        **decay_argument(settings.optimizer, settings.weight_decay),
+    }
+    return {f"optimizer__{name}": value for name, value in arguments.items()}
+
+
 def make_net(
     module,
     objective,
@@ -324,9 +336,8 @@ def make_net(
     return AutoEncoderNet(
         module=module,
         criterion=objective,
-        # AdamW is Adam when weight_decay is 0.
-        optimizer=torch.optim.AdamW,
-        optimizer__weight_decay=settings.weight_decay,
+        optimizer=settings.optimizer,
+        **optimizer_arguments(settings),
         lr=settings.learning_rate_init,
         max_epochs=settings.max_iter,
         batch_size=settings.batch_size,
@@ -339,6 +350,9 @@ def make_net(
         max_batches=settings.updates_per_iter,
         # skorch's per-epoch table only at verbose >= 2; the bar says enough at 1.
         verbose=int(settings.verbose >= 2),
+        # A user's EpochScoring scores by its own inference: skorch's cache
+        # of predictions reads (X, y) batches, and ours are Batch tuples.
+        use_caching=False,
     )
 
 
@@ -360,12 +374,24 @@ def apply_settings(net, objective, settings):
             "weight set to or from 0 adds or drops a term. Set the weight "
             "back, or fit afresh (warm_start=False)."
         )
+    if type(net.optimizer_) is not settings.optimizer:
+        raise ValueError(
+            "Training a fitted network further (warm_start=True or "
+            "partial_fit) continues its optimizer's state, so it cannot "
+            f"change the optimizer (fitted with {type(net.optimizer_).__name__}, "
+            f"now {settings.optimizer.__name__}). Set it back, or fit afresh "
+            "(warm_start=False)."
+        )
     net.criterion = net.criterion_ = objective
     net.max_epochs = settings.max_iter
     net.max_batches = settings.updates_per_iter
     net.batch_size = settings.batch_size
     net.lr = settings.learning_rate_init
-    net.optimizer__weight_decay = settings.weight_decay
+    # Attributes, not set_params, which would build new optimizers.
+    arguments = optimizer_arguments(settings)
+    for name in [name for name in vars(net) if name.startswith("optimizer__")]:
+        delattr(net, name)
+    vars(net).update(arguments)
     net.verbose = int(settings.verbose >= 2)
     phases = objective.phases
     for index, (phase, optimizer) in enumerate(
@@ -373,10 +399,12 @@ def apply_settings(net, objective, settings):
     ):
         first = index == 0
         for group in optimizer.param_groups:
+            group.update(settings.optimizer_arguments)
             group["lr"] = settings.learning_rate_init if first else phase.learning_rate
-            group["weight_decay"] = (
-                settings.weight_decay if first else phase.weight_decay
-            )
+            if "weight_decay" in group:
+                group["weight_decay"] = (
+                    settings.weight_decay if first else phase.weight_decay
+                )
             # A cosine schedule anneals again from the new rate.
             group.pop("initial_lr", None)
     net.callbacks = make_callbacks(settings)

@@ -3,7 +3,10 @@
 import dataclasses
 from numbers import Integral, Real
 
+import torch
+
 from ._compat import Interval, StrOptions
+from ._extensions import fresh_callbacks
 from ._limits import FLOAT32_MAX
 
 # Most updates (batches) in one iteration of training, the unit of max_iter,
@@ -43,6 +46,9 @@ TRAINING_CONSTRAINTS = {
     "random_state": ["random_state"],
     "verbose": ["verbose"],
     "warm_start": ["boolean"],
+    "callbacks": [list, None],
+    "optimizer": [type],
+    "optimizer_params": [dict, None],
 }
 
 
@@ -67,6 +73,9 @@ class TrainingSettings:
     verbose: int
     name: str
     updates_per_iter: int | None = None
+    optimizer: type = torch.optim.AdamW
+    optimizer_arguments: dict = dataclasses.field(default_factory=dict)
+    callbacks: tuple = ()
 
     @classmethod
     def of(cls, estimator):
@@ -74,13 +83,16 @@ class TrainingSettings:
         fields = [
             field.name
             for field in dataclasses.fields(cls)
-            if field.name not in ("name", "updates_per_iter")
+            if field.name
+            not in ("name", "updates_per_iter", "optimizer_arguments", "callbacks")
         ]
         values = {field: getattr(estimator, field) for field in fields}
         return cls(
             **values,
             name=type(estimator).__name__,
             updates_per_iter=UPDATES_PER_ITERATION,
+            optimizer_arguments=estimator._optimizer_arguments(),
+            callbacks=fresh_callbacks(estimator.callbacks),
         )
 
     def replace(self, **changes):

@@ -16,6 +16,7 @@ from sklearn.linear_model import LogisticRegression
 from sklearn.model_selection import GridSearchCV
 from sklearn.pipeline import Pipeline
 from sklearn.preprocessing import MinMaxScaler
+from skorch.callbacks import Callback
 
 from sklearn_ae import (
     AdversarialAutoEncoder,
@@ -379,7 +380,12 @@ def test_a_fit_refused_for_its_data_leaves_the_estimator_unfitted(estimator):
 
 @pytest.mark.parametrize(
     "failure",
-    ["interrupt in the first epoch", "interrupt in a later epoch", "divergence"],
+    [
+        "interrupt in the first epoch",
+        "interrupt in a later epoch",
+        "interrupt from a user's callback",
+        "divergence",
+    ],
 )
 @pytest.mark.parametrize("warm", [False, True], ids=["cold", "warm"])
 def test_a_failed_fit_restores_the_estimator(failure, warm, small_data, monkeypatch):
@@ -402,6 +408,20 @@ def test_a_failed_fit_restores_the_estimator(failure, warm, small_data, monkeypa
     if failure == "divergence":
         data, error = X * 1e18, FloatingPointError
         est.set_params(learning_rate_init=1e30)
+    elif "callback" in failure:
+        data, error = X, KeyboardInterrupt
+
+        class Interrupt(Callback):
+            def initialize(self):
+                self.epochs_ = 0
+                return self
+
+            def on_epoch_end(self, net, **kwargs):
+                self.epochs_ += 1
+                if self.epochs_ == 2:
+                    raise KeyboardInterrupt
+
+        est.set_params(callbacks=[Interrupt()])
     else:
         data, error = X, KeyboardInterrupt
         stop_at = 2 if "first" in failure else 5  # batches: 3 an epoch
