@@ -72,13 +72,13 @@ class OptimizerParamsMixin:
             key[len(OPTIMIZER_PREFIX) :]: params.pop(key)
             for key in [key for key in params if key.startswith(OPTIMIZER_PREFIX)]
         }
+        if "" in arguments:
+            raise ValueError(
+                f"Invalid parameter 'optimizer__' for {type(self).__name__}: "
+                "name the optimizer's argument, as optimizer__<name>."
+            )
         super().set_params(**params)
         if arguments:
-            if "" in arguments:
-                raise ValueError(
-                    f"Invalid parameter 'optimizer__' for {type(self).__name__}: "
-                    "name the optimizer's argument, as optimizer__<name>."
-                )
             self.optimizer_params = {**self._optimizer_arguments(), **arguments}
         return self
 
