@@ -133,7 +133,8 @@ TRAINING_PARAMETERS = """\
         every phase's optimizer. As in skorch, each is also the parameter
         ``optimizer__<name>`` of ``get_params`` and ``set_params``, so a
         grid search can tune ``optimizer__momentum``. A warm start sets
-        them on the fitted optimizers. Refused at ``fit``:
+        them on the fitted optimizers (one left out keeps its fitted
+        value). Refused at ``fit``:
         an argument the optimizer does not take or a value it refuses, and
         ``lr`` or ``weight_decay``, which ``learning_rate_init`` and
         ``weight_decay`` set."""
