@@ -28,14 +28,7 @@ from ._compat import (
     validate_data,
 )
 from ._device import resolve_device
-from ._extensions import (
-    OptimizerParamsMixin,
-    check_callbacks,
-    check_optimizer,
-    check_schedule,
-    torch_optimizer,
-    torch_optimizer_name,
-)
+from ._extensions import ExtensionsMixin
 from ._inference import decode_rows, encode_rows, map_batches
 from ._layer_sizes import check_layer_sizes, layer_widths
 from ._limits import (
@@ -62,7 +55,7 @@ from ._settings import TRAINING_CONSTRAINTS, TrainingSettings
 class _BaseAutoEncoder(
     ClassNamePrefixFeaturesOutMixin,
     TransformerMixin,
-    OptimizerParamsMixin,
+    ExtensionsMixin,
     BaseEstimator,
 ):
     """Base class for autoencoder estimators. Not for direct use.
@@ -235,9 +228,6 @@ class _BaseAutoEncoder(
                     f"The {name!r} parameter of {type(self).__name__} must be "
                     f"an int, not the boolean {value!r}."
                 )
-        check_callbacks(type(self).__name__, self.callbacks)
-        check_optimizer(self)
-        check_schedule(self)
 
     @_fit_context(prefer_skip_nested_validation=True)
     @restores_on_failure
@@ -584,10 +574,6 @@ class _BaseAutoEncoder(
         # torch object, and skops.io can store the estimator.
         # A copy: object.__getstate__ returns the instance's own __dict__.
         state = dict(super().__getstate__())
-        # torch's optimizer by its name, so the pickle names no torch class.
-        name = torch_optimizer_name(state.get("optimizer"))
-        if name is not None:
-            state["optimizer"] = name
         if "net_" in state:
             from ._state import net_state
 
@@ -598,8 +584,6 @@ class _BaseAutoEncoder(
 
     def __setstate__(self, state):
         state = dict(state)
-        if isinstance(state.get("optimizer"), str):
-            state["optimizer"] = torch_optimizer(state["optimizer"])
         saved = state.pop("net_", None)
         super().__setstate__(state)
         if saved is not None:

@@ -43,13 +43,17 @@ RESERVED_NAMES = frozenset(
 )
 
 
-class OptimizerParamsMixin:
-    """``optimizer__<name>`` parameters: the items of ``optimizer_params``.
+class ExtensionsMixin:
+    """The parameters a user plugs into the loop: their addressing, checks, pickling.
 
+    ``optimizer__<name>`` parameters are the items of ``optimizer_params``:
     scikit-learn's nested parameters (``step__param``) address a parameter
-    of a parameter; these address an item of the ``optimizer_params`` dict,
-    under skorch's names. ``set_params`` replaces the dict with an updated
-    copy, never changing the one the estimator was given.
+    of a parameter, these an item of the dict, under skorch's names.
+    ``set_params`` replaces the dict with an updated copy, never changing
+    the one the estimator was given. ``_validate_params`` (run by ``fit``)
+    checks the callbacks and the optimizer; a pickle holds torch's
+    optimizer class by its name, so that it names no torch class (and
+    skops need trust none).
     """
 
     def _optimizer_arguments(self):
@@ -81,6 +85,24 @@ class OptimizerParamsMixin:
         if arguments:
             self.optimizer_params = {**self._optimizer_arguments(), **arguments}
         return self
+
+    def _validate_params(self):
+        super()._validate_params()
+        check_callbacks(type(self).__name__, self.callbacks)
+        check_optimizer(self)
+        check_schedule(self)
+
+    def __getstate__(self):
+        state = dict(super().__getstate__())
+        name = torch_optimizer_name(state.get("optimizer"))
+        if name is not None:
+            state["optimizer"] = name
+        return state
+
+    def __setstate__(self, state):
+        if isinstance(state.get("optimizer"), str):
+            state = {**state, "optimizer": torch_optimizer(state["optimizer"])}
+        super().__setstate__(state)
 
 
 def torch_optimizer(name):
