@@ -261,3 +261,16 @@ def test_a_pickle_keeps_the_optimizer_by_name(data):
     for model in (est, restored):
         model.set_params(warm_start=True, max_iter=2).fit(X)
     np.testing.assert_array_equal(restored.transform(X), est.transform(X))
+
+
+def test_reserved_callback_names_are_those_of_the_loop(data):
+    from sklearn_ae._extensions import RESERVED_NAMES
+
+    est = AutoEncoder(
+        **{**SMALL, "n_iter_no_change": 2},
+        learning_rate="cosine",
+        verbose=1,
+        early_stopping=True,
+    ).fit(data[0])
+    names = {name for name, _ in est.net_.callbacks_}
+    assert names - {"reconstruction_loss"} == RESERVED_NAMES
