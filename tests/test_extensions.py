@@ -7,6 +7,7 @@ import pytest
 import torch
 from sklearn.base import clone
 from sklearn.model_selection import GridSearchCV
+from sklearn.pipeline import make_pipeline
 from skorch.callbacks import Callback, Checkpoint, EpochScoring, EpochTimer, LRScheduler
 from torch.optim.lr_scheduler import StepLR
 
@@ -61,6 +62,9 @@ def test_each_fit_and_each_clone_has_callbacks_of_its_own(data):
     first = dict(est.fit(*data).net_.callbacks_)["recorder"]
     second = dict(est.fit(*data).net_.callbacks_)["recorder"]
     assert first is not second and first.epochs_ == second.epochs_ == [1, 2, 3]
+    # A partial_fit call is a fit of one epoch, with copies of its own.
+    est.partial_fit(data[0])
+    assert dict(est.net_.callbacks_)["recorder"].epochs_ == [4]
     twin = clone(est)
     assert twin.callbacks[0][1] is not est.callbacks[0][1]
 
@@ -142,6 +146,9 @@ def test_optimizer_arguments_are_parameters_in_skorchs_style():
     assert not any(k.startswith("optimizer__") for k in AutoEncoder().get_params())
     with pytest.raises(ValueError, match="'optimizer__'"):
         AutoEncoder().set_params(optimizer__=1)
+    pipeline = make_pipeline(AutoEncoder())
+    pipeline.set_params(autoencoder__optimizer__momentum=0.9)
+    assert pipeline[-1].optimizer_params == {"momentum": 0.9}
 
 
 def test_grid_search_tunes_an_optimizer_argument(data):
