@@ -125,7 +125,8 @@ TRAINING_PARAMETERS = """\
         ``weight_decay`` (later phases' rates are their own parameters);
         ``learning_rate`` schedules every phase's rate. A warm start
         continues the fitted optimizer's state, so it cannot change the
-        class.
+        class. :func:`~sklearn_ae.save` stores torch's optimizers by name;
+        a class of your own needs pickle.
 
     optimizer_params : dict, default=None
         The optimizer's other arguments by name, e.g. ``{"momentum": 0.9}``
