@@ -2,7 +2,7 @@
 
 float64 input is computed by a float64 copy of the trained network. The
 copy used to be made on every call; it is now made once per state of the
-weights (``sklearn_ae._base._float64_copy``). Both are timed side by side
+weights (``sklearn_ae._inference._float64_copy``). Both are timed side by side
 on the same fitted model: "per call" drops the kept copy before each call,
 which is what every call used to do. Runs alternate A, B, A, B after a
 warm-up; the figures are medians over the repeats.

@@ -7,15 +7,18 @@ import torch.nn.functional as F
 from sklearn.utils.metaestimators import available_if
 
 from ._autoencoder import AutoEncoder
-from ._base import RATE, check_layer_sizes, check_layer_weights, restores_on_failure
 from ._compat import Interval, StrOptions, _fit_context
 from ._docstrings import fill_doc
 from ._generative import GenerativeMixin
 from ._labels import SemiSupervisedMixin, label_indices
+from ._layer_sizes import check_layer_sizes
+from ._limits import check_layer_weights
 from ._modules import AutoEncoderModule, make_mlp
 from ._objective import Objective, ParametersOf, Phase, Reconstruction, Term
 from ._partial_fit import _partial_fit_available
 from ._random import numpy_stream
+from ._restore import restores_on_failure
+from ._settings import RATE
 from .priors import PRIORS, make_prior
 
 
@@ -276,6 +279,9 @@ default="relu"
         random_state=None,
         verbose=0,
         warm_start=False,
+        callbacks=None,
+        optimizer=torch.optim.AdamW,
+        optimizer_params=None,
     ):
         super().__init__(
             n_components,
@@ -295,6 +301,9 @@ default="relu"
             random_state=random_state,
             verbose=verbose,
             warm_start=warm_start,
+            callbacks=callbacks,
+            optimizer=optimizer,
+            optimizer_params=optimizer_params,
         )
         self.prior = prior
         self.n_prior_components = n_prior_components

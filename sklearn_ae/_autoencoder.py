@@ -3,6 +3,7 @@
 from numbers import Integral
 
 import numpy as np
+import torch
 
 from ._base import _BaseAutoEncoder
 from ._compat import Interval, StrOptions
@@ -10,7 +11,7 @@ from ._docstrings import fill_doc
 from ._likelihoods import LIKELIHOODS
 from ._modules import ACTIVATIONS
 from ._partial_fit import PartialFitMixin
-from ._training import STATISTICS_BLOCK_ROWS
+from ._rows import STATISTICS_BLOCK_ROWS
 
 
 @fill_doc
@@ -132,6 +133,9 @@ default="relu"
         random_state=None,
         verbose=0,
         warm_start=False,
+        callbacks=None,
+        optimizer=torch.optim.AdamW,
+        optimizer_params=None,
     ):
         super().__init__(
             n_components,
@@ -148,6 +152,9 @@ default="relu"
             random_state=random_state,
             verbose=verbose,
             warm_start=warm_start,
+            callbacks=callbacks,
+            optimizer=optimizer,
+            optimizer_params=optimizer_params,
         )
         self.hidden_layer_sizes = hidden_layer_sizes
         self.activation = activation
@@ -241,6 +248,9 @@ class LinearAutoEncoder(PartialFitMixin, _BaseAutoEncoder):
         random_state=None,
         verbose=0,
         warm_start=False,
+        callbacks=None,
+        optimizer=torch.optim.AdamW,
+        optimizer_params=None,
     ):
         super().__init__(
             n_components,
@@ -257,6 +267,9 @@ class LinearAutoEncoder(PartialFitMixin, _BaseAutoEncoder):
             random_state=random_state,
             verbose=verbose,
             warm_start=warm_start,
+            callbacks=callbacks,
+            optimizer=optimizer,
+            optimizer_params=optimizer_params,
         )
 
     def _architecture(self):

@@ -11,42 +11,33 @@ statistics from the training rows only, tensors), build (module, objective,
 net), train, then record the fitted state.
 """
 
-import copy
-import functools
-import itertools
-import math
-import sys
-import warnings
-from numbers import Integral, Real
-from pathlib import Path
+from numbers import Integral
 
 import numpy as np
-import sklearn
-import torch
 from sklearn.base import (
     BaseEstimator,
     ClassNamePrefixFeaturesOutMixin,
     TransformerMixin,
 )
-from sklearn.model_selection import train_test_split
 from sklearn.utils.validation import check_array, check_is_fitted
-from skorch.helper import predefined_split
 
 from ._compat import (
     Interval,
     InvalidParameterError,
-    StrOptions,
     _fit_context,
     validate_data,
 )
-from ._config import bounded_threads
+from ._device import resolve_device
+from ._extensions import ExtensionsMixin
+from ._inference import decode_rows, encode_rows, map_batches
+from ._layer_sizes import check_layer_sizes, layer_widths
 from ._limits import (
-    FLOAT32_MAX,
-    check_finite_outputs,
     check_float32_range,
+    check_layer_weights,
     check_network_size,
 )
 from ._modules import AutoEncoderModule
+from ._net import apply_settings, continue_training, make_net, snapshot
 from ._objective import Objective, Reconstruction
 from ._random import (
     deferred_initialisation,
@@ -54,155 +45,18 @@ from ._random import (
     initialise,
     torch_seed,
 )
-from ._training import (
-    HostRows,
-    RowDataset,
-    TrainingSettings,
-    apply_settings,
-    make_net,
-    pass_batches,
-    resolve_device,
-    snapshot,
-    streams,
-    to_dataset,
-)
-
-# Rows per forward pass in transform/score: bounds memory on large X.
-INFERENCE_BATCH_SIZE = 4096
-
-# Training rows on which every loss of the trained network is checked once
-# training ends (the divergence guard's last look, after the last update).
-FINITE_CHECK_ROWS = 1024
-
-# Most rows held out for early stopping, whatever validation_fraction says:
-# the validation loss is computed every iteration, and 10,000 rows already
-# estimate it to a fraction of a percent.
-MAX_VALIDATION_ROWS = 10_000
-
-# Most weights one layer may have: 2**31 float32 weights are 8 GiB, before
-# Adam's two moments. Beyond it a size is a typo (10**12 for 10**2), and
-# torch would fail to allocate with an error that names no parameter.
-MAX_LAYER_WEIGHTS = 2**31
-
-# Training computes in float32: an optimizer's rate or decay beyond its range
-# overflows inside torch's Adam, with an error that names no parameter.
-RATE = Interval(Real, 0, FLOAT32_MAX, closed="neither")
-
-# Parameters of the training loop, shared by every estimator.
-TRAINING_CONSTRAINTS = {
-    "batch_size": [Interval(Integral, 1, None, closed="left")],
-    "learning_rate_init": [RATE],
-    "learning_rate": [StrOptions({"auto", "constant", "cosine"})],
-    "weight_decay": [Interval(Real, 0, FLOAT32_MAX, closed="left")],
-    "max_iter": [Interval(Integral, 1, None, closed="left")],
-    "early_stopping": ["boolean"],
-    "validation_fraction": [Interval(Real, 0, 1, closed="neither")],
-    "n_iter_no_change": [Interval(Integral, 1, None, closed="left"), None],
-    "tol": [Interval(Real, 0, None, closed="left")],
-    "device": [str],
-    "random_state": ["random_state"],
-    "verbose": ["verbose"],
-    "warm_start": ["boolean"],
-}
-
-# Frames of these packages are skipped when a warning looks for the user's line.
-_INTERNAL = (str(Path(__file__).parent), str(Path(sklearn.__file__).parent))
-
-
-def warn(message, category=UserWarning):
-    """Warn at the user's line: the first caller outside this package.
-
-    scikit-learn's frames (its ``fit`` wrapper, a ``Pipeline``) are skipped
-    too, so the warning names the line that called ``fit``.
-    """
-    frame, level = sys._getframe(1), 2
-    while frame is not None and frame.f_code.co_filename.startswith(_INTERNAL):
-        frame, level = frame.f_back, level + 1
-    warnings.warn(message, category, stacklevel=level)
-
-
-def _is_int(value):
-    """An integer that is not a boolean (``True`` is an ``Integral``)."""
-    return isinstance(value, Integral | np.integer) and not isinstance(
-        value, bool | np.bool_
-    )
-
-
-def layer_widths(sizes):
-    """The widths of ``hidden_layer_sizes``, a tuple.
-
-    An int is one hidden layer of that width, as in scikit-learn's
-    ``MLPRegressor``.
-    """
-    return (sizes,) if _is_int(sizes) else tuple(sizes)
-
-
-def check_layer_sizes(name, sizes, *, allow_int=False):
-    """Raise a ValueError unless ``sizes`` is a sequence of positive ints.
-
-    ``allow_int``: one positive int is allowed too (see :func:`layer_widths`).
-    """
-    try:
-        widths = layer_widths(sizes) if allow_int else tuple(sizes)
-    except TypeError:
-        widths = None
-    if widths is None or any(not _is_int(w) or w < 1 for w in widths):
-        allowed = "a positive integer or " if allow_int else ""
-        raise ValueError(
-            f"{name}={sizes!r} must be {allowed}a sequence of positive "
-            "integers, e.g. (256, 128)."
-        )
-
-
-def check_layer_weights(widths):
-    """Raise a ValueError if a layer of a stack would be absurdly large.
-
-    ``widths`` is a sequence of ``(width, name)``, input first; ``name`` is
-    the parameter that sets the width, or None for the data's.
-    """
-    for (fan_in, name_in), (fan_out, name_out) in itertools.pairwise(widths):
-        if int(fan_in) * int(fan_out) > MAX_LAYER_WEIGHTS:
-            named = " and ".join(n for n in dict.fromkeys((name_in, name_out)) if n)
-            raise ValueError(
-                f"{named} give a layer of {int(fan_in)} x {int(fan_out)} "
-                "weights, more than the limit of 2**31 (8 GiB of float32): "
-                f"use smaller values of {named}."
-            )
-
-
-def restores_on_failure(fit):
-    """Make ``fit`` leave the estimator as it was when it raises.
-
-    Whatever the failure (bad data, a diverging loss, a user's callable
-    raising, a ``KeyboardInterrupt``), the estimator's attributes are put
-    back: an unfitted estimator stays unfitted (``transform`` raises
-    ``NotFittedError``), a fitted one keeps its previous model. The
-    attributes are put back here; a warm start, which trains the fitted net
-    in place, puts the net's weights, optimizers and history back itself
-    (:func:`~sklearn_ae._training.snapshot`).
-
-    Being the wrapper of every training call, it also bounds the CPU
-    threads of torch and of the BLAS and OpenMP libraries while the call runs
-    (:func:`~sklearn_ae._config.bounded_threads`).
-    """
-
-    @functools.wraps(fit)
-    def fit_or_restore(self, *args, **kwargs):
-        before = dict(vars(self))
-        try:
-            with bounded_threads(libraries=True):
-                return fit(self, *args, **kwargs)
-        except BaseException:
-            vars(self).clear()
-            vars(self).update(before)
-            raise
-
-    fit_or_restore.restores_on_failure = True
-    return fit_or_restore
+from ._record import record_fit
+from ._restore import restores_on_failure
+from ._rows import pass_batches, split_rows, streams, to_dataset
+from ._scaling import standardisation
+from ._settings import TRAINING_CONSTRAINTS, TrainingSettings
 
 
 class _BaseAutoEncoder(
-    ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimator
+    ClassNamePrefixFeaturesOutMixin,
+    TransformerMixin,
+    ExtensionsMixin,
+    BaseEstimator,
 ):
     """Base class for autoencoder estimators. Not for direct use.
 
@@ -235,6 +89,9 @@ class _BaseAutoEncoder(
         random_state,
         verbose,
         warm_start,
+        callbacks,
+        optimizer,
+        optimizer_params,
     ):
         self.n_components = n_components
         self.batch_size = batch_size
@@ -250,6 +107,9 @@ class _BaseAutoEncoder(
         self.random_state = random_state
         self.verbose = verbose
         self.warm_start = warm_start
+        self.callbacks = callbacks
+        self.optimizer = optimizer
+        self.optimizer_params = optimizer_params
 
     # Most autoencoders must compress; overcomplete variants (sparse) allow more.
     _allows_overcomplete = False
@@ -303,7 +163,7 @@ class _BaseAutoEncoder(
     def _pretrain(self, module, train, generator):
         """Initialise ``module`` from the training rows before training.
 
-        ``train`` is the :class:`~sklearn_ae._training.RowDataset` of the
+        ``train`` is the :class:`~sklearn_ae._rows.RowDataset` of the
         training rows, ``generator`` the fit's torch generator on their
         device. Called on a fresh (not warm-started) fit. Returns a dict of
         fitted attributes to record; nothing by default (the stacked
@@ -323,40 +183,6 @@ class _BaseAutoEncoder(
     def _training_settings(self):
         """The training loop's settings, from the shared parameters."""
         return TrainingSettings.of(self)
-
-    @staticmethod
-    def _train(
-        module, objective, settings, train, valid=None, *, generator=None, **options
-    ):
-        """Train ``module`` on ``objective``; returns the skorch net.
-
-        ``train`` and ``valid`` are :class:`~sklearn_ae._training.RowDataset`
-        objects on the training device (``valid`` may be None), or tensors
-        of rows without side data; ``generator`` is the fit's torch
-        generator on that device; ``options`` go to
-        :func:`~sklearn_ae._training.make_net`.
-        """
-        if isinstance(train, torch.Tensor):
-            train = RowDataset(train)
-        device = train.inputs.device
-        net = make_net(module, objective, settings, device=device, **options)
-        net.initialize()
-        return _BaseAutoEncoder._continue(net, train, valid, generator)
-
-    @staticmethod
-    def _continue(net, train, valid, generator):
-        """Train an initialised net on ``train``, checking it ends finite."""
-        net.train_split = None if valid is None else predefined_split(valid)
-        net.generator = generator
-        try:
-            net.partial_fit(train)
-            net.check_finite(train, FINITE_CHECK_ROWS)
-        finally:
-            # A fitted net keeps neither the validation rows (a model file
-            # must not carry training data) nor the fit's generator.
-            net.train_split = None
-            net.generator = None
-        return net
 
     def _check_params_vs_data(self, X):
         """Check rules tying parameters to each other or to the data."""
@@ -457,7 +283,8 @@ class _BaseAutoEncoder(
         seed = torch_seed(self.random_state)
         init_generator, generator = fit_generators(seed, device)
         streamed = self._streams_rows and streams(X)
-        (X_train, side_train), valid = self._split(X, side, seed, streamed)
+        fraction = self.validation_fraction if self.early_stopping else None
+        (X_train, side_train), valid = split_rows(X, side, seed, fraction, streamed)
         train = to_dataset(X_train, side_train, device)
         valid = None if valid is None else to_dataset(*valid, device)
         settings = self._training_settings()
@@ -494,13 +321,13 @@ class _BaseAutoEncoder(
         """A new, initialised net to train on the rows X: ``(net, fitted)``.
 
         The input standardisation (and a corruption's statistics) come from
-        X; ``train`` is X's :class:`~sklearn_ae._training.RowDataset` on
+        X; ``train`` is X's :class:`~sklearn_ae._rows.RowDataset` on
         ``device``, ``generators`` the ``(init, train)`` pair of
         :func:`~sklearn_ae._random.fit_generators`. ``fitted`` holds the
         fitted attributes of pretraining and the network's description.
         """
         init_generator, generator = generators
-        offset, scale = _standardisation(X)
+        offset, scale = standardisation(X)
         # Refused before anything is allocated; built outside the deferred
         # block, whose layers are materialised on the CPU.
         check_network_size(
@@ -527,18 +354,23 @@ class _BaseAutoEncoder(
     ):
         """Train ``net`` on ``train``, then write the fitted attributes.
 
-        ``extend``: see :meth:`_record_fit`.
+        ``extend``: see :func:`~sklearn_ae._record.record_fit`.
         """
         # Terms that read the whole training set get it for this fit only.
         fitted = {**fitted, **net.criterion_.attach(train)}
         try:
-            net = self._continue(net, train, valid, generator)
+            net = continue_training(net, train, valid, generator)
         finally:
             net.criterion_.release()
         net.module_.eval()
         fitted = {**fitted, **self._fitted_from_rows(net.module_, train)}
-        self._record_fit(
-            net, validated=valid is not None, n_codes=n_codes, extend=extend, **fitted
+        record_fit(
+            self,
+            net,
+            validated=valid is not None,
+            n_codes=n_codes,
+            extend=extend,
+            **fitted,
         )
 
     def _network(self):
@@ -585,58 +417,10 @@ class _BaseAutoEncoder(
                 f"({exc}); use smaller hidden_layer_sizes or n_components."
             ) from exc
 
-    def _record_fit(self, net, *, validated, n_codes, extend=False, **fitted):
-        """Write every fitted attribute of a finished fit, in one place.
-
-        ``extend``: the curves recorded so far are those of the history's
-        first epochs, so only the new epochs are read (partial_fit adds one
-        epoch a call to a history that may hold a hundred thousand: reading
-        all of it after each call would make a stream's cost quadratic).
-        """
-        history = net.history
-        start = len(self.loss_curve_) if extend else 0
-        before = {"train_loss": self.loss_curve_} if extend else {}
-        for column in net.criterion_.history_columns() if extend else ():
-            before[column] = self.loss_terms_[column.removesuffix("_loss")]
-
-        def curve(column):
-            new = np.asarray(history[start:, column], dtype=float)
-            return np.concatenate([before[column], new]) if extend else new
-
-        # The code width of the fitted network, which get_feature_names_out
-        # and inverse_transform read (n_components may have changed since).
-        self._n_codes = int(n_codes)
-        self.net_ = net
-        self.n_iter_ = len(history)
-        # Epochs recorded before the "updates" column existed (models
-        # pickled by older versions) count as none.
-        self.n_updates_ = (self.n_updates_ if extend else 0) + int(
-            sum(row.get("updates", 0) for row in itertools.islice(history, start, None))
-        )
-        self.loss_curve_ = curve("train_loss")
-        self.loss_terms_ = {
-            column.removesuffix("_loss"): curve(column)
-            for column in net.criterion_.history_columns()
-        }
-        if validated:
-            # Epochs of an earlier fit without early stopping (continued by
-            # a warm start) have no validation loss: NaN keeps one entry
-            # per epoch, as loss_curve_ has.
-            self.validation_loss_curve_ = np.array(
-                [row.get("valid_loss", np.nan) for row in history], dtype=float
-            )
-        elif hasattr(self, "validation_loss_curve_"):
-            del self.validation_loss_curve_
-        if net.criterion_.prior is not None:
-            fitted["prior_"] = net.criterion_.prior
-        fitted["noise_variance_"] = _noise_variance(net.module_, self.n_features_in_)
-        for name, value in fitted.items():
-            setattr(self, name, value)
-
     def _fitted_from_rows(self, module, train):
         """Fitted attributes of the trained ``module`` measured on ``train``.
 
-        ``train`` is the :class:`~sklearn_ae._training.RowDataset` of this
+        ``train`` is the :class:`~sklearn_ae._rows.RowDataset` of this
         call's training rows. Nothing by default (the linear autoencoder
         measures the variance along its principal axes).
         """
@@ -649,65 +433,15 @@ class _BaseAutoEncoder(
         fail silently (a VAE's posterior collapse) check for it.
         """
 
-    def _split(self, X, side, seed, streamed=False):
-        """``((X_train, side_train), (X_valid, side_valid) or None)``.
-
-        With ``streamed``, ``X_train`` is :class:`HostRows` over ``X``, not
-        a copy of its rows.
-        """
-        if not self.early_stopping:
-            return (HostRows(X, "cpu") if streamed else X, side), None
-        # Beyond MAX_VALIDATION_ROWS held-out rows, each iteration's check
-        # would cost ever more while its estimate hardly improves. ceil, as
-        # train_test_split rounds a fractional test_size.
-        n_valid = min(
-            math.ceil(self.validation_fraction * X.shape[0]), MAX_VALIDATION_ROWS
-        )
-        train_rows, valid_rows = train_test_split(
-            np.arange(X.shape[0]), test_size=n_valid, random_state=seed
-        )
-        X_train = HostRows(X, "cpu", train_rows) if streamed else X[train_rows]
-        train = {name: values[train_rows] for name, values in side.items()}
-        valid = {name: values[valid_rows] for name, values in side.items()}
-        return (X_train, train), (X[valid_rows], valid)
+    # -------------------------------------------------------------- inference
 
     # -------------------------------------------------------------- inference
-    def _inference_module(self, dtype):
-        """The trained module in the input's dtype, in eval mode.
-
-        Training runs in float32; float64 input is computed by a float64 copy
-        of the weights, so results do not depend on how rows are batched
-        (scikit-learn's subset-invariance check) and keep float64 precision.
-        """
-        module = self.net_.module_
-        device = self.net_.device
-        if dtype == np.float64 and torch.device(device).type != "mps":
-            module = _float64_copy(self.net_)
-        return module.eval()
-
     def _map_batches(self, X, function, **side):
         """``function(module, batch, **side_batch)`` on row blocks, no_grad.
 
         ``side`` holds per-row arrays (labels) sliced with the rows.
         """
-        module = self._inference_module(X.dtype)
-        device = self.net_.device
-        param = next(module.parameters())
-        outputs = []
-        with torch.no_grad(), bounded_threads():
-            for start in range(0, X.shape[0], INFERENCE_BATCH_SIZE):
-                rows = slice(start, start + INFERENCE_BATCH_SIZE)
-                batch = torch.tensor(
-                    np.ascontiguousarray(X[rows]), dtype=param.dtype, device=device
-                )
-                side_batch = {
-                    name: torch.as_tensor(values[rows], device=device)
-                    for name, values in side.items()
-                }
-                output = function(module, batch, **side_batch).cpu().numpy()
-                check_finite_outputs(X[rows], output, type(self).__name__)
-                outputs.append(output)
-        return np.concatenate(outputs).astype(X.dtype, copy=False)
+        return map_batches(self.net_, X, function, type(self).__name__, **side)
 
     def _validate_input(self, X):
         check_is_fitted(self)
@@ -869,80 +603,3 @@ class _BaseAutoEncoder(
         tags = super().__sklearn_tags__()
         tags.transformer_tags.preserves_dtype = ["float64", "float32"]
         return tags
-
-
-def _float64_copy(net):
-    """The float64 copy of the net's module, made once per state of the weights.
-
-    Kept on the net (a refit makes a new net) beside the identity and
-    version counter of every weight and buffer: training, a warm start or a
-    ``load_state_dict`` changes them in place, which bumps the counters, and
-    the next call makes a fresh copy. Copying on every call made a one-row
-    ``transform`` of the default network on MNIST take 2.3 ms instead of
-    0.5 ms (``python -m benchmarks.latency``).
-    """
-    module = net.module_
-    key = tuple(
-        (id(tensor), tensor._version)
-        for tensor in itertools.chain(module.parameters(), module.buffers())
-    )
-    cached = getattr(net, "_float64_module", None)
-    if cached is None or cached[0] != key:
-        cached = (key, copy.deepcopy(module).to(torch.float64).eval())
-        net._float64_module = cached
-    return cached[1]
-
-
-def encode_rows(module, batch, **side):
-    """``transform``'s computation on a batch: the conditioned code."""
-    return module.encode(batch, module.condition(batch, **side))
-
-
-def decode_rows(module, codes, **side):
-    """``inverse_transform``'s computation on a batch: the decoder's mean."""
-    return module.reconstruct(codes, module.condition(like=codes, **side))
-
-
-# A feature whose standard deviation is at most this fraction of its mean's
-# magnitude is constant: its spread is rounding noise (identical float64 rows
-# give ~1e-16 relative), and float32 training could not resolve it anyway
-# (float32 resolves 6e-8 relative).
-CONSTANT_FEATURE_RTOL = 1e-6
-
-
-def _standardisation(X):
-    """Per-feature mean and scale the network's input layer divides by.
-
-    Each feature's scale is its standard deviation, floored at the mean
-    standard deviation over features: features in different units are
-    balanced, while near-constant features (an image's border pixels) are not
-    blown up into noise. Measured on held-out data, plain standardisation
-    cost 17% in MNIST reconstruction error and no scaling cost 2.6x on the
-    unscaled swiss roll; the floor did well on both. A standard deviation at
-    rounding level (at most ``CONSTANT_FEATURE_RTOL`` of the mean's
-    magnitude) counts as 0, so identical rows scale alike in float32 and
-    float64; with no varying feature the scale is 1.
-    """
-    offset = X.mean(axis=0, dtype=np.float64)
-    scale = X.std(axis=0, dtype=np.float64)
-    scale[scale <= CONSTANT_FEATURE_RTOL * np.abs(offset)] = 0.0
-    floor = scale.mean()
-    scale = np.maximum(scale, floor if floor > 0 else 1.0)
-    return (
-        torch.as_tensor(offset, dtype=torch.float32),
-        torch.as_tensor(scale, dtype=torch.float32),
-    )
-
-
-def _noise_variance(module, n_features):
-    """The Gaussian decoder's variance per feature in data units, or None.
-
-    None for a Bernoulli decoder; ones for ``loss="mse"``.
-    """
-    likelihood = module.likelihood
-    if not likelihood.data_units:
-        return None
-    variance = likelihood.variance()
-    if variance is None:
-        return np.ones(n_features)
-    return variance.detach().cpu().numpy().astype(np.float64)

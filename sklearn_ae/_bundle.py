@@ -33,6 +33,7 @@ from pathlib import Path
 from sklearn.base import BaseEstimator
 
 from . import _persistence
+from ._archive import write_zip
 from ._base import _BaseAutoEncoder
 from ._model_json import decode_params, encode_params
 
@@ -170,7 +171,7 @@ def save(estimator, path):
         indent=1,
         sort_keys=True,
     ).encode()
-    _persistence.write_zip(
+    write_zip(
         path,
         [(name, data, zipfile.ZIP_STORED) for name, data in members.items()],
     )

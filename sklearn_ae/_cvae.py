@@ -9,7 +9,6 @@ import torch.nn.functional as F
 from sklearn.utils.metaestimators import available_if
 from sklearn.utils.validation import check_is_fitted
 
-from ._base import restores_on_failure
 from ._compat import Interval, StrOptions, _fit_context
 from ._docstrings import fill_doc
 from ._generative import check_n_samples
@@ -19,6 +18,7 @@ from ._modules import VariationalModule, make_mlp
 from ._objective import Term
 from ._partial_fit import _partial_fit_available
 from ._random import numpy_generator
+from ._restore import restores_on_failure
 from ._vae import VariationalAutoEncoder
 
 # Share of each training batch filled with labelled rows when labels are
@@ -313,6 +313,9 @@ default="gaussian_shared"
         random_state=None,
         verbose=0,
         warm_start=False,
+        callbacks=None,
+        optimizer=torch.optim.AdamW,
+        optimizer_params=None,
     ):
         super().__init__(
             n_components,
@@ -333,6 +336,9 @@ default="gaussian_shared"
             random_state=random_state,
             verbose=verbose,
             warm_start=warm_start,
+            callbacks=callbacks,
+            optimizer=optimizer,
+            optimizer_params=optimizer_params,
         )
         self.alpha = alpha
 

@@ -27,7 +27,8 @@ class Corruption:
         Noise standard deviation in units of each feature's input scale
         (gaussian), or the fraction of entries corrupted.
     scale : Tensor of shape (n_features,)
-        The network's input scale of each feature (``_standardisation``).
+        The network's input scale of each feature
+        (:func:`~sklearn_ae._scaling.standardisation`).
     low, high : Tensor of shape (n_features,)
         Training minimum and maximum of each feature.
     """
@@ -189,6 +190,9 @@ default="relu"
         random_state=None,
         verbose=0,
         warm_start=False,
+        callbacks=None,
+        optimizer=torch.optim.AdamW,
+        optimizer_params=None,
     ):
         super().__init__(
             n_components,
@@ -208,6 +212,9 @@ default="relu"
             random_state=random_state,
             verbose=verbose,
             warm_start=warm_start,
+            callbacks=callbacks,
+            optimizer=optimizer,
+            optimizer_params=optimizer_params,
         )
         self.noise = noise
         self.noise_level = noise_level

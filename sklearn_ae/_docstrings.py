@@ -11,11 +11,13 @@ import re
 TRAINING_PARAMETERS = """\
     batch_size : int, default=64
         Samples per gradient step. An iteration over n samples makes
-        ``min(ceil(n / batch_size), 1024)`` Adam updates (see ``max_iter``).
+        ``min(ceil(n / batch_size), 1024)`` optimizer updates (see
+        ``max_iter``).
 
     learning_rate_init : float, default=1e-3
-        Adam's learning rate (the first batch's, under a schedule). If
-        training stops with a "loss became nan" error, divide it by 10.
+        The optimizer's learning rate, its ``lr`` (the first batch's, under a
+        schedule). If training stops with a "loss became nan" error, divide
+        it by 10.
 
     learning_rate : {"auto", "constant", "cosine"}, default="auto"
         Learning-rate schedule. ``"constant"`` trains at
@@ -39,7 +41,10 @@ TRAINING_PARAMETERS = """\
         Decoupled weight decay (AdamW): every update also shrinks each weight
         by the current learning rate times ``weight_decay`` of itself. It
         regularises: the larger it is, the smaller the weights, trading fit
-        to the training data for fit to new data. 0 is plain Adam.
+        to the training data for fit to new data. 0 is plain Adam. It is the
+        optimizer's ``weight_decay`` argument: another ``optimizer`` gives it
+        its own meaning (an L2 penalty for ``torch.optim.SGD``), and one
+        without it (``torch.optim.Rprop``) needs ``weight_decay=0``.
 
     max_iter : int, default=200
         Maximum number of iterations. An iteration is an epoch (a pass over
@@ -97,7 +102,43 @@ TRAINING_PARAMETERS = """\
         (unfitted, or with its previous model and attributes): after
         invalid data, a diverging loss (``FloatingPointError``) or a
         ``KeyboardInterrupt`` (Ctrl-C), which reaches the caller instead of
-        ending training quietly."""
+        ending training quietly.
+
+    callbacks : list of skorch callbacks, default=None
+        skorch callbacks (``skorch.callbacks.Callback`` instances, or
+        ``(name, callback)`` pairs) run after the estimator's own at every
+        event of training: ``EpochScoring``, ``Checkpoint``,
+        ``LRScheduler`` (with ``learning_rate="constant"``, so that one
+        schedule sets the rates) or your own. Each fit trains with deep
+        copies, found by name in ``net_.callbacks_`` (an unnamed one under
+        its class name): the list itself never changes, so ``clone`` and a
+        grid search share no callback state. They see the main training
+        only, not a stacked model's layer-wise pretraining. A callback that
+        raises (``KeyboardInterrupt`` too) ends the fit, which leaves the
+        estimator as it was. A model with callbacks saves with pickle, not
+        :func:`~sklearn_ae.save`.
+
+    optimizer : subclass of torch.optim.Optimizer, default=torch.optim.AdamW
+        The optimizer class; every phase of the training objective (an
+        adversarial model's three) gets one over its own weights.
+        ``learning_rate_init`` and ``weight_decay`` set its ``lr`` and
+        ``weight_decay`` (later phases' rates are their own parameters);
+        ``learning_rate`` schedules every phase's rate. A warm start
+        continues the fitted optimizer's state, so it cannot change the
+        class. :func:`~sklearn_ae.save` stores torch's optimizers by name;
+        a class of your own needs pickle.
+
+    optimizer_params : dict, default=None
+        The optimizer's other arguments by name, e.g. ``{"momentum": 0.9}``
+        for ``torch.optim.SGD`` or ``{"betas": (0.9, 0.99)}``, given to
+        every phase's optimizer. As in skorch, each is also the parameter
+        ``optimizer__<name>`` of ``get_params`` and ``set_params``, so a
+        grid search can tune ``optimizer__momentum``. A warm start sets
+        them on the fitted optimizers (one left out keeps its fitted
+        value). Refused at ``fit``:
+        an argument the optimizer does not take or a value it refuses, and
+        ``lr`` or ``weight_decay``, which ``learning_rate_init`` and
+        ``weight_decay`` set."""
 
 TRAINING_ATTRIBUTES = """\
     n_features_in_ : int
@@ -156,7 +197,8 @@ def _with_defaults_of(cls, parameters):
         if parameter is None or parameter.default is inspect.Parameter.empty:
             return match[0]
         default = parameter.default
-        if ast.literal_eval(match["default"]) == default:
+        # A class default is written by its name (torch.optim.AdamW).
+        if isinstance(default, type) or ast.literal_eval(match["default"]) == default:
             return match[0]  # keeps the written form, "1e-4" not "0.0001"
         text = f'"{default}"' if isinstance(default, str) else repr(default)
         return f"{match['head']}default={text}"

@@ -2,7 +2,7 @@
 
 from sklearn.utils.validation import check_is_fitted
 
-from ._base import _is_int
+from ._layer_sizes import is_int
 from ._limits import MAX_ARRAY_ELEMENTS, check_size
 from ._objective import Objective
 from ._random import numpy_generator
@@ -15,7 +15,7 @@ def check_n_samples(n_samples, width):
     ``width`` is the number of values each sample takes (its codes and its
     features); booleans are refused although ``True`` is an ``Integral``.
     """
-    if not _is_int(n_samples) or n_samples < 1:
+    if not is_int(n_samples) or n_samples < 1:
         raise ValueError(
             f"n_samples={n_samples!r} must be a positive integer, the number "
             "of samples to generate."

@@ -14,6 +14,8 @@ far from the training data that the network overflows, which would
 otherwise come back as NaN codes or an infinite score.
 """
 
+import itertools
+
 import numpy as np
 import torch
 
@@ -24,6 +26,11 @@ FLOAT32_MAX = float(np.finfo(np.float32).max)
 # 8 GiB, before Adam's two moments double it twice. The same figure caps one
 # layer (``MAX_LAYER_WEIGHTS``), so this only adds a bound on their sum.
 MAX_NETWORK_WEIGHTS = 2**31
+
+# Most weights one layer may have: 2**31 float32 weights are 8 GiB, before
+# Adam's two moments. Beyond it a size is a typo (10**12 for 10**2), and
+# torch would fail to allocate with an error that names no parameter.
+MAX_LAYER_WEIGHTS = 2**31
 
 # Most elements an array built for the caller may have: 2**30 float64 values
 # are 8 GiB. A million samples of a 784-pixel image are 0.78 * 2**30.
@@ -101,3 +108,19 @@ def check_finite_outputs(batch, outputs, owner):
             "finite result. Rescale the input as the training data were, or "
             "leave such rows out."
         )
+
+
+def check_layer_weights(widths):
+    """Raise a ValueError if a layer of a stack would be absurdly large.
+
+    ``widths`` is a sequence of ``(width, name)``, input first; ``name`` is
+    the parameter that sets the width, or None for the data's.
+    """
+    for (fan_in, name_in), (fan_out, name_out) in itertools.pairwise(widths):
+        if int(fan_in) * int(fan_out) > MAX_LAYER_WEIGHTS:
+            named = " and ".join(n for n in dict.fromkeys((name_in, name_out)) if n)
+            raise ValueError(
+                f"{named} give a layer of {int(fan_in)} x {int(fan_out)} "
+                "weights, more than the limit of 2**31 (8 GiB of float32): "
+                f"use smaller values of {named}."
+            )

@@ -14,7 +14,8 @@ allocation without bound (a code width of 10**10 in
 import numpy as np
 import torch
 
-from ._base import _is_int, _noise_variance
+from ._layer_sizes import is_int
+from ._record import noise_variance
 
 
 def check_weights(tensors):
@@ -46,7 +47,7 @@ def check_fitted(estimator):
     row = estimator.net_.module_.offset.detach().cpu().numpy()[None]
     width = estimator._encode(row.astype(np.float32)).shape[1]
     n_codes = getattr(estimator, "_n_codes", None)
-    if not _is_int(n_codes) or n_codes != width:
+    if not is_int(n_codes) or n_codes != width:
         raise ValueError(
             f"The file records a code width (_n_codes) of {n_codes!r}, but its "
             f"weights encode each row in {width} values."
@@ -89,7 +90,7 @@ def check_fitted(estimator):
 
 def _count(estimator, name):
     value = getattr(estimator, name, None)
-    if not _is_int(value) or value < 0:
+    if not is_int(value) or value < 0:
         raise ValueError(f"The file's {name}={value!r} is not a count.")
     return value
 
@@ -113,7 +114,7 @@ def _check_curve(name, curve, n_iter, *, exact=False):
 def _check_noise_variance(estimator, n_features):
     """The decoder's variance recorded must be the one its weights give."""
     recorded = getattr(estimator, "noise_variance_", None)
-    expected = _noise_variance(estimator.net_.module_, n_features)
+    expected = noise_variance(estimator.net_.module_, n_features)
     if expected is None or recorded is None:
         agrees = expected is None and recorded is None
     else:

@@ -8,7 +8,6 @@ import torch
 from sklearn.base import clone
 
 from ._autoencoder import AutoEncoder
-from ._base import restores_on_failure
 from ._compat import HasMethods, Interval, StrOptions, _fit_context
 from ._denoising import Corruption
 from ._docstrings import fill_doc
@@ -20,6 +19,7 @@ from ._geometry import (
     UMAPGeometry,
 )
 from ._graph import Timer, intrinsic_dimension
+from ._restore import restores_on_failure
 
 GEOMETRIES = ("umap", "tsne", "isomap", "layout")
 # geometry="auto": geodesic when the rows lie on a curve or a sheet that the
@@ -287,6 +287,9 @@ default="relu"
         random_state=None,
         verbose=0,
         warm_start=False,
+        callbacks=None,
+        optimizer=torch.optim.AdamW,
+        optimizer_params=None,
     ):
         super().__init__(
             n_components,
@@ -306,6 +309,9 @@ default="relu"
             random_state=random_state,
             verbose=verbose,
             warm_start=warm_start,
+            callbacks=callbacks,
+            optimizer=optimizer,
+            optimizer_params=optimizer_params,
         )
         self.geometry = geometry
         self.geometry_weight = geometry_weight

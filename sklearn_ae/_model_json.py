@@ -14,13 +14,15 @@ from numbers import Integral, Real
 
 import numpy as np
 
+from ._extensions import torch_optimizer, torch_optimizer_name
+
 # A model's JSON is a few hundred KB at most (curves and epoch rows); the
 # cap keeps a hostile archive from inflating gigabytes into memory.
 MAX_JSON_BYTES = 64 * 2**20
 # Element kinds an array may have in the JSON: bool, ints, floats, unicode
 # strings, and objects that are JSON scalars (``feature_names_in_``).
 ARRAY_KINDS = "biufUO"
-_TAGS = ("__tuple__", "__ndarray__")
+_TAGS = ("__tuple__", "__ndarray__", "__torch_optim__")
 _NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 
 
@@ -51,6 +53,8 @@ def _encode(value, where):
         return {k: _encode(v, f"{where}[{k!r}]") for k, v in value.items()}
     if isinstance(value, np.ndarray):
         return _encode_array(value, where)
+    if torch_optimizer_name(value) is not None:
+        return {"__torch_optim__": torch_optimizer_name(value)}
     raise ValueError(
         f"Cannot save the {where}={value!r}: sklearn_ae.save writes "
         "parameters and fitted attributes as JSON (numbers, strings, tuples, "
@@ -114,6 +118,14 @@ def _decode_value(value, where):
             if not isinstance(items, list):
                 raise ValueError(f"The file's {where} holds a malformed tuple.")
             return tuple(_decode_value(v, where) for v in items)
+        if "__torch_optim__" in value:
+            optimizer = torch_optimizer(value["__torch_optim__"])
+            if optimizer is None:
+                raise ValueError(
+                    f"The file's {where} names {value['__torch_optim__']!r}, "
+                    "which is not an optimizer of torch.optim."
+                )
+            return optimizer
         return _decode_array(value["__ndarray__"], where)
     return {k: _decode_value(v, f"{where}[{k!r}]") for k, v in value.items()}
 

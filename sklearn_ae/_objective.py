@@ -37,7 +37,7 @@ class Term:
     ``__call__(output, batch, module)`` returns the term: ``output`` is the
     module's :class:`~sklearn_ae._modules.ModuleOutput` for the batch (None
     in phases after the first, whose terms run the module themselves),
-    ``batch`` the :class:`~sklearn_ae._training.Batch` with its side data.
+    ``batch`` the :class:`~sklearn_ae._rows.Batch` with its side data.
     """
 
     name = "term"
@@ -48,7 +48,7 @@ class Term:
     def attach(self, train):
         """Read what the term needs from the training rows, for one fit.
 
-        ``train`` is the :class:`~sklearn_ae._training.RowDataset` of the
+        ``train`` is the :class:`~sklearn_ae._rows.RowDataset` of the
         training rows; a term may add per-row side data to it (row
         positions into a neighbour graph). Returns a dict of fitted
         attributes to record (nothing here).

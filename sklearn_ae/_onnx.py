@@ -16,7 +16,8 @@ import torch
 from sklearn.pipeline import Pipeline
 from sklearn.utils.validation import check_is_fitted
 
-from ._base import _BaseAutoEncoder, decode_rows, encode_rows
+from ._base import _BaseAutoEncoder
+from ._inference import decode_rows, encode_rows
 
 METHODS = ("transform", "inverse_transform")
 # Opset 17 is read by onnxruntime 1.13 (2022) on; both exporters write it.

@@ -12,17 +12,12 @@ once sets ``_supports_partial_fit = False`` and has no ``partial_fit``.
 import numpy as np
 from sklearn.utils.metaestimators import available_if
 
-from ._base import restores_on_failure
 from ._compat import _fit_context, validate_data
+from ._device import resolve_device
+from ._net import apply_settings, snapshot
 from ._random import call_seed, fit_generators, torch_seed
-from ._training import (
-    HostRows,
-    apply_settings,
-    resolve_device,
-    snapshot,
-    streams,
-    to_dataset,
-)
+from ._restore import restores_on_failure
+from ._rows import HostRows, streams, to_dataset
 
 
 def _partial_fit_available(estimator):

@@ -23,12 +23,7 @@ runs whatever code its file names when it is loaded.
 
 import hashlib
 import json
-import os
-import struct
-import tempfile
 import zipfile
-import zlib
-from pathlib import Path
 
 import numpy as np
 import torch
@@ -38,10 +33,11 @@ from safetensors.torch import save as save_tensors
 from sklearn.utils.validation import check_is_fitted
 from skorch.history import History
 
-from ._base import _BaseAutoEncoder, warn
+from ._archive import JSON_NAME, WEIGHTS_NAME, read_archive, write_zip
+from ._base import _BaseAutoEncoder
+from ._device import resolve_device
 from ._load_checks import check_fitted, check_input_scale, check_weights
 from ._model_json import (
-    MAX_JSON_BYTES,
     decode_params,
     describe_prior,
     encode_fitted,
@@ -49,24 +45,16 @@ from ._model_json import (
     epoch_rows,
     set_fitted,
 )
-from ._training import make_net, resolve_device
+from ._net import make_net
+from ._warnings import warn
 
 FORMAT = "sklearn-ae"
 FORMAT_VERSION = 1
-JSON_NAME = "model.json"
-WEIGHTS_NAME = "weights.safetensors"
 # Prefixes of the tensors in the weights file: the module's state dict, and
 # the tensors a training-batch corruption keeps (a denoising model's
 # per-feature noise scale and range), needed to warm-start after loading.
 MODULE_PREFIX = "module."
 CORRUPT_PREFIX = "corrupt."
-# Members are dated at the zip epoch, so that saving a model twice writes
-# the same bytes.
-ZIP_DATE = (1980, 1, 1, 0, 0, 0)
-# The process's umask, for the mode of a saved file. Reading it means
-# setting it, so it is read once, at import.
-_UMASK = os.umask(0o022)
-os.umask(_UMASK)
 
 
 def save(estimator, path):
@@ -176,33 +164,6 @@ def save(estimator, path):
     )
 
 
-def write_zip(path, members):
-    """Write ``(name, bytes, compression)`` members as a zip archive at ``path``.
-
-    The archive is written to a file of its own beside the target, then
-    renamed over it (atomic within a folder): an interrupted save never
-    leaves a half-written archive under the name, and concurrent saves to one
-    path never write into one another's file; a load sees one whole archive.
-    """
-    path = Path(path)
-    handle, partial = tempfile.mkstemp(
-        dir=path.parent, prefix=f".{path.name}.", suffix=".partial"
-    )
-    try:
-        with os.fdopen(handle, "wb") as stream:
-            with zipfile.ZipFile(stream, "w") as archive:
-                for name, data, compression in members:
-                    archive.writestr(zipfile.ZipInfo(name, ZIP_DATE), data, compression)
-            stream.flush()
-            os.fsync(stream.fileno())
-        # mkstemp makes the file private; a saved file gets the usual mode.
-        os.chmod(partial, 0o666 & ~_UMASK)
-        os.replace(partial, path)
-    except BaseException:
-        Path(partial).unlink(missing_ok=True)
-        raise
-
-
 def load(path, *, device=None):
     """Load an estimator saved by :func:`save`; never unpickles.
 
@@ -263,7 +224,7 @@ def load(path, *, device=None):
     >>> load(path, device="cpu").sample(4, random_state=0).shape
     (4, 64)
     """
-    document, weights = _read_archive(path)
+    document, weights = read_archive(path)
     cls = _check_header(document)
     estimator = cls(**decode_params(cls, document.get("params")))
     try:
@@ -327,62 +288,6 @@ def _cpu(tensor):
 
 
 # ------------------------------------------------------------------- reading
-def _read_archive(path):
-    """``(document, weights bytes)`` of an archive; ValueError when malformed."""
-    path = Path(path)
-    member = "the archive's directory"
-    try:
-        with zipfile.ZipFile(path) as archive:
-            names = sorted(archive.namelist())
-            if names != sorted([JSON_NAME, WEIGHTS_NAME]):
-                raise ValueError(
-                    f"{path} is a zip archive but not an sklearn-ae model: it "
-                    f"holds {names}, not exactly {[JSON_NAME, WEIGHTS_NAME]}."
-                )
-            info = archive.getinfo(JSON_NAME)
-            if info.file_size > MAX_JSON_BYTES:
-                raise ValueError(
-                    f"{path}: {JSON_NAME} is {info.file_size} bytes, more than "
-                    f"the {MAX_JSON_BYTES} a model's description can take."
-                )
-            # Stored weights take no more memory than the file's own size.
-            if archive.getinfo(WEIGHTS_NAME).compress_type != zipfile.ZIP_STORED:
-                raise ValueError(
-                    f"{path}: {WEIGHTS_NAME} is compressed; save stores it "
-                    "uncompressed."
-                )
-            member = JSON_NAME
-            text = archive.read(JSON_NAME)
-            member = WEIGHTS_NAME
-            weights = archive.read(WEIGHTS_NAME)
-    # zipfile's errors on crafted entries: RuntimeError for an encrypted one,
-    # NotImplementedError for an unknown compression, zlib.error, struct.error
-    # or OverflowError for malformed headers.
-    except (
-        zipfile.BadZipFile,
-        zipfile.LargeZipFile,
-        EOFError,
-        RuntimeError,
-        NotImplementedError,
-        OverflowError,
-        zlib.error,
-        struct.error,
-    ) as exc:
-        raise ValueError(
-            f"{path} is not a complete sklearn-ae archive (truncated, corrupted "
-            f"or another kind of file): reading {member}: "
-            f"{type(exc).__name__}: {exc}"
-        ) from exc
-    try:
-        document = json.loads(text.decode("utf-8"))
-    # ValueError covers json's own errors and an integer of too many digits.
-    except (ValueError, RecursionError) as exc:
-        raise ValueError(f"{path}: {JSON_NAME} is not valid JSON: {exc}") from exc
-    if not isinstance(document, dict):
-        raise ValueError(f"{path}: {JSON_NAME} is not a JSON object.")
-    return document, weights
-
-
 def _check_header(document):
     """The estimator class the document names, after checking the format."""
     if document.get("format") != FORMAT:

@@ -2,6 +2,8 @@
 
 from numbers import Real
 
+import torch
+
 from ._autoencoder import AutoEncoder
 from ._compat import Interval, StrOptions
 from ._docstrings import fill_doc
@@ -159,6 +161,9 @@ default="relu"
         random_state=None,
         verbose=0,
         warm_start=False,
+        callbacks=None,
+        optimizer=torch.optim.AdamW,
+        optimizer_params=None,
     ):
         super().__init__(
             n_components,
@@ -178,6 +183,9 @@ default="relu"
             random_state=random_state,
             verbose=verbose,
             warm_start=warm_start,
+            callbacks=callbacks,
+            optimizer=optimizer,
+            optimizer_params=optimizer_params,
         )
         self.sparsity_target = sparsity_target
         self.sparsity_weight = sparsity_weight

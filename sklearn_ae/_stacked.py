@@ -11,6 +11,7 @@ from ._compat import Interval, StrOptions
 from ._docstrings import fill_doc
 from ._likelihoods import GaussianLikelihood
 from ._modules import AutoEncoderModule, ModuleOutput, make_mlp
+from ._net import train_net
 from ._objective import Objective, Reconstruction
 from ._random import deferred_initialisation, initialise
 
@@ -211,6 +212,9 @@ default="relu"
         random_state=None,
         verbose=0,
         warm_start=False,
+        callbacks=None,
+        optimizer=torch.optim.AdamW,
+        optimizer_params=None,
     ):
         super().__init__(
             n_components,
@@ -230,6 +234,9 @@ default="relu"
             random_state=random_state,
             verbose=verbose,
             warm_start=warm_start,
+            callbacks=callbacks,
+            optimizer=optimizer,
+            optimizer_params=optimizer_params,
         )
         self.pretraining = pretraining
         self.pretraining_iter = pretraining_iter
@@ -248,11 +255,13 @@ default="relu"
         # The decoder's layers, reversed, map layer l's codes back to l - 1's.
         decoder_layers = _linear_layers(module.decoder)[::-1]
         # Each layer trains like the whole network, for its own epochs, with
-        # neither early stopping nor a schedule.
+        # neither early stopping nor a schedule; the user's callbacks watch
+        # the fine-tuning only.
         settings = self._training_settings().replace(
             max_iter=self.pretraining_iter,
             n_iter_no_change=None,
             learning_rate="constant",
+            callbacks=(),
         )
         corrupt = None
         if self.pretraining == "denoising":
@@ -281,7 +290,7 @@ default="relu"
                     )
             initialise(layer, generator)
             name = f"{type(self).__name__} layer {depth + 1}"
-            net = self._train(
+            net = train_net(
                 layer,
                 Objective([(Reconstruction(), 1.0)]),
                 settings.replace(name=name),

@@ -17,8 +17,9 @@ import numpy as np
 import torch
 from skorch.history import History
 
-from ._base import warn
-from ._training import make_net, resolve_device
+from ._device import resolve_device
+from ._net import make_net
+from ._warnings import warn
 
 # The version of the layout below, for a later change to read older pickles.
 STATE_VERSION = 1

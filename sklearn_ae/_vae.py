@@ -10,15 +10,17 @@ import torch
 from sklearn.utils import check_random_state
 
 from ._autoencoder import AutoEncoder
-from ._base import INFERENCE_BATCH_SIZE, _is_int, warn
 from ._compat import Interval
 from ._docstrings import fill_doc
 from ._generative import GenerativeMixin
+from ._inference import INFERENCE_BATCH_SIZE
+from ._layer_sizes import is_int
 from ._limits import MAX_ARRAY_ELEMENTS, check_size
 from ._losses import gaussian_kl
 from ._modules import VariationalModule
 from ._objective import GaussianKL
 from ._random import torch_seed
+from ._warnings import warn
 
 # Below this mean KL (nats per sample, summed over the code's dimensions) the
 # codes carry almost no information about X: the posterior has collapsed.
@@ -279,6 +281,9 @@ default="gaussian_shared"
         random_state=None,
         verbose=0,
         warm_start=False,
+        callbacks=None,
+        optimizer=torch.optim.AdamW,
+        optimizer_params=None,
     ):
         super().__init__(
             n_components,
@@ -298,6 +303,9 @@ default="gaussian_shared"
             random_state=random_state,
             verbose=verbose,
             warm_start=warm_start,
+            callbacks=callbacks,
+            optimizer=optimizer,
+            optimizer_params=optimizer_params,
         )
         self.beta = beta
 
@@ -409,7 +417,7 @@ default="gaussian_shared"
             As :meth:`AutoEncoder.score_samples` raises it: for a row whose
             bound overflows, or values outside [0, 1] under ``loss="bce"``.
         """
-        if not _is_int(n_importance) or n_importance < 1:
+        if not is_int(n_importance) or n_importance < 1:
             raise ValueError(
                 f"n_importance={n_importance!r} must be a positive integer, the "
                 "number of importance samples (e.g. 100)."

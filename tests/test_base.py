@@ -16,6 +16,7 @@ from sklearn.linear_model import LogisticRegression
 from sklearn.model_selection import GridSearchCV
 from sklearn.pipeline import Pipeline
 from sklearn.preprocessing import MinMaxScaler
+from skorch.callbacks import Callback
 
 from sklearn_ae import (
     AdversarialAutoEncoder,
@@ -379,11 +380,16 @@ def test_a_fit_refused_for_its_data_leaves_the_estimator_unfitted(estimator):
 
 @pytest.mark.parametrize(
     "failure",
-    ["interrupt in the first epoch", "interrupt in a later epoch", "divergence"],
+    [
+        "interrupt in the first epoch",
+        "interrupt in a later epoch",
+        "interrupt from a user's callback",
+        "divergence",
+    ],
 )
 @pytest.mark.parametrize("warm", [False, True], ids=["cold", "warm"])
 def test_a_failed_fit_restores_the_estimator(failure, warm, small_data, monkeypatch):
-    from sklearn_ae._training import AutoEncoderNet
+    from sklearn_ae._net import AutoEncoderNet
 
     X = small_data
     est = VariationalAutoEncoder(
@@ -402,6 +408,20 @@ def test_a_failed_fit_restores_the_estimator(failure, warm, small_data, monkeypa
     if failure == "divergence":
         data, error = X * 1e18, FloatingPointError
         est.set_params(learning_rate_init=1e30)
+    elif "callback" in failure:
+        data, error = X, KeyboardInterrupt
+
+        class Interrupt(Callback):
+            def initialize(self):
+                self.epochs_ = 0
+                return self
+
+            def on_epoch_end(self, net, **kwargs):
+                self.epochs_ += 1
+                if self.epochs_ == 2:
+                    raise KeyboardInterrupt
+
+        est.set_params(callbacks=[Interrupt()])
     else:
         data, error = X, KeyboardInterrupt
         stop_at = 2 if "first" in failure else 5  # batches: 3 an epoch
@@ -511,13 +531,13 @@ def test_warm_start_applies_a_new_learning_rate_to_every_phase(small_data):
 
 # ------------------------------------------------ scaling at rounding level
 def test_identical_rows_scale_alike_in_float32_and_float64():
-    from sklearn_ae._base import _standardisation
+    from sklearn_ae._scaling import standardisation
 
     rng = np.random.default_rng(0)
     Xc = np.repeat(rng.normal(size=(1, 10)), 40, axis=0)
     assert Xc.std(axis=0).max() > 0, "the test needs rounding-level spread"
     for X in (Xc, Xc.astype(np.float32)):
-        _, scale = _standardisation(X)
+        _, scale = standardisation(X)
         np.testing.assert_array_equal(scale.numpy(), 1.0)
     params = {"hidden_layer_sizes": (8,), "max_iter": 3, "random_state": 0}
     codes64 = AutoEncoder(**params, device="cpu").fit(Xc).transform(Xc)
@@ -703,18 +723,18 @@ def test_a_warm_start_turning_on_early_stopping_keeps_one_entry_per_epoch(
 
 # ----------------------------------------------- float64 inference is cached
 def test_float64_transform_copies_the_network_once(small_data, monkeypatch):
-    import sklearn_ae._base as base
+    import sklearn_ae._inference as inference
 
     est = AutoEncoder(max_iter=2, random_state=0, device="cpu").fit(small_data)
     copies = []
-    deepcopy = base.copy.deepcopy
+    deepcopy = inference.copy.deepcopy
 
     def counting(obj, *args, **kwargs):
         if isinstance(obj, torch.nn.Module):
             copies.append(type(obj).__name__)
         return deepcopy(obj, *args, **kwargs)
 
-    monkeypatch.setattr(base.copy, "deepcopy", counting)
+    monkeypatch.setattr(inference.copy, "deepcopy", counting)
     first = est.transform(small_data)
     for _ in range(3):
         np.testing.assert_allclose(est.transform(small_data[:1]), first[:1])

@@ -14,7 +14,7 @@ from sklearn_ae._contractive import (
 )
 from sklearn_ae._modules import AutoEncoderModule
 from sklearn_ae._objective import Objective, Reconstruction
-from sklearn_ae._training import Batch
+from sklearn_ae._rows import Batch
 
 FAST = {
     "n_components": 8,

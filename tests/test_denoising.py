@@ -5,7 +5,7 @@ import pytest
 import torch
 
 from sklearn_ae import AutoEncoder, DenoisingAutoEncoder
-from sklearn_ae._base import _standardisation
+from sklearn_ae._scaling import standardisation
 
 FAST = {
     "n_components": 8,
@@ -19,7 +19,7 @@ FAST = {
 
 def corrupt(estimator, X_train, X, seed=1):
     """X corrupted by the estimator's training noise, with a fixed seed."""
-    offset, scale = _standardisation(X_train)
+    offset, scale = standardisation(X_train)
     module = estimator._build_module(X_train.shape[1], offset, scale)
     with torch.random.fork_rng():
         torch.manual_seed(seed)
@@ -83,7 +83,7 @@ def test_salt_and_pepper_sets_feature_minimum_or_maximum():
 def test_gaussian_noise_is_in_units_of_the_input_scale():
     rng = np.random.RandomState(0)
     X = rng.normal(size=(5000, 3)) * [1.0, 1.0, 2.0]
-    _, scale = _standardisation(X)
+    _, scale = standardisation(X)
     X_noisy = corrupt(DenoisingAutoEncoder(noise="gaussian", noise_level=0.5), X, X)
     np.testing.assert_allclose((X_noisy - X).std(axis=0), 0.5 * scale, rtol=0.05)
 

@@ -96,7 +96,7 @@ def _tsne_term_on(X, n_neighbors=5):
 
     from sklearn_ae._geometry import TSNEGeometry
     from sklearn_ae._modules import AutoEncoderModule
-    from sklearn_ae._training import RowDataset
+    from sklearn_ae._rows import RowDataset
 
     n_features = X.shape[1]
     term = TSNEGeometry(n_neighbors, "exact", 0, perplexity=2.0)

@@ -99,7 +99,7 @@ def test_standardisation_uses_the_training_rows_only():
 
 
 def test_side_data_travels_with_the_rows():
-    from sklearn_ae._training import RowDataset, TensorBatchIterator
+    from sklearn_ae._rows import RowDataset, TensorBatchIterator
 
     inputs = torch.arange(50, dtype=torch.float32)[:, None]
     side = {"index": torch.arange(50), "weight": torch.arange(50) * 2.0}

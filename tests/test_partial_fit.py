@@ -20,8 +20,9 @@ from sklearn_ae import (
     load,
     save,
 )
-from sklearn_ae._base import _BaseAutoEncoder, _standardisation
+from sklearn_ae._base import _BaseAutoEncoder
 from sklearn_ae._objective import Term
+from sklearn_ae._scaling import standardisation
 from tests._support import public_estimator_classes, small_estimators
 
 STREAMING = [est for est in small_estimators() if hasattr(est, "partial_fit")]
@@ -200,7 +201,7 @@ def test_dask_blocks_stream_like_numpy_chunks(digits):
 @streaming
 def test_the_input_scaling_is_fixed_on_the_first_call(estimator, small_data):
     est = clone(estimator).partial_fit(small_data[:30])
-    offset, scale = _standardisation(small_data[:30])
+    offset, scale = standardisation(small_data[:30])
     module = est.net_.module_
     torch.testing.assert_close(module.offset, offset, rtol=0, atol=0)
     torch.testing.assert_close(module.scale, scale, rtol=0, atol=0)
@@ -289,7 +290,7 @@ def _state(est):
 def test_a_failed_call_leaves_the_estimator_as_it_was(
     failure, fitted, small_data, monkeypatch
 ):
-    from sklearn_ae._training import AutoEncoderNet
+    from sklearn_ae._net import AutoEncoderNet
 
     est = VariationalAutoEncoder(
         hidden_layer_sizes=(8,), batch_size=20, random_state=0, device="cpu"
@@ -429,9 +430,9 @@ def test_a_saved_stream_loads_and_continues(tmp_path, small_data):
 def test_a_call_passes_over_every_row_of_a_large_chunk(monkeypatch, small_data):
     # fit's iterations stop at UPDATES_PER_ITERATION updates; a partial_fit
     # call is one pass over its chunk, however large.
-    from sklearn_ae import _training
+    from sklearn_ae import _settings
 
-    monkeypatch.setattr(_training, "UPDATES_PER_ITERATION", 2)
+    monkeypatch.setattr(_settings, "UPDATES_PER_ITERATION", 2)
     est = AutoEncoder(hidden_layer_sizes=(8,), batch_size=10, random_state=0)
     est.partial_fit(small_data).partial_fit(small_data)
     assert est.n_updates_ == 2 * int(np.ceil(len(small_data) / 10)) > 4

@@ -468,6 +468,10 @@ def test_refuses_a_missing_parameter(saved):
         ("activation", "os.system", "activation"),
         ("batch_size", {"__tuple__": [1]}, "batch_size"),
         ("hidden_layer_sizes", {"__code__": "print(1)"}, "unknown tagged value"),
+        ("optimizer", {"__torch_optim__": "os.system"}, "not an optimizer"),
+        ("optimizer", {"__torch_optim__": "Optimizer"}, "optimizer"),
+        ("optimizer", "SGD", "optimizer"),
+        ("optimizer_params", {"momentum": 0.9}, "takes no argument 'momentum'"),
         (
             "max_iter",
             {"__ndarray__": {"dtype": "|V8", "shape": [1], "data": [1]}},
@@ -556,6 +560,46 @@ def test_save_refuses_a_callable_prior(small_data, tmp_path):
     with pytest.raises(ValueError, match="Cannot save the parameter prior=<function"):
         save(est, tmp_path / "aae.skae")
     assert not (tmp_path / "aae.skae").exists()
+
+
+def test_the_optimizer_and_its_arguments_are_saved(small_data, tmp_path):
+    est = AutoEncoder(
+        hidden_layer_sizes=(8,),
+        max_iter=2,
+        random_state=0,
+        device="cpu",
+        optimizer=torch.optim.SGD,
+        optimizer_params={"momentum": 0.9, "nesterov": True},
+    ).fit(small_data)
+    save(est, tmp_path / "ae.skae")
+    document, _ = _members(tmp_path / "ae.skae")
+    assert document["params"]["optimizer"] == {"__torch_optim__": "SGD"}
+    loaded = load(tmp_path / "ae.skae")
+    assert loaded.optimizer is torch.optim.SGD
+    assert loaded.optimizer_params == {"momentum": 0.9, "nesterov": True}
+    assert type(loaded.net_.optimizer_) is torch.optim.SGD
+    assert loaded.net_.optimizer_.param_groups[0]["momentum"] == 0.9
+    np.testing.assert_array_equal(
+        loaded.transform(small_data), est.transform(small_data)
+    )
+
+
+def test_save_refuses_callbacks_and_an_optimizer_outside_torch(small_data, tmp_path):
+    from skorch.callbacks import EpochTimer
+
+    class Custom(torch.optim.SGD):
+        pass
+
+    est = AutoEncoder(
+        hidden_layer_sizes=(8,), max_iter=1, random_state=0, device="cpu"
+    ).fit(small_data)
+    for params, match in [
+        ({"callbacks": [EpochTimer()]}, "parameter callbacks="),
+        ({"optimizer": Custom}, "parameter optimizer=<class"),
+    ]:
+        with pytest.raises(ValueError, match=match):
+            save(clone(est).set_params(**params).fit(small_data), tmp_path / "a.skae")
+    assert not (tmp_path / "a.skae").exists()
 
 
 def test_save_refuses_a_random_state_instance(small_data, tmp_path):

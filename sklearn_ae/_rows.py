@@ -1,0 +1,332 @@
+"""Training rows and their batches, cut from one tensor by slicing.
+
+Batches of in-memory arrays are slices of one tensor, which avoids skorch's
+per-sample ``Dataset.__getitem__`` and collation (2.1x the cost of a bare
+torch loop on a small model, measured in ``benchmarks/speed.py``); every
+batch carries the rows' side data by name (labels, row indices, weights:
+:class:`RowDataset`). Rows too large to copy stay where they are and are
+read a batch at a time (:class:`HostRows`).
+"""
+
+import itertools
+import math
+import mmap
+from typing import NamedTuple
+
+import numpy as np
+import torch
+from sklearn.model_selection import train_test_split
+
+
+class RowDataset(torch.utils.data.Dataset):
+    """Training rows as whole tensors (possibly on the device), with side data.
+
+    ``side`` maps a name to a tensor with one entry per row (class labels,
+    row indices, sample weights, target coordinates, ...). Every named
+    tensor is split, shuffled and batched with the rows, and reaches the
+    module's forward pass and the objective's terms under its name, so a
+    variant that needs a new per-row datum only names it.
+    """
+
+    def __init__(self, inputs, side=None):
+        self.inputs = inputs
+        self.side = dict(side or {})
+
+    def __len__(self):
+        return len(self.inputs)
+
+    def __getitem__(self, i):
+        # Only for tools that insist on item access; training never uses it.
+        return self.inputs[i], {name: values[i] for name, values in self.side.items()}
+
+
+class Batch(NamedTuple):
+    """One batch: what the encoder reads, the clean target and the side data.
+
+    ``inputs`` differs from ``target`` only under corruption (the denoising
+    autoencoder's noise, applied to training batches). ``generator`` is the
+    fit's torch generator, from which anything random in the batch's losses
+    draws (a VAE's sample, random projections, prior draws). skorch reads
+    the batch size from the first field.
+    """
+
+    inputs: torch.Tensor
+    target: torch.Tensor
+    side: dict
+    generator: torch.Generator | None = None
+
+
+class TensorBatchIterator:
+    """Batches as slices of a :class:`RowDataset`, shuffled with torch.
+
+    ``corrupt``, when given, turns the clean batch into the encoder's input,
+    ``corrupt(batch, generator)``, and is applied only to training batches.
+    ``generator`` (a ``torch.Generator`` on the rows' device) draws the
+    shuffling and the noise; each batch carries it on.
+
+    ``max_batches``, when given, ends a shuffled pass after that many
+    batches: an iteration of training on a large set is a fixed number of
+    updates on rows drawn afresh without replacement, not a whole pass (see
+    :data:`~sklearn_ae._settings.UPDATES_PER_ITERATION`).
+
+    ``labelled_share``, when given, makes every shuffled batch carry that
+    share of labelled rows (side data ``labels >= 0``) while labelled rows
+    are rarer: an epoch is one pass over the unlabelled rows, and the
+    labelled rows fill their share of each batch, cycling through them in a
+    fresh random order on each pass. Semi-supervised models need it: with 100
+    labels in 4,000 rows, plain shuffling gives about three labelled rows per
+    batch of 128, too few to train on.
+    """
+
+    def __init__(
+        self,
+        dataset,
+        batch_size,
+        shuffle=False,
+        corrupt=None,
+        labelled_share=None,
+        generator=None,
+        max_batches=None,
+    ):
+        self.dataset = dataset
+        self.batch_size = batch_size
+        self.shuffle = shuffle
+        self.corrupt = corrupt
+        self.labelled_share = labelled_share
+        self.generator = generator
+        self.max_batches = max_batches
+
+    def _permutation(self, n, device):
+        return torch.randperm(n, generator=self.generator, device=device)
+
+    def _balanced_rows(self):
+        """``(unlabelled_rows, labelled_rows, n_labelled_per_batch)`` or None."""
+        labels = self.dataset.side.get("labels")
+        if not self.shuffle or not self.labelled_share or labels is None:
+            return None
+        labelled = labels >= 0
+        n, n_labelled = len(labels), int(labelled.sum())
+        if n_labelled == 0 or n_labelled >= self.labelled_share * n:
+            return None
+        # At least one labelled and one unlabelled row in every batch.
+        per_batch = min(
+            max(1, round(self.labelled_share * self.batch_size)), self.batch_size - 1
+        )
+        if per_batch < 1:  # batch_size=1: nothing to share
+            return None
+        return (
+            torch.nonzero(~labelled).flatten(),
+            torch.nonzero(labelled).flatten(),
+            per_batch,
+        )
+
+    def _row_blocks(self):
+        """Index tensors (or slices) of the rows of each batch, capped."""
+        blocks = self._pass_blocks()
+        if self.shuffle and self.max_batches is not None:
+            blocks = itertools.islice(blocks, self.max_batches)
+        return blocks
+
+    def _pass_blocks(self):
+        """Index tensors (or slices) of the rows of each batch of one pass."""
+        n = len(self.dataset.inputs)
+        device = self.dataset.inputs.device
+        balanced = self._balanced_rows()
+        if balanced is not None:
+            unlabelled, labelled, per_batch = balanced
+            step = self.batch_size - per_batch
+            n_batches = math.ceil(len(unlabelled) / step)
+            # Enough passes over the labelled rows, each in a new order.
+            passes = math.ceil(n_batches * per_batch / len(labelled))
+            cycled = torch.cat(
+                [
+                    labelled[self._permutation(len(labelled), device)]
+                    for _ in range(passes)
+                ]
+            )
+            order = unlabelled[self._permutation(len(unlabelled), device)]
+            for b in range(n_batches):
+                yield torch.cat(
+                    [
+                        order[b * step : (b + 1) * step],
+                        cycled[b * per_batch : (b + 1) * per_batch],
+                    ]
+                )
+            return
+        order = self._permutation(n, device) if self.shuffle else None
+        for start in range(0, n, self.batch_size):
+            if order is None:
+                yield slice(start, start + self.batch_size)
+            else:
+                yield order[start : start + self.batch_size]
+
+    def __len__(self):
+        balanced = self._balanced_rows()
+        if balanced is not None:
+            unlabelled, _, per_batch = balanced
+            n_batches = math.ceil(len(unlabelled) / (self.batch_size - per_batch))
+        else:
+            n_batches = math.ceil(len(self.dataset) / self.batch_size)
+        if self.shuffle and self.max_batches is not None:
+            return min(n_batches, self.max_batches)
+        return n_batches
+
+    def __iter__(self):
+        inputs, side = self.dataset.inputs, self.dataset.side
+        for rows in self._row_blocks():
+            target = inputs[rows]
+            encoder_input = target
+            if self.corrupt is not None:
+                encoder_input = self.corrupt(target, self.generator)
+            yield Batch(
+                encoder_input,
+                target,
+                {name: values[rows] for name, values in side.items()},
+                self.generator,
+            )
+
+
+def pass_batches(dataset, batch_size, labelled_share=None):
+    """Batches of one shuffled pass over ``dataset``, before any cap.
+
+    More than ``ceil(len(dataset) / batch_size)`` when batches carry a
+    labelled share (see :class:`TensorBatchIterator`).
+    """
+    iterator = TensorBatchIterator(
+        dataset, batch_size, shuffle=True, labelled_share=labelled_share
+    )
+    return len(iterator)
+
+
+# Inputs whose float32 copy would take more bytes than this stay where they
+# are and reach the device a batch at a time (:class:`HostRows`); smaller
+# ones are copied to the device once, which makes batches cheapest.
+DEVICE_COPY_LIMIT = 2**30
+
+# Rows per block when a statistic is computed over streamed rows.
+STATISTICS_BLOCK_ROWS = 16_384
+
+
+def is_memory_mapped(X):
+    """Whether the array X (or an array it views) maps a file."""
+    while X is not None:
+        if isinstance(X, np.memmap | mmap.mmap):
+            return True
+        X = getattr(X, "base", None)
+    return False
+
+
+def streams(X):
+    """Whether training reads X a batch at a time instead of copying it.
+
+    True for memory-mapped arrays (whose point is not to be loaded whole)
+    and for arrays whose float32 copy would pass :data:`DEVICE_COPY_LIMIT`.
+    """
+    return is_memory_mapped(X) or X.shape[0] * X.shape[1] * 4 > DEVICE_COPY_LIMIT
+
+
+class HostRows:
+    """Training rows left in a numpy array, read a batch at a time.
+
+    Stands in for the input tensor of a :class:`RowDataset` when the data
+    are too large to copy (or memory-mapped): indexing it with a slice or an
+    index tensor gathers those rows of ``array`` (of its ``rows``, when
+    given) into a float32 tensor on ``device``, so a fit holds one batch of
+    the input beyond the array itself. The column statistics the fit needs
+    (``mean``, ``std``, ``min``, ``max`` over axis 0, as numpy's) are
+    computed block by block for the same reason.
+    """
+
+    def __init__(self, array, device, rows=None):
+        self.array = array
+        self.device = torch.device(device)
+        self.rows = rows
+
+    def __len__(self):
+        return len(self.array) if self.rows is None else len(self.rows)
+
+    @property
+    def shape(self):
+        return (len(self), self.array.shape[1])
+
+    def __getitem__(self, index):
+        if isinstance(index, torch.Tensor):
+            index = index.cpu().numpy()
+        if self.rows is not None:
+            index = self.rows[index]
+        # torch.tensor copies: a slice of a read-only memmap is a view.
+        block = np.ascontiguousarray(self.array[index])
+        return torch.tensor(block, dtype=torch.float32, device=self.device)
+
+    def _blocks(self):
+        for start in range(0, len(self), STATISTICS_BLOCK_ROWS):
+            rows = slice(start, start + STATISTICS_BLOCK_ROWS)
+            if self.rows is None:
+                yield self.array[rows]
+            else:
+                yield self.array[np.sort(self.rows[rows])]
+
+    def mean(self, axis=0, dtype=np.float64):
+        total = sum(block.sum(axis=axis, dtype=dtype) for block in self._blocks())
+        return total / len(self)
+
+    def std(self, axis=0, dtype=np.float64):
+        mean = self.mean(axis, dtype)
+        squares = sum(
+            np.square(block - mean).sum(axis=axis) for block in self._blocks()
+        )
+        return np.sqrt(squares / len(self))
+
+    def min(self, axis=0, **kwargs):
+        return np.min([block.min(axis=axis) for block in self._blocks()], axis=0)
+
+    def max(self, axis=0, **kwargs):
+        return np.max([block.max(axis=axis) for block in self._blocks()], axis=0)
+
+
+def to_dataset(X, side, device):
+    """A :class:`RowDataset` of float32 rows and their side data on ``device``.
+
+    ``X`` is an array, copied to the device, or :class:`HostRows`, read a
+    batch at a time.
+    """
+    if isinstance(X, HostRows):
+        inputs = HostRows(X.array, device, X.rows)
+    else:
+        # torch.tensor copies: read-only (memmapped) input must not be
+        # shared. ascontiguousarray: torch refuses negative strides.
+        inputs = torch.tensor(
+            np.ascontiguousarray(X), dtype=torch.float32, device=device
+        )
+    return RowDataset(
+        inputs,
+        {name: torch.as_tensor(values, device=device) for name, values in side.items()},
+    )
+
+
+# Most rows held out for early stopping, whatever validation_fraction says:
+# the validation loss is computed every iteration, and 10,000 rows already
+# estimate it to a fraction of a percent.
+MAX_VALIDATION_ROWS = 10_000
+
+
+def split_rows(X, side, seed, validation_fraction=None, streamed=False):
+    """``((X_train, side_train), (X_valid, side_valid) or None)``.
+
+    ``side`` maps names to per-row arrays, split with the rows. Without a
+    ``validation_fraction`` nothing is held out. With ``streamed``,
+    ``X_train`` is :class:`HostRows` over ``X``, not a copy of its rows.
+    """
+    if validation_fraction is None:
+        return (HostRows(X, "cpu") if streamed else X, side), None
+    # Beyond MAX_VALIDATION_ROWS held-out rows, each iteration's check
+    # would cost ever more while its estimate hardly improves. ceil, as
+    # train_test_split rounds a fractional test_size.
+    n_valid = min(math.ceil(validation_fraction * X.shape[0]), MAX_VALIDATION_ROWS)
+    train_rows, valid_rows = train_test_split(
+        np.arange(X.shape[0]), test_size=n_valid, random_state=seed
+    )
+    X_train = HostRows(X, "cpu", train_rows) if streamed else X[train_rows]
+    train = {name: values[train_rows] for name, values in side.items()}
+    valid = {name: values[valid_rows] for name, values in side.items()}
+    return (X_train, train), (X[valid_rows], valid)
