@@ -355,7 +355,7 @@ default="relu"
 
         Parameters
         ----------
-        X : array-like of shape (n_samples, n_features)
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
             Training data.
         y : array-like of shape (n_samples,), default=None
             Class labels, -1 for unlabelled samples. Used by the
@@ -389,7 +389,7 @@ default="relu"
 
         Parameters
         ----------
-        X : array-like of shape (n_samples, n_features)
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
             The chunk's rows; those of the first call (2 or more) fix the
             input scaling.
         y : array-like of shape (n_samples,), default=None

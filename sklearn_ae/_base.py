@@ -19,6 +19,7 @@ from sklearn.base import (
     ClassNamePrefixFeaturesOutMixin,
     TransformerMixin,
 )
+from sklearn.utils import ClassifierTags
 from sklearn.utils.validation import check_array, check_is_fitted
 
 from ._compat import (
@@ -49,6 +50,7 @@ from ._restore import restores_on_failure
 from ._rows import pass_batches, split_rows, streams, to_dataset
 from ._scaling import standardisation
 from ._settings import TRAINING_CONSTRAINTS, TrainingSettings
+from ._sparse_input import ACCEPT_SPARSE, issparse
 
 
 class _BaseAutoEncoder(
@@ -226,9 +228,10 @@ class _BaseAutoEncoder(
 
         Parameters
         ----------
-        X : array-like of shape (n_samples, n_features)
-            Training data. Sparse matrices are refused with a TypeError:
-            densify them (``X.toarray()``) if they fit in memory.
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
+            Training data. A scipy.sparse matrix or array is read one
+            batch at a time, densified batch by batch (see "Large data" in
+            the user guide).
         y : None
             Ignored; present for API consistency.
 
@@ -255,12 +258,23 @@ class _BaseAutoEncoder(
         X = validate_data(
             self,
             X,
+            accept_sparse=ACCEPT_SPARSE,
             dtype=[np.float64, np.float32],
             ensure_min_samples=2,
             reset=not self._warm(),
         )
+        X = self._densify_unless_streamed(X)
         self._check_params_vs_data(X)
         return X
+
+    def _densify_unless_streamed(self, X):
+        """Sparse X as a dense array for a model that reads all rows at once.
+
+        A model that streams its rows reads sparse X a batch at a time; one
+        that does not (``_streams_rows = False``) copies all training rows
+        to the device anyway, as it does memory-mapped X.
+        """
+        return X.toarray() if issparse(X) and not self._streams_rows else X
 
     def _fit(self, X, **side):
         """Prepare, build, train and record; ``side`` holds per-row arrays.
@@ -435,7 +449,13 @@ class _BaseAutoEncoder(
 
     def _validate_input(self, X):
         check_is_fitted(self)
-        return validate_data(self, X, reset=False, dtype=[np.float64, np.float32])
+        return validate_data(
+            self,
+            X,
+            accept_sparse=ACCEPT_SPARSE,
+            reset=False,
+            dtype=[np.float64, np.float32],
+        )
 
     def _validate_scored(self, X):
         """Validated rows to score: a Bernoulli scores only values in [0, 1]."""
@@ -474,7 +494,7 @@ class _BaseAutoEncoder(
 
         Parameters
         ----------
-        X : array-like of shape (n_samples, n_features)
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
 
         Returns
         -------
@@ -515,7 +535,7 @@ class _BaseAutoEncoder(
 
         Parameters
         ----------
-        X : array-like of shape (n_samples, n_features)
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
 
         Returns
         -------
@@ -548,7 +568,7 @@ class _BaseAutoEncoder(
 
         Parameters
         ----------
-        X : array-like of shape (n_samples, n_features)
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
         y : None
             Ignored.
 
@@ -592,4 +612,9 @@ class _BaseAutoEncoder(
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
         tags.transformer_tags.preserves_dtype = ["float64", "float32"]
+        tags.input_tags.sparse = True
+        if hasattr(self, "predict_proba"):
+            # A transformer that also predicts classes (the conditional VAE):
+            # scikit-learn's checks read the classes' tags when it predicts.
+            tags.classifier_tags = ClassifierTags()
         return tags

@@ -372,7 +372,7 @@ default="gaussian_shared"
 
         Parameters
         ----------
-        X : array-like of shape (n_samples, n_features)
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
         y : array-like of shape (n_samples,), default=None
             Class labels, -1 for unlabelled samples; None trains a
             single-class model (a VAE).
@@ -404,7 +404,7 @@ default="gaussian_shared"
 
         Parameters
         ----------
-        X : array-like of shape (n_samples, n_features)
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
             One chunk of training data: at least 2 rows on the first call,
             which fixes the input scaling.
         y : array-like of shape (n_samples,), default=None
@@ -469,7 +469,7 @@ default="gaussian_shared"
 
         Parameters
         ----------
-        X : array-like of shape (n_samples, n_features)
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
 
         Returns
         -------
@@ -485,7 +485,7 @@ default="gaussian_shared"
 
         Parameters
         ----------
-        X : array-like of shape (n_samples, n_features)
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
 
         Returns
         -------
@@ -499,7 +499,7 @@ default="gaussian_shared"
 
         Parameters
         ----------
-        X : array-like of shape (n_samples, n_features)
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
         y : label or array-like of shape (n_samples,), default=None
             Labels of the rows; None uses :meth:`predict`.
 
@@ -508,7 +508,7 @@ default="gaussian_shared"
         X_new : ndarray of shape (n_samples, n_components)
         """
         X = self._validate_input(X)
-        return self._encode(X, **self._side(y, len(X)))
+        return self._encode(X, **self._side(y, X.shape[0]))
 
     def inverse_transform(self, X, y=None):
         """Decode codes with labels: the decoder's mean of ``p(x | z, y)``.

@@ -362,7 +362,7 @@ default="gaussian_shared"
 
         Parameters
         ----------
-        X : array-like of shape (n_samples, n_features)
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
 
         Returns
         -------
@@ -395,7 +395,7 @@ default="gaussian_shared"
 
         Parameters
         ----------
-        X : array-like of shape (n_samples, n_features)
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
 
         n_importance : int, default=100
             Number of importance samples ``K``; the cost is ``K`` decoder
@@ -419,10 +419,10 @@ default="gaussian_shared"
         X = self._validate_scored(X)
         # Each block of rows holds n_importance draws of its codes at once.
         check_size(
-            int(n_importance) * min(len(X), INFERENCE_BATCH_SIZE) * self._n_codes,
+            int(n_importance) * min(X.shape[0], INFERENCE_BATCH_SIZE) * self._n_codes,
             MAX_ARRAY_ELEMENTS,
             f"log_likelihood's n_importance={n_importance} draws of "
-            f"{min(len(X), INFERENCE_BATCH_SIZE)} rows' codes",
+            f"{min(X.shape[0], INFERENCE_BATCH_SIZE)} rows' codes",
             "use fewer importance samples",
         )
         bound = partial(
