@@ -160,11 +160,7 @@ default="gaussian"
 default="relu"
         Nonlinearity of the encoder and decoder.
 
-    loss : {"mse", "gaussian", "gaussian_shared", "bce"}, default="mse"
-        Reconstruction likelihood: ``"mse"`` is a unit-variance Gaussian,
-        ``"gaussian"`` a Gaussian with a learned variance per feature,
-        ``"gaussian_shared"`` one learned variance for all features,
-        ``"bce"`` a Bernoulli for features in [0, 1].
+    {loss_parameter}
 
     discriminator_learning_rate : float, default=1e-3
         Adam's learning rate for the discriminator. Keep it at most the

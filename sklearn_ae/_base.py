@@ -31,6 +31,7 @@ from ._compat import (
 from ._device import resolve_device
 from ._inference import decode_rows, encode_rows, map_batches
 from ._layer_sizes import check_layer_sizes, layer_widths
+from ._likelihoods import LIKELIHOODS
 from ._limits import (
     check_float32_range,
     check_layer_weights,
@@ -199,12 +200,16 @@ class _BaseAutoEncoder(
                 "input. Use fewer components (or SparseAutoEncoder for "
                 "overcomplete codes)."
             )
-        if loss == "bce" and (X.min() < 0 or X.max() > 1):
-            raise ValueError(
-                "loss='bce' (Bernoulli likelihood) needs every feature in "
-                f"[0, 1], but X ranges over [{X.min():.4g}, {X.max():.4g}]. "
-                "Scale X with MinMaxScaler or use loss='mse'."
-            )
+        likelihood = LIKELIHOODS[loss]
+        likelihood.check_support(
+            X,
+            lambda low, high, X_min, X_max: (
+                f"loss={loss!r} ({_title(likelihood)} likelihood) needs every "
+                f"feature in [{low:g}, {high:g}], but X ranges over "
+                f"[{X_min:.4g}, {X_max:.4g}]. Scale X into [{low:g}, {high:g}] "
+                "(MinMaxScaler) or use loss='mse'."
+            ),
+        )
 
     # ---------------------------------------------------------------- fitting
     def _validate_params(self):
@@ -458,17 +463,23 @@ class _BaseAutoEncoder(
         )
 
     def _validate_scored(self, X):
-        """Validated rows to score: a Bernoulli scores only values in [0, 1]."""
+        """Validated rows to score, within the likelihood's support.
+
+        A Bernoulli scores only values in [0, 1].
+        """
         X = self._validate_input(X)
-        if self.net_.module_.likelihood.name == "bce" and X.size:
-            if X.min() < 0 or X.max() > 1:
-                raise ValueError(
-                    "The model's likelihood is a Bernoulli (loss='bce'), "
-                    "defined for values in [0, 1], but X ranges over "
-                    f"[{X.min():.4g}, {X.max():.4g}]; scale X as the training "
-                    "data were, and clip it to [0, 1] (MinMaxScaler(clip=True) "
-                    "does both in a pipeline)."
-                )
+        likelihood = type(self.net_.module_.likelihood)
+        likelihood.check_support(
+            X,
+            lambda low, high, X_min, X_max: (
+                f"The model's likelihood is a {_title(likelihood)} "
+                f"(loss={likelihood.name!r}), defined for values in "
+                f"[{low:g}, {high:g}], but X ranges over [{X_min:.4g}, "
+                f"{X_max:.4g}]; scale X as the training data were, and clip it "
+                f"to [{low:g}, {high:g}] (MinMaxScaler(clip=True) does both in "
+                "a pipeline)."
+            ),
+        )
         return X
 
     def _validate_codes(self, X):
@@ -618,3 +629,8 @@ class _BaseAutoEncoder(
             # scikit-learn's checks read the classes' tags when it predicts.
             tags.classifier_tags = ClassifierTags()
         return tags
+
+
+def _title(likelihood):
+    """A likelihood class's name in a sentence: ``"Bernoulli"``."""
+    return likelihood.__name__.removesuffix("Likelihood")

@@ -187,11 +187,7 @@ class ConditionalVariationalAutoEncoder(SemiSupervisedMixin, VariationalAutoEnco
 default="relu"
         Nonlinearity between layers.
 
-    loss : {"gaussian_shared", "gaussian", "mse", "bce"}, \
-default="gaussian_shared"
-        The decoder's likelihood :math:`p(x \\mid z, y)`, as in
-        :class:`VariationalAutoEncoder`: by default a Gaussian whose shared
-        variance is learned.
+    {loss_parameter}
 
 {training_parameters}
 

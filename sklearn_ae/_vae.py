@@ -174,14 +174,7 @@ class VariationalAutoEncoder(GenerativeMixin, AutoEncoder):
 default="relu"
         Nonlinearity between layers.
 
-    loss : {"gaussian_shared", "gaussian", "mse", "bce"}, \
-default="gaussian_shared"
-        The decoder's likelihood ``p(x | z)``: ``"gaussian_shared"`` a
-        Gaussian whose one variance, shared by the features, is learned with
-        the network; ``"gaussian"`` one learned variance per feature;
-        ``"mse"`` a Gaussian with unit variance in data units; ``"bce"`` a
-        Bernoulli for features in [0, 1]. See the user guide's
-        :ref:`likelihoods` page.
+    {loss_parameter}
 
 {training_parameters}
 
