@@ -29,6 +29,8 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
+from ._registry import Registered
+
 _LOG_2PI = math.log(2.0 * math.pi)
 
 # A learned variance never falls below this fraction of the feature's
@@ -63,7 +65,7 @@ INITIAL_VARIANCE = 1e-2
 LIKELIHOODS = {}
 
 
-class Likelihood(nn.Module):
+class Likelihood(Registered, nn.Module):
     """Base of the decoder's likelihoods; a subclass with a ``name`` registers.
 
     A subclass declares:
@@ -80,16 +82,11 @@ class Likelihood(nn.Module):
     :func:`make_likelihood`); those that learn nothing ignore the arguments.
     """
 
-    name = None
+    registry = LIKELIHOODS
     description = None
     support = None
     learns_variance = False
     data_units = True
-
-    def __init_subclass__(cls, **kwargs):
-        super().__init_subclass__(**kwargs)
-        if "name" in vars(cls):
-            LIKELIHOODS[cls.name] = cls
 
     def __init__(self, scale=None, *, initial_variance=None):
         super().__init__()

@@ -25,6 +25,8 @@ from sklearn import datasets as _sk_datasets
 from sklearn.datasets import fetch_openml
 from sklearn.utils import Bunch, check_random_state
 
+from ._registry import Registered
+
 __all__ = [
     "DATASETS",
     "describe_datasets",
@@ -175,7 +177,7 @@ def _fetch_openml_mnist(data_home):
 _REGISTRY = {}
 
 
-class _Dataset:
+class _Dataset(Registered):
     """A data set of the benchmark; a subclass with a ``name`` registers.
 
     A subclass declares its ``name`` (what :func:`load_dataset` takes),
@@ -185,15 +187,10 @@ class _Dataset:
     ``(X, target, coordinate, description)``.
     """
 
-    name = None
+    registry = _REGISTRY
     summary = None
     default_n_samples = None
     images_shape = None
-
-    def __init_subclass__(cls, **kwargs):
-        super().__init_subclass__(**kwargs)
-        if "name" in vars(cls):
-            _REGISTRY[cls.name] = cls
 
 
 class _SwissRoll(_Dataset):

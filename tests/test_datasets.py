@@ -158,27 +158,30 @@ def test_the_registry_describes_each_data_set():
     assert all(f'``"{name}"``: {summaries[name]}' in documented for name in DATASETS)
 
 
-def test_a_new_data_set_is_one_class(monkeypatch):
+def test_a_new_data_set_is_one_class():
     """Defining a data set class makes load_dataset load it and lists it."""
     from sklearn_ae.datasets import describe_datasets
 
-    registry = dict(datasets._REGISTRY)
-    monkeypatch.setattr(datasets, "_REGISTRY", registry)
+    try:
 
-    class Line(datasets._Dataset):
-        name = "line"
-        summary = "points on a line in 2-D"
-        default_n_samples = 7
+        class Line(datasets._Dataset):
+            name = "line"
+            summary = "points on a line in 2-D"
+            default_n_samples = 7
 
-        @classmethod
-        def load(cls, n_samples, random_state):
-            t = np.arange(float(n_samples))
-            return np.c_[t, 2 * t], None, t, "a line"
+            @classmethod
+            def load(cls, n_samples, random_state):
+                t = np.arange(float(n_samples))
+                return np.c_[t, 2 * t], None, t, "a line"
 
-    assert registry["line"] is Line
-    data = load_dataset("line")
-    assert data.data.shape == (7, 2) and data.name == "line"
-    assert describe_datasets()["line"] == "points on a line in 2-D"
+        assert datasets._REGISTRY["line"] is Line
+        data = load_dataset("line")
+        assert data.data.shape == (7, 2) and data.name == "line"
+        assert describe_datasets()["line"] == "points on a line in 2-D"
+    finally:
+        datasets._REGISTRY.pop("line", None)
+    with pytest.raises(ValueError, match="Unknown data set 'line'"):
+        load_dataset("line")
 
 
 def test_the_benchmark_command_line_reads_the_registry():
