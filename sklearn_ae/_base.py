@@ -51,7 +51,7 @@ from ._restore import restores_on_failure
 from ._rows import pass_batches, split_rows, streams, to_dataset
 from ._scaling import standardisation
 from ._settings import TRAINING_CONSTRAINTS, TrainingSettings
-from ._sparse_input import ACCEPT_SPARSE, issparse
+from ._sparse_input import INPUT, issparse
 
 
 class _BaseAutoEncoder(
@@ -200,16 +200,7 @@ class _BaseAutoEncoder(
                 "input. Use fewer components (or SparseAutoEncoder for "
                 "overcomplete codes)."
             )
-        likelihood = LIKELIHOODS[loss]
-        likelihood.check_support(
-            X,
-            lambda low, high, X_min, X_max: (
-                f"loss={loss!r} ({_title(likelihood)} likelihood) needs every "
-                f"feature in [{low:g}, {high:g}], but X ranges over "
-                f"[{X_min:.4g}, {X_max:.4g}]. Scale X into [{low:g}, {high:g}] "
-                "(MinMaxScaler) or use loss='mse'."
-            ),
-        )
+        LIKELIHOODS[loss].check_training_data(X)
 
     # ---------------------------------------------------------------- fitting
     def _validate_params(self):
@@ -261,25 +252,13 @@ class _BaseAutoEncoder(
     def _validate_training_data(self, X):
         # A warm start keeps the network, so the columns must not change.
         X = validate_data(
-            self,
-            X,
-            accept_sparse=ACCEPT_SPARSE,
-            dtype=[np.float64, np.float32],
-            ensure_min_samples=2,
-            reset=not self._warm(),
+            self, X, ensure_min_samples=2, reset=not self._warm(), **INPUT
         )
-        X = self._densify_unless_streamed(X)
+        if issparse(X) and not self._streams_rows:
+            # Read whole at once, as a memory map is copied whole.
+            X = X.toarray()
         self._check_params_vs_data(X)
         return X
-
-    def _densify_unless_streamed(self, X):
-        """Sparse X as a dense array for a model that reads all rows at once.
-
-        A model that streams its rows reads sparse X a batch at a time; one
-        that does not (``_streams_rows = False``) copies all training rows
-        to the device anyway, as it does memory-mapped X.
-        """
-        return X.toarray() if issparse(X) and not self._streams_rows else X
 
     def _fit(self, X, **side):
         """Prepare, build, train and record; ``side`` holds per-row arrays.
@@ -454,32 +433,12 @@ class _BaseAutoEncoder(
 
     def _validate_input(self, X):
         check_is_fitted(self)
-        return validate_data(
-            self,
-            X,
-            accept_sparse=ACCEPT_SPARSE,
-            reset=False,
-            dtype=[np.float64, np.float32],
-        )
+        return validate_data(self, X, reset=False, **INPUT)
 
     def _validate_scored(self, X):
-        """Validated rows to score, within the likelihood's support.
-
-        A Bernoulli scores only values in [0, 1].
-        """
+        """Validated rows to score: a Bernoulli scores only values in [0, 1]."""
         X = self._validate_input(X)
-        likelihood = type(self.net_.module_.likelihood)
-        likelihood.check_support(
-            X,
-            lambda low, high, X_min, X_max: (
-                f"The model's likelihood is a {_title(likelihood)} "
-                f"(loss={likelihood.name!r}), defined for values in "
-                f"[{low:g}, {high:g}], but X ranges over [{X_min:.4g}, "
-                f"{X_max:.4g}]; scale X as the training data were, and clip it "
-                f"to [{low:g}, {high:g}] (MinMaxScaler(clip=True) does both in "
-                "a pipeline)."
-            ),
-        )
+        self.net_.module_.likelihood.check_scored_data(X)
         return X
 
     def _validate_codes(self, X):
@@ -629,8 +588,3 @@ class _BaseAutoEncoder(
             # scikit-learn's checks read the classes' tags when it predicts.
             tags.classifier_tags = ClassifierTags()
         return tags
-
-
-def _title(likelihood):
-    """A likelihood class's name in a sentence: ``"Bernoulli"``."""
-    return likelihood.__name__.removesuffix("Likelihood")

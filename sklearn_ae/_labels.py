@@ -9,7 +9,7 @@ from sklearn.utils.multiclass import type_of_target
 from sklearn.utils.validation import column_or_1d
 
 from ._compat import validate_data
-from ._sparse_input import ACCEPT_SPARSE
+from ._sparse_input import INPUT
 
 
 def is_unlabelled(y):
@@ -114,12 +114,7 @@ class SemiSupervisedMixin:
 
     def _fit_semi_supervised(self, X, y, *, use_labels=True):
         reset = not self._warm()
-        options = {
-            "accept_sparse": ACCEPT_SPARSE,
-            "dtype": [np.float64, np.float32],
-            "ensure_min_samples": 2,
-            "reset": reset,
-        }
+        options = {"ensure_min_samples": 2, "reset": reset, **INPUT}
         if y is None or not use_labels:
             X = validate_data(self, X, **options)
             classes, indices = np.array(self._classes_without_labels), None

@@ -100,17 +100,46 @@ class Likelihood(Registered, nn.Module):
         return decoded
 
     @classmethod
-    def check_support(cls, X, message):
-        """Raise a ValueError if X leaves ``support``.
+    def check_training_data(cls, X):
+        """Raise a ValueError if training data X leave ``support``."""
+        outside = cls._outside_support(X)
+        if outside:
+            low, high, X_min, X_max = outside
+            raise ValueError(
+                f"loss={cls.name!r} ({cls._title()} likelihood) needs every "
+                f"feature in [{low:g}, {high:g}], but X ranges over "
+                f"[{X_min:.4g}, {X_max:.4g}]. Scale X into [{low:g}, {high:g}] "
+                "(MinMaxScaler) or use loss='mse'."
+            )
 
-        ``message(low, high, X_min, X_max)`` writes the error's sentence.
-        """
+    @classmethod
+    def check_scored_data(cls, X):
+        """Raise a ValueError if rows X to score leave ``support``."""
+        outside = cls._outside_support(X)
+        if outside:
+            low, high, X_min, X_max = outside
+            raise ValueError(
+                f"The model's likelihood is a {cls._title()} "
+                f"(loss={cls.name!r}), defined for values in "
+                f"[{low:g}, {high:g}], but X ranges over [{X_min:.4g}, "
+                f"{X_max:.4g}]; scale X as the training data were, and clip it "
+                f"to [{low:g}, {high:g}] (MinMaxScaler(clip=True) does both in "
+                "a pipeline)."
+            )
+
+    @classmethod
+    def _outside_support(cls, X):
+        """``(low, high, X.min(), X.max())`` if X leaves ``support``, else None."""
         if cls.support is None or not X.shape[0] * X.shape[1]:
-            return
+            return None
         low, high = cls.support
         X_min, X_max = X.min(), X.max()
-        if X_min < low or X_max > high:
-            raise ValueError(message(low, high, X_min, X_max))
+        return (low, high, X_min, X_max) if X_min < low or X_max > high else None
+
+    @classmethod
+    def _title(cls):
+        """The class's name in a sentence: ``"Bernoulli"``."""
+        return cls.__name__.removesuffix("Likelihood")
 
 
 class GaussianLikelihood(Likelihood):

@@ -9,7 +9,6 @@ optimizers' state. A model whose training needs the whole training set at
 once sets ``_supports_partial_fit = False`` and has no ``partial_fit``.
 """
 
-import numpy as np
 from sklearn.utils.metaestimators import available_if
 
 from ._compat import _fit_context, validate_data
@@ -18,7 +17,7 @@ from ._net import apply_settings, snapshot
 from ._random import call_seed, fit_generators, torch_seed
 from ._restore import restores_on_failure
 from ._rows import HostRows, streams, to_dataset
-from ._sparse_input import ACCEPT_SPARSE
+from ._sparse_input import INPUT
 
 
 def _partial_fit_available(estimator):
@@ -143,9 +142,8 @@ class PartialFitMixin:
             self,
             X,
             *(() if y is None else (y,)),
-            accept_sparse=ACCEPT_SPARSE,
-            dtype=[np.float64, np.float32],
             reset=first,
+            **INPUT,
         )
         if first and (data[0] if y is not None else data).shape[0] < 2:
             raise ValueError(

@@ -20,10 +20,11 @@ from sklearn.utils.sparsefuncs import min_max_axis
 # 4,096 rows of 20,000 words would take 655 MiB.
 SPARSE_BLOCK_VALUES = 2**24
 
-# What the estimators' validation makes of sparse input: CSR, whose row
-# slices and row gathers are cheap; other formats are converted (a copy of
-# the nonzeros, not a dense copy).
-ACCEPT_SPARSE = "csr"
+# What the estimators' validation (validate_data) accepts of X: float64 or
+# float32, dense or sparse; sparse becomes CSR, whose row slices and row
+# gathers are cheap (other formats are converted: a copy of the nonzeros,
+# not a dense copy).
+INPUT = {"accept_sparse": "csr", "dtype": [np.float64, np.float32]}
 
 
 def issparse(X):
