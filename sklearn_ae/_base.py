@@ -200,7 +200,7 @@ class _BaseAutoEncoder(
                 "input. Use fewer components (or SparseAutoEncoder for "
                 "overcomplete codes)."
             )
-        LIKELIHOODS[loss].check_training_data(X)
+        LIKELIHOODS[loss].check_data(X)
 
     # ---------------------------------------------------------------- fitting
     def _validate_params(self):
@@ -438,7 +438,7 @@ class _BaseAutoEncoder(
     def _validate_scored(self, X):
         """Validated rows to score: a Bernoulli scores only values in [0, 1]."""
         X = self._validate_input(X)
-        self.net_.module_.likelihood.check_scored_data(X)
+        self.net_.module_.likelihood.check_data(X, scored=True)
         return X
 
     def _validate_codes(self, X):

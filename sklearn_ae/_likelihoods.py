@@ -100,46 +100,32 @@ class Likelihood(Registered, nn.Module):
         return decoded
 
     @classmethod
-    def check_training_data(cls, X):
-        """Raise a ValueError if training data X leave ``support``."""
-        outside = cls._outside_support(X)
-        if outside:
-            low, high, X_min, X_max = outside
-            raise ValueError(
-                f"loss={cls.name!r} ({cls._title()} likelihood) needs every "
-                f"feature in [{low:g}, {high:g}], but X ranges over "
-                f"[{X_min:.4g}, {X_max:.4g}]. Scale X into [{low:g}, {high:g}] "
-                "(MinMaxScaler) or use loss='mse'."
-            )
+    def check_data(cls, X, *, scored=False):
+        """Raise a ValueError if X leaves ``support``.
 
-    @classmethod
-    def check_scored_data(cls, X):
-        """Raise a ValueError if rows X to score leave ``support``."""
-        outside = cls._outside_support(X)
-        if outside:
-            low, high, X_min, X_max = outside
-            raise ValueError(
-                f"The model's likelihood is a {cls._title()} "
-                f"(loss={cls.name!r}), defined for values in "
-                f"[{low:g}, {high:g}], but X ranges over [{X_min:.4g}, "
-                f"{X_max:.4g}]; scale X as the training data were, and clip it "
-                f"to [{low:g}, {high:g}] (MinMaxScaler(clip=True) does both in "
-                "a pipeline)."
-            )
-
-    @classmethod
-    def _outside_support(cls, X):
-        """``(low, high, X.min(), X.max())`` if X leaves ``support``, else None."""
+        X is training data, or (``scored``) rows a fitted model scores.
+        """
         if cls.support is None or not X.shape[0] * X.shape[1]:
-            return None
+            return
         low, high = cls.support
         X_min, X_max = X.min(), X.max()
-        return (low, high, X_min, X_max) if X_min < low or X_max > high else None
-
-    @classmethod
-    def _title(cls):
-        """The class's name in a sentence: ``"Bernoulli"``."""
-        return cls.__name__.removesuffix("Likelihood")
+        if low <= X_min and X_max <= high:
+            return
+        span = f"[{low:g}, {high:g}]"
+        found = f"X ranges over [{X_min:.4g}, {X_max:.4g}]"
+        title = cls.__name__.removesuffix("Likelihood")
+        if scored:
+            raise ValueError(
+                f"The model's likelihood is a {title} (loss={cls.name!r}), "
+                f"defined for values in {span}, but {found}; scale X as the "
+                f"training data were, and clip it to {span} "
+                "(MinMaxScaler(clip=True) does both in a pipeline)."
+            )
+        raise ValueError(
+            f"loss={cls.name!r} ({title} likelihood) needs every feature in "
+            f"{span}, but {found}. Scale X into {span} (MinMaxScaler) or use "
+            "loss='mse'."
+        )
 
 
 class GaussianLikelihood(Likelihood):
