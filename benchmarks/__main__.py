@@ -29,7 +29,7 @@ import json
 import time
 from pathlib import Path
 
-from sklearn_ae.datasets import DATASETS
+from sklearn_ae.datasets import DATASETS, describe_datasets
 
 from ._evaluate import (
     Interruption,
@@ -65,7 +65,11 @@ WARM_UP_SECONDS = {"UMAP": 15.0, "torch": 1.5}
 
 def parse_args(argv):
     parser = argparse.ArgumentParser(
-        prog="python -m benchmarks", description=__doc__.splitlines()[0]
+        prog="python -m benchmarks",
+        description=__doc__.splitlines()[0],
+        # The data sets, as sklearn_ae.datasets' registry describes them.
+        epilog="data sets: "
+        + "; ".join(f"{name}: {text}" for name, text in describe_datasets().items()),
     )
     parser.add_argument(
         "--datasets",

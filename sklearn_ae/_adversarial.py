@@ -160,11 +160,7 @@ default="gaussian"
 default="relu"
         Nonlinearity of the encoder and decoder.
 
-    loss : {"mse", "gaussian", "gaussian_shared", "bce"}, default="mse"
-        Reconstruction likelihood: ``"mse"`` is a unit-variance Gaussian,
-        ``"gaussian"`` a Gaussian with a learned variance per feature,
-        ``"gaussian_shared"`` one learned variance for all features,
-        ``"bce"`` a Bernoulli for features in [0, 1].
+    {loss_parameter}
 
     discriminator_learning_rate : float, default=1e-3
         Adam's learning rate for the discriminator. Keep it at most the
@@ -361,7 +357,7 @@ default="relu"
 
         Parameters
         ----------
-        X : array-like of shape (n_samples, n_features)
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
             Training data.
         y : array-like of shape (n_samples,), default=None
             Class labels, -1 for unlabelled samples. Used by the
@@ -395,7 +391,7 @@ default="relu"
 
         Parameters
         ----------
-        X : array-like of shape (n_samples, n_features)
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
             The chunk's rows; those of the first call (2 or more) fix the
             input scaling.
         y : array-like of shape (n_samples,), default=None

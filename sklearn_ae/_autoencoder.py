@@ -47,11 +47,7 @@ default="relu"
         Nonlinearity between layers. The code layer and the output layer are
         linear (the output is a Bernoulli logit for ``loss="bce"``).
 
-    loss : {"mse", "gaussian", "gaussian_shared", "bce"}, default="mse"
-        Reconstruction likelihood: ``"mse"`` is a unit-variance Gaussian,
-        ``"gaussian"`` a Gaussian with a learned variance per feature,
-        ``"gaussian_shared"`` one learned variance for all features,
-        ``"bce"`` a Bernoulli for features in [0, 1].
+    {loss_parameter}
 
 {training_parameters}
 
@@ -110,7 +106,8 @@ default="relu"
             Interval(Integral, 1, None, closed="left"),
         ],
         "activation": [StrOptions(set(ACTIVATIONS))],
-        "loss": [StrOptions(set(LIKELIHOODS))],
+        # The registry's live view: every likelihood class defined is valid.
+        "loss": [StrOptions(LIKELIHOODS.keys())],
     }
 
     def __init__(

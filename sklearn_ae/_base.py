@@ -19,6 +19,7 @@ from sklearn.base import (
     ClassNamePrefixFeaturesOutMixin,
     TransformerMixin,
 )
+from sklearn.utils import ClassifierTags
 from sklearn.utils.validation import check_array, check_is_fitted
 
 from ._compat import (
@@ -31,6 +32,7 @@ from ._device import resolve_device
 from ._extensions import ExtensionsMixin
 from ._inference import decode_rows, encode_rows, map_batches
 from ._layer_sizes import check_layer_sizes, layer_widths
+from ._likelihoods import LIKELIHOODS
 from ._limits import (
     check_float32_range,
     check_layer_weights,
@@ -50,6 +52,7 @@ from ._restore import restores_on_failure
 from ._rows import pass_batches, split_rows, streams, to_dataset
 from ._scaling import standardisation
 from ._settings import TRAINING_CONSTRAINTS, TrainingSettings
+from ._sparse_input import INPUT, issparse
 
 
 class _BaseAutoEncoder(
@@ -207,12 +210,7 @@ class _BaseAutoEncoder(
                 "input. Use fewer components (or SparseAutoEncoder for "
                 "overcomplete codes)."
             )
-        if loss == "bce" and (X.min() < 0 or X.max() > 1):
-            raise ValueError(
-                "loss='bce' (Bernoulli likelihood) needs every feature in "
-                f"[0, 1], but X ranges over [{X.min():.4g}, {X.max():.4g}]. "
-                "Scale X with MinMaxScaler or use loss='mse'."
-            )
+        LIKELIHOODS[loss].check_data(X)
 
     # ---------------------------------------------------------------- fitting
     def _validate_params(self):
@@ -236,9 +234,10 @@ class _BaseAutoEncoder(
 
         Parameters
         ----------
-        X : array-like of shape (n_samples, n_features)
-            Training data. Sparse matrices are refused with a TypeError:
-            densify them (``X.toarray()``) if they fit in memory.
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
+            Training data. A scipy.sparse matrix or array is read one
+            batch at a time, densified batch by batch (see "Large data" in
+            the user guide).
         y : None
             Ignored; present for API consistency.
 
@@ -263,12 +262,11 @@ class _BaseAutoEncoder(
     def _validate_training_data(self, X):
         # A warm start keeps the network, so the columns must not change.
         X = validate_data(
-            self,
-            X,
-            dtype=[np.float64, np.float32],
-            ensure_min_samples=2,
-            reset=not self._warm(),
+            self, X, ensure_min_samples=2, reset=not self._warm(), **INPUT
         )
+        if issparse(X) and not self._streams_rows:
+            # Read whole at once, as a memory map is copied whole.
+            X = X.toarray()
         self._check_params_vs_data(X)
         return X
 
@@ -445,20 +443,12 @@ class _BaseAutoEncoder(
 
     def _validate_input(self, X):
         check_is_fitted(self)
-        return validate_data(self, X, reset=False, dtype=[np.float64, np.float32])
+        return validate_data(self, X, reset=False, **INPUT)
 
     def _validate_scored(self, X):
         """Validated rows to score: a Bernoulli scores only values in [0, 1]."""
         X = self._validate_input(X)
-        if self.net_.module_.likelihood.name == "bce" and X.size:
-            if X.min() < 0 or X.max() > 1:
-                raise ValueError(
-                    "The model's likelihood is a Bernoulli (loss='bce'), "
-                    "defined for values in [0, 1], but X ranges over "
-                    f"[{X.min():.4g}, {X.max():.4g}]; scale X as the training "
-                    "data were, and clip it to [0, 1] (MinMaxScaler(clip=True) "
-                    "does both in a pipeline)."
-                )
+        self.net_.module_.likelihood.check_data(X, scored=True)
         return X
 
     def _validate_codes(self, X):
@@ -484,7 +474,7 @@ class _BaseAutoEncoder(
 
         Parameters
         ----------
-        X : array-like of shape (n_samples, n_features)
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
 
         Returns
         -------
@@ -525,7 +515,7 @@ class _BaseAutoEncoder(
 
         Parameters
         ----------
-        X : array-like of shape (n_samples, n_features)
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
 
         Returns
         -------
@@ -558,7 +548,7 @@ class _BaseAutoEncoder(
 
         Parameters
         ----------
-        X : array-like of shape (n_samples, n_features)
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
         y : None
             Ignored.
 
@@ -602,4 +592,9 @@ class _BaseAutoEncoder(
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
         tags.transformer_tags.preserves_dtype = ["float64", "float32"]
+        tags.input_tags.sparse = True
+        if hasattr(self, "predict_proba"):
+            # A transformer that also predicts classes (the conditional VAE):
+            # scikit-learn's checks read the classes' tags when it predicts.
+            tags.classifier_tags = ClassifierTags()
         return tags

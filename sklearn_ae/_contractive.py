@@ -315,11 +315,7 @@ class ContractiveAutoEncoder(AutoEncoder):
 default="relu"
         Nonlinearity between layers. The output layer is linear.
 
-    loss : {"mse", "gaussian", "gaussian_shared", "bce"}, default="mse"
-        Reconstruction likelihood: ``"mse"`` is a unit-variance Gaussian,
-        ``"gaussian"`` a Gaussian with a learned variance per feature,
-        ``"gaussian_shared"`` one learned variance for all features,
-        ``"bce"`` a Bernoulli for features in [0, 1].
+    {loss_parameter}
 
 {training_parameters}
 

@@ -187,11 +187,7 @@ class ConditionalVariationalAutoEncoder(SemiSupervisedMixin, VariationalAutoEnco
 default="relu"
         Nonlinearity between layers.
 
-    loss : {"gaussian_shared", "gaussian", "mse", "bce"}, \
-default="gaussian_shared"
-        The decoder's likelihood :math:`p(x \\mid z, y)`, as in
-        :class:`VariationalAutoEncoder`: by default a Gaussian whose shared
-        variance is learned.
+    {loss_parameter}
 
 {training_parameters}
 
@@ -378,7 +374,7 @@ default="gaussian_shared"
 
         Parameters
         ----------
-        X : array-like of shape (n_samples, n_features)
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
         y : array-like of shape (n_samples,), default=None
             Class labels, -1 for unlabelled samples; None trains a
             single-class model (a VAE).
@@ -410,7 +406,7 @@ default="gaussian_shared"
 
         Parameters
         ----------
-        X : array-like of shape (n_samples, n_features)
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
             One chunk of training data: at least 2 rows on the first call,
             which fixes the input scaling.
         y : array-like of shape (n_samples,), default=None
@@ -475,7 +471,7 @@ default="gaussian_shared"
 
         Parameters
         ----------
-        X : array-like of shape (n_samples, n_features)
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
 
         Returns
         -------
@@ -491,7 +487,7 @@ default="gaussian_shared"
 
         Parameters
         ----------
-        X : array-like of shape (n_samples, n_features)
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
 
         Returns
         -------
@@ -505,7 +501,7 @@ default="gaussian_shared"
 
         Parameters
         ----------
-        X : array-like of shape (n_samples, n_features)
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
         y : label or array-like of shape (n_samples,), default=None
             Labels of the rows; None uses :meth:`predict`.
 
@@ -514,7 +510,7 @@ default="gaussian_shared"
         X_new : ndarray of shape (n_samples, n_components)
         """
         X = self._validate_input(X)
-        return self._encode(X, **self._side(y, len(X)))
+        return self._encode(X, **self._side(y, X.shape[0]))
 
     def inverse_transform(self, X, y=None):
         """Decode codes with labels: the decoder's mean of ``p(x | z, y)``.

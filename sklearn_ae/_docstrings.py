@@ -1,12 +1,16 @@
 """Docstring pieces shared by every estimator, filled in with ``fill_doc``.
 
 The training parameters are the same for all autoencoders; writing them once
-keeps the variants' docstrings in step.
+keeps the variants' docstrings in step. The ``loss`` entry is generated from
+the likelihood registry (:data:`~sklearn_ae._likelihoods.LIKELIHOODS`), so
+a new likelihood appears in every docstring without an edit.
 """
 
 import ast
 import inspect
 import re
+
+from ._likelihoods import LIKELIHOODS
 
 TRAINING_PARAMETERS = """\
     batch_size : int, default=64
@@ -175,12 +179,46 @@ TRAINING_ATTRIBUTES = """\
 
     noise_variance_ : ndarray of shape (n_features_in_,) or None
         The variance of the decoder's Gaussian per feature, in data units:
-        learned for ``loss="gaussian"`` and ``"gaussian_shared"``, ones for
-        ``loss="mse"``; None for the Bernoulli (``loss="bce"``).
+        learned for {learned}, ones for {unit}; None for {other}.
 
     net_ : skorch.NeuralNet
         The trained skorch net; ``net_.module_`` is the torch module and
         ``net_.history`` the full training history."""
+
+
+def _loss_values(test):
+    """The ``loss`` values whose likelihood class passes ``test``, as prose."""
+    names = [f'``loss="{name}"``' for name, cls in LIKELIHOODS.items() if test(cls)]
+    return " and ".join([", ".join(names[:-1]), names[-1]] if len(names) > 2 else names)
+
+
+def _training_attributes():
+    """:data:`TRAINING_ATTRIBUTES` with the registry's likelihoods named."""
+    return TRAINING_ATTRIBUTES.format(
+        learned=_loss_values(lambda cls: cls.learns_variance),
+        unit=_loss_values(lambda cls: cls.data_units and not cls.learns_variance),
+        other=_loss_values(lambda cls: not cls.data_units),
+    )
+
+
+def loss_parameter(default):
+    """The ``loss`` parameter's entry, generated from the likelihood registry.
+
+    The option set lists ``default`` first, then the others in the
+    registry's order; each option gets its one-line description.
+    """
+    names = [default, *(name for name in LIKELIHOODS if name != default)]
+    options = ", ".join(f'"{name}"' for name in names)
+    items = "\n".join(
+        f'        - ``"{name}"``: {LIKELIHOODS[name].description}.' for name in names
+    )
+    return (
+        f'    loss : {{{options}}}, default="{default}"\n'
+        "        The decoder's likelihood, whose negative log-likelihood is the\n"
+        "        reconstruction loss (see the user guide's :ref:`likelihoods`\n"
+        "        page):\n\n"
+        f"{items}"
+    )
 
 
 def _with_defaults_of(cls, parameters):
@@ -212,7 +250,8 @@ def _with_defaults_of(cls, parameters):
 
 
 def fill_doc(cls):
-    """Fill ``{training_parameters}`` and ``{training_attributes}`` in a docstring.
+    """Fill ``{loss_parameter}``, ``{training_parameters}`` and
+    ``{training_attributes}`` in a docstring.
 
     A placeholder may be indented like the rest of the docstring or sit at
     column 0. Indented is the safe form: ``ruff format`` re-indents a
@@ -221,14 +260,20 @@ def fill_doc(cls):
     """
     # re.sub with a function, not str.format: docstrings hold literal braces.
     doc = re.sub(
+        r"^[ \t]*\{loss_parameter\}",
+        lambda _: loss_parameter(inspect.signature(cls).parameters["loss"].default),
+        cls.__doc__,
+        flags=re.M,
+    )
+    doc = re.sub(
         r"^[ \t]*\{training_parameters\}",
         lambda _: _with_defaults_of(cls, TRAINING_PARAMETERS),
-        cls.__doc__,
+        doc,
         flags=re.M,
     )
     cls.__doc__ = re.sub(
         r"^[ \t]*\{training_attributes\}",
-        lambda _: TRAINING_ATTRIBUTES,
+        lambda _: _training_attributes(),
         doc,
         flags=re.M,
     )

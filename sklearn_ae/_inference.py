@@ -8,6 +8,7 @@ import torch
 
 from ._config import bounded_threads
 from ._limits import check_finite_outputs
+from ._sparse_input import block_rows, densify
 
 # Rows per forward pass in transform/score: bounds memory on large X.
 INFERENCE_BATCH_SIZE = 4096
@@ -36,19 +37,20 @@ def map_batches(net, X, function, owner, **side):
     module = inference_module(net, X.dtype)
     device = net.device
     param = next(module.parameters())
+    step = block_rows(X, INFERENCE_BATCH_SIZE)
     outputs = []
     with torch.no_grad(), bounded_threads():
-        for start in range(0, X.shape[0], INFERENCE_BATCH_SIZE):
-            rows = slice(start, start + INFERENCE_BATCH_SIZE)
-            batch = torch.tensor(
-                np.ascontiguousarray(X[rows]), dtype=param.dtype, device=device
-            )
+        for start in range(0, X.shape[0], step):
+            rows = slice(start, start + step)
+            # Sparse rows are densified here, a block at a time.
+            block = densify(X[rows])
+            batch = torch.tensor(block, dtype=param.dtype, device=device)
             side_batch = {
                 name: torch.as_tensor(values[rows], device=device)
                 for name, values in side.items()
             }
             output = function(module, batch, **side_batch).cpu().numpy()
-            check_finite_outputs(X[rows], output, owner)
+            check_finite_outputs(block, output, owner)
             outputs.append(output)
     return np.concatenate(outputs).astype(X.dtype, copy=False)
 

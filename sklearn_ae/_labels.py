@@ -9,6 +9,7 @@ from sklearn.utils.multiclass import type_of_target
 from sklearn.utils.validation import column_or_1d
 
 from ._compat import validate_data
+from ._sparse_input import INPUT
 
 
 def is_unlabelled(y):
@@ -113,14 +114,12 @@ class SemiSupervisedMixin:
 
     def _fit_semi_supervised(self, X, y, *, use_labels=True):
         reset = not self._warm()
-        dtype = [np.float64, np.float32]
+        options = {"ensure_min_samples": 2, "reset": reset, **INPUT}
         if y is None or not use_labels:
-            X = validate_data(self, X, dtype=dtype, ensure_min_samples=2, reset=reset)
+            X = validate_data(self, X, **options)
             classes, indices = np.array(self._classes_without_labels), None
         else:
-            X, y = validate_data(
-                self, X, y, dtype=dtype, ensure_min_samples=2, reset=reset
-            )
+            X, y = validate_data(self, X, y, **options)
             classes, indices = encode_semi_supervised(y)
             if indices is None:
                 classes = np.array(self._classes_without_labels)
@@ -169,6 +168,6 @@ class SemiSupervisedMixin:
         self._check_params_vs_data(X)
         side = {}
         if len(self.classes_):
-            labels = np.full(len(X), -1) if y is None else y
+            labels = np.full(X.shape[0], -1) if y is None else y
             side["labels"] = indices_among(self.classes_, labels)
         return self._partial_fit(X, **side)

@@ -7,6 +7,14 @@ log-likelihood, the mean of its distribution and whether the decoder's raw
 output lives in data units; the module owns one, so the estimator's ``loss``
 string is read once, when the module is built.
 
+A likelihood is one :class:`Likelihood` subclass that describes itself: its
+``name`` (the ``loss`` value), a one-line ``description``, the ``support``
+its data must lie in and whether it ``learns_variance``. Defining the class
+registers it in :data:`LIKELIHOODS`, from which the estimators' ``loss``
+validation, the data checks of ``fit`` and ``score`` and the ``loss``
+entry of every estimator's docstring (:mod:`sklearn_ae._docstrings`) are
+generated; nothing else lists the names.
+
 ``"mse"`` fixes the Gaussian's variance at 1 in data units; ``"gaussian"``
 (one variance per feature) and ``"gaussian_shared"`` (one for all features)
 learn it with the network. A learned variance is a parameter of the
@@ -20,6 +28,8 @@ import math
 import torch
 import torch.nn.functional as F
 from torch import nn
+
+from ._registry import Registered
 
 _LOG_2PI = math.log(2.0 * math.pi)
 
@@ -50,7 +60,75 @@ LOG_VARIANCE_RATE = 10.0
 INITIAL_VARIANCE = 1e-2
 
 
-class GaussianLikelihood(nn.Module):
+# The registry: loss name -> Likelihood subclass, in definition order (the
+# order of the docstrings' option lists).
+LIKELIHOODS = {}
+
+
+class Likelihood(Registered, nn.Module):
+    """Base of the decoder's likelihoods; a subclass with a ``name`` registers.
+
+    A subclass declares:
+
+    - ``name``: the estimators' ``loss`` value;
+    - ``description``: one line for the ``loss`` entry of the docstrings;
+    - ``support``: ``(low, high)``, the closed interval every feature must
+      lie in to have a likelihood (``fit`` and ``score`` check it), or None;
+    - ``learns_variance``: whether a variance is learned with the network;
+    - ``data_units``: whether the decoder's raw output is in data units;
+
+    and implements ``nll``, ``mean`` and ``variance``. Every likelihood is
+    built as ``cls(scale, initial_variance=...)`` (see
+    :func:`make_likelihood`); those that learn nothing ignore the arguments.
+    """
+
+    registry = LIKELIHOODS
+    description = None
+    support = None
+    learns_variance = False
+    data_units = True
+
+    def __init__(self, scale=None, *, initial_variance=None):
+        super().__init__()
+
+    def variance(self):
+        """The variance per feature in data units; None where it is 1 or implied."""
+        return None
+
+    def mean(self, decoded):
+        """The distribution's mean: the reconstruction in data space."""
+        return decoded
+
+    @classmethod
+    def check_data(cls, X, *, scored=False):
+        """Raise a ValueError if X leaves ``support``.
+
+        X is training data, or (``scored``) rows a fitted model scores.
+        """
+        if cls.support is None or not X.shape[0] * X.shape[1]:
+            return
+        low, high = cls.support
+        X_min, X_max = X.min(), X.max()
+        if low <= X_min and X_max <= high:
+            return
+        span = f"[{low:g}, {high:g}]"
+        found = f"X ranges over [{X_min:.4g}, {X_max:.4g}]"
+        title = cls.__name__.removesuffix("Likelihood")
+        if scored:
+            raise ValueError(
+                f"The model's likelihood is a {title} (loss={cls.name!r}), "
+                f"defined for values in {span}, but {found}; scale X as the "
+                f"training data were, and clip it to {span} "
+                "(MinMaxScaler(clip=True) does both in a pipeline)."
+            )
+        raise ValueError(
+            f"loss={cls.name!r} ({title} likelihood) needs every feature in "
+            f"{span}, but {found}. Scale X into {span} (MinMaxScaler) or use "
+            "loss='mse'."
+        )
+
+
+class GaussianLikelihood(Likelihood):
     """:math:`\\mathcal{N}(x; \\mu, I)`: the squared error, ``loss="mse"``.
 
     The decoder's output is the mean in data units (the module maps it back
@@ -58,11 +136,7 @@ class GaussianLikelihood(nn.Module):
     """
 
     name = "mse"
-    data_units = True
-
-    def variance(self):
-        """The Gaussian's variance per feature in data units; 1 here."""
-        return None
+    description = "a Gaussian of unit variance in data units: the squared error"
 
     def nll(self, decoded, target, *, constants=False):
         """Per-sample :math:`-\\log p(\\mathrm{target} \\mid \\mathrm{decoded})`.
@@ -76,15 +150,11 @@ class GaussianLikelihood(nn.Module):
             nll = nll + 0.5 * target.shape[1] * _LOG_2PI
         return nll
 
-    def mean(self, decoded):
-        """The distribution's mean: the reconstruction in data space."""
-        return decoded
-
 
 class LearnedGaussianLikelihood(GaussianLikelihood):
     """:math:`\\mathcal{N}(x; \\mu, \\operatorname{diag} \\sigma^2)` with learned
-    :math:`\\sigma^2`: ``loss="gaussian"`` (per feature) or
-    ``loss="gaussian_shared"`` (one variance).
+    :math:`\\sigma^2`: ``loss="gaussian"`` (per feature); see
+    :class:`SharedGaussianLikelihood` for one variance.
 
     .. math::
 
@@ -106,25 +176,29 @@ class LearnedGaussianLikelihood(GaussianLikelihood):
     ----------
     scale : Tensor of shape (n_features,)
         The module's input scale, the unit of the variance.
-    shared : bool
-        One variance for every feature.
-    initial_variance : float
-        The variance's start, as a fraction of the reference variance.
+    initial_variance : float or None
+        The variance's start, as a fraction of the reference variance
+        (None: ``INITIAL_VARIANCE``).
     """
 
-    data_units = True
+    name = "gaussian"
+    description = "a Gaussian with a learned variance per feature"
+    learns_variance = True
+    # One variance for every feature.
+    shared = False
 
-    def __init__(self, scale, *, shared=False, initial_variance=INITIAL_VARIANCE):
+    def __init__(self, scale, *, initial_variance=None):
         super().__init__()
+        if initial_variance is None:
+            initial_variance = INITIAL_VARIANCE
         scale = torch.as_tensor(scale, dtype=torch.float32)
         reference = scale.pow(2)
-        if shared:
+        if self.shared:
             reference = reference.mean().expand(len(scale)).clone()
-        self.name = "gaussian_shared" if shared else "gaussian"
         self.register_buffer("reference_variance", reference)
         start = math.log(initial_variance - VARIANCE_FLOOR) / LOG_VARIANCE_RATE
         self.log_variance = nn.Parameter(
-            torch.full((1 if shared else len(scale),), start)
+            torch.full((1 if self.shared else len(scale),), start)
         )
 
     def variance(self):
@@ -145,20 +219,30 @@ class LearnedGaussianLikelihood(GaussianLikelihood):
         return nll
 
 
-class BernoulliLikelihood(nn.Module):
+class SharedGaussianLikelihood(LearnedGaussianLikelihood):
+    """The learned Gaussian with one variance for all features: ``"gaussian_shared"``.
+
+    The variance's unit is the mean of the squared input scales.
+    """
+
+    name = "gaussian_shared"
+    description = "a Gaussian with one learned variance for all features"
+    shared = True
+
+
+class BernoulliLikelihood(Likelihood):
     """:math:`\\mathrm{Bernoulli}(x; \\sigma(\\mathrm{logits}))`: the cross-entropy.
 
     ``loss="bce"``.
 
-    The decoder's output is the logits; exact for targets in [0, 1].
+    The decoder's output is the logits; exact for targets in [0, 1]. Its
+    variance follows from its mean, so ``variance`` is None.
     """
 
     name = "bce"
+    description = "a Bernoulli for features in [0, 1]: the binary cross-entropy"
+    support = (0.0, 1.0)
     data_units = False
-
-    def variance(self):
-        """None: a Bernoulli's variance follows from its mean."""
-        return None
 
     def nll(self, decoded, target, *, constants=False):
         # With logits, for numerical stability; no constant to add.
@@ -169,17 +253,9 @@ class BernoulliLikelihood(nn.Module):
         return decoded.sigmoid()
 
 
-LIKELIHOODS = {
-    "mse": GaussianLikelihood,
-    "gaussian": LearnedGaussianLikelihood,
-    "gaussian_shared": LearnedGaussianLikelihood,
-    "bce": BernoulliLikelihood,
-}
-
-
 def learns_variance(loss):
     """Whether the likelihood of a ``loss`` parameter value learns its variance."""
-    return LIKELIHOODS[loss] is LearnedGaussianLikelihood
+    return LIKELIHOODS[loss].learns_variance
 
 
 def make_likelihood(loss, scale=None, initial_variance=None):
@@ -190,12 +266,4 @@ def make_likelihood(loss, scale=None, initial_variance=None):
     ``scale ** 2`` (None: ``INITIAL_VARIANCE``); the other likelihoods ignore
     them.
     """
-    if learns_variance(loss):
-        if initial_variance is None:
-            initial_variance = INITIAL_VARIANCE
-        return LearnedGaussianLikelihood(
-            scale,
-            shared=loss == "gaussian_shared",
-            initial_variance=initial_variance,
-        )
-    return LIKELIHOODS[loss]()
+    return LIKELIHOODS[loss](scale, initial_variance=initial_variance)

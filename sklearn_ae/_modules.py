@@ -115,9 +115,10 @@ class AutoEncoderModule(nn.Module):
     hidden_layer_sizes : tuple of int
         Encoder widths; the decoder uses them reversed.
     activation : str
-    loss : {"mse", "gaussian", "gaussian_shared", "bce"}
-        Names the likelihood, which the module owns as ``likelihood`` (a
-        learned variance is measured in units of ``scale``).
+    loss : str
+        A name in :data:`~sklearn_ae._likelihoods.LIKELIHOODS`: the
+        likelihood, which the module owns as ``likelihood`` (a learned
+        variance is measured in units of ``scale``).
     offset, scale : Tensor of shape (n_features,)
     code_activation : str or None
         Activation of the code layer (e.g. ``"logistic"`` for sparse codes).

@@ -9,7 +9,6 @@ optimizers' state. A model whose training needs the whole training set at
 once sets ``_supports_partial_fit = False`` and has no ``partial_fit``.
 """
 
-import numpy as np
 from sklearn.utils.metaestimators import available_if
 
 from ._compat import _fit_context, validate_data
@@ -18,6 +17,7 @@ from ._net import apply_settings, snapshot
 from ._random import call_seed, fit_generators, torch_seed
 from ._restore import restores_on_failure
 from ._rows import HostRows, streams, to_dataset
+from ._sparse_input import INPUT
 
 
 def _partial_fit_available(estimator):
@@ -86,7 +86,7 @@ class PartialFitMixin:
 
         Parameters
         ----------
-        X : array-like of shape (n_samples, n_features)
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
             One chunk of training data: at least 2 rows on the first call,
             which fixes the input scaling, and at least 1 on later calls.
         y : None
@@ -142,10 +142,10 @@ class PartialFitMixin:
             self,
             X,
             *(() if y is None else (y,)),
-            dtype=[np.float64, np.float32],
             reset=first,
+            **INPUT,
         )
-        if first and len(data[0] if y is not None else data) < 2:
+        if first and (data[0] if y is not None else data).shape[0] < 2:
             raise ValueError(
                 "The first call to partial_fit fixes the input scaling from "
                 "its rows (each feature's mean and spread), so it needs at "

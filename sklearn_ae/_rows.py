@@ -17,6 +17,15 @@ import numpy as np
 import torch
 from sklearn.model_selection import train_test_split
 
+from ._sparse_input import (
+    column_max,
+    column_min,
+    column_squared_deviations,
+    column_sum,
+    densify,
+    issparse,
+)
+
 
 class RowDataset(torch.utils.data.Dataset):
     """Training rows as whole tensors (possibly on the device), with side data.
@@ -219,22 +228,29 @@ def is_memory_mapped(X):
 def streams(X):
     """Whether training reads X a batch at a time instead of copying it.
 
-    True for memory-mapped arrays (whose point is not to be loaded whole)
-    and for arrays whose float32 copy would pass :data:`DEVICE_COPY_LIMIT`.
+    True for sparse matrices and memory-mapped arrays (whose point is not
+    to be loaded whole), and for arrays whose float32 copy would pass
+    :data:`DEVICE_COPY_LIMIT`.
     """
-    return is_memory_mapped(X) or X.shape[0] * X.shape[1] * 4 > DEVICE_COPY_LIMIT
+    return (
+        issparse(X)
+        or is_memory_mapped(X)
+        or X.shape[0] * X.shape[1] * 4 > DEVICE_COPY_LIMIT
+    )
 
 
 class HostRows:
     """Training rows left in a numpy array, read a batch at a time.
 
     Stands in for the input tensor of a :class:`RowDataset` when the data
-    are too large to copy (or memory-mapped): indexing it with a slice or an
-    index tensor gathers those rows of ``array`` (of its ``rows``, when
-    given) into a float32 tensor on ``device``, so a fit holds one batch of
-    the input beyond the array itself. The column statistics the fit needs
-    (``mean``, ``std``, ``min``, ``max`` over axis 0, as numpy's) are
-    computed block by block for the same reason.
+    are too large to copy (or memory-mapped, or sparse): indexing it with a
+    slice or an index tensor gathers those rows of ``array`` (of its
+    ``rows``, when given) into a float32 tensor on ``device``, so a fit
+    holds one batch of the input beyond the array itself. The column
+    statistics the fit needs (``mean``, ``std``, ``min``, ``max`` over axis
+    0, as numpy's) are computed block by block for the same reason. A
+    scipy.sparse CSR ``array`` is densified one batch at a time, and its
+    statistics are computed on the sparse blocks (:mod:`._sparse_input`).
     """
 
     def __init__(self, array, device, rows=None):
@@ -243,7 +259,7 @@ class HostRows:
         self.rows = rows
 
     def __len__(self):
-        return len(self.array) if self.rows is None else len(self.rows)
+        return self.array.shape[0] if self.rows is None else len(self.rows)
 
     @property
     def shape(self):
@@ -255,7 +271,7 @@ class HostRows:
         if self.rows is not None:
             index = self.rows[index]
         # torch.tensor copies: a slice of a read-only memmap is a view.
-        block = np.ascontiguousarray(self.array[index])
+        block = densify(self.array[index])
         return torch.tensor(block, dtype=torch.float32, device=self.device)
 
     def _blocks(self):
@@ -267,31 +283,33 @@ class HostRows:
                 yield self.array[np.sort(self.rows[rows])]
 
     def mean(self, axis=0, dtype=np.float64):
-        total = sum(block.sum(axis=axis, dtype=dtype) for block in self._blocks())
+        total = sum(column_sum(block, dtype) for block in self._blocks())
         return total / len(self)
 
     def std(self, axis=0, dtype=np.float64):
         mean = self.mean(axis, dtype)
         squares = sum(
-            np.square(block - mean).sum(axis=axis) for block in self._blocks()
+            column_squared_deviations(block, mean) for block in self._blocks()
         )
         return np.sqrt(squares / len(self))
 
     def min(self, axis=0, **kwargs):
-        return np.min([block.min(axis=axis) for block in self._blocks()], axis=0)
+        return np.min([column_min(block) for block in self._blocks()], axis=0)
 
     def max(self, axis=0, **kwargs):
-        return np.max([block.max(axis=axis) for block in self._blocks()], axis=0)
+        return np.max([column_max(block) for block in self._blocks()], axis=0)
 
 
 def to_dataset(X, side, device):
     """A :class:`RowDataset` of float32 rows and their side data on ``device``.
 
-    ``X`` is an array, copied to the device, or :class:`HostRows`, read a
-    batch at a time.
+    ``X`` is an array, copied to the device, or :class:`HostRows` or a
+    sparse matrix, read a batch at a time.
     """
     if isinstance(X, HostRows):
         inputs = HostRows(X.array, device, X.rows)
+    elif issparse(X):  # held-out rows of sparse X: densified a batch at a time
+        inputs = HostRows(X, device)
     else:
         # torch.tensor copies: read-only (memmapped) input must not be
         # shared. ascontiguousarray: torch refuses negative strides.

@@ -91,11 +91,7 @@ default="relu"
         Nonlinearity between hidden layers. The code layer is a sigmoid and
         the output layer is linear.
 
-    loss : {"mse", "gaussian", "gaussian_shared", "bce"}, default="mse"
-        Reconstruction likelihood: ``"mse"`` is a unit-variance Gaussian,
-        ``"gaussian"`` a Gaussian with a learned variance per feature,
-        ``"gaussian_shared"`` one learned variance for all features,
-        ``"bce"`` a Bernoulli for features in [0, 1].
+    {loss_parameter}
 
 {training_parameters}
 

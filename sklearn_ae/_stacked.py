@@ -96,11 +96,7 @@ class StackedAutoEncoder(AutoEncoder):
 default="relu"
         Nonlinearity between layers (the code layer is linear).
 
-    loss : {"mse", "gaussian", "gaussian_shared", "bce"}, default="mse"
-        Reconstruction likelihood: ``"mse"`` is a unit-variance Gaussian,
-        ``"gaussian"`` a Gaussian with a learned variance per feature,
-        ``"gaussian_shared"`` one learned variance for all features,
-        ``"bce"`` a Bernoulli for features in [0, 1].
+    {loss_parameter}
 
     pretraining : {"denoising", "plain"} or None, default="denoising"
         How each layer is pretrained: as a denoising autoencoder, a plain

@@ -174,14 +174,7 @@ class VariationalAutoEncoder(GenerativeMixin, AutoEncoder):
 default="relu"
         Nonlinearity between layers.
 
-    loss : {"gaussian_shared", "gaussian", "mse", "bce"}, \
-default="gaussian_shared"
-        The decoder's likelihood ``p(x | z)``: ``"gaussian_shared"`` a
-        Gaussian whose one variance, shared by the features, is learned with
-        the network; ``"gaussian"`` one learned variance per feature;
-        ``"mse"`` a Gaussian with unit variance in data units; ``"bce"`` a
-        Bernoulli for features in [0, 1]. See the user guide's
-        :ref:`likelihoods` page.
+    {loss_parameter}
 
 {training_parameters}
 
@@ -368,7 +361,7 @@ default="gaussian_shared"
 
         Parameters
         ----------
-        X : array-like of shape (n_samples, n_features)
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
 
         Returns
         -------
@@ -401,7 +394,7 @@ default="gaussian_shared"
 
         Parameters
         ----------
-        X : array-like of shape (n_samples, n_features)
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
 
         n_importance : int, default=100
             Number of importance samples ``K``; the cost is ``K`` decoder
@@ -425,10 +418,10 @@ default="gaussian_shared"
         X = self._validate_scored(X)
         # Each block of rows holds n_importance draws of its codes at once.
         check_size(
-            int(n_importance) * min(len(X), INFERENCE_BATCH_SIZE) * self._n_codes,
+            int(n_importance) * min(X.shape[0], INFERENCE_BATCH_SIZE) * self._n_codes,
             MAX_ARRAY_ELEMENTS,
             f"log_likelihood's n_importance={n_importance} draws of "
-            f"{min(len(X), INFERENCE_BATCH_SIZE)} rows' codes",
+            f"{min(X.shape[0], INFERENCE_BATCH_SIZE)} rows' codes",
             "use fewer importance samples",
         )
         bound = partial(

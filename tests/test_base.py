@@ -259,9 +259,9 @@ def test_verbose_shows_progress(small_data, capsys):
         (np.arange(6.0), ValueError, "2D array"),
         (np.empty((0, 3)), ValueError, "0 sample"),
         (np.array([["a", "b"], ["c", "d"]], dtype=object), ValueError, "convert"),
-        (sparse.random(10, 4, density=0.5, format="csr"), TypeError, "[Ss]parse"),
+        (sparse.csr_matrix(np.array([[1.0, np.nan], [2.0, 3.0]])), ValueError, "NaN"),
     ],
-    ids=["nan", "inf", "1d", "empty", "strings", "sparse"],
+    ids=["nan", "inf", "1d", "empty", "strings", "sparse-nan"],
 )
 def test_bad_training_data(estimator, X, error, match):
     with pytest.raises(error, match=match):

@@ -142,3 +142,53 @@ def test_bad_arguments():
     with pytest.raises(TypeError, match="n_samples must be an int"):
         load_dataset("digits", n_samples=2.5)
     assert DATASETS == ("swiss_roll", "swiss_roll_hole", "s_curve", "digits", "mnist")
+
+
+def test_the_registry_describes_each_data_set():
+    from numpydoc.docscrape import FunctionDoc
+
+    from sklearn_ae.datasets import describe_datasets
+
+    summaries = describe_datasets()
+    assert tuple(summaries) == DATASETS
+    assert all(text and "\n" not in text for text in summaries.values())
+    (entry,) = [p for p in FunctionDoc(load_dataset)["Parameters"] if p.name == "name"]
+    assert entry.type == "{" + ", ".join(f'"{n}"' for n in DATASETS) + "}"
+    documented = "\n".join(entry.desc)
+    assert all(f'``"{name}"``: {summaries[name]}' in documented for name in DATASETS)
+
+
+def test_a_new_data_set_is_one_class():
+    """Defining a data set class makes load_dataset load it and lists it."""
+    from sklearn_ae.datasets import describe_datasets
+
+    try:
+
+        class Line(datasets._Dataset):
+            name = "line"
+            summary = "points on a line in 2-D"
+            default_n_samples = 7
+
+            @classmethod
+            def load(cls, n_samples, random_state):
+                t = np.arange(float(n_samples))
+                return np.c_[t, 2 * t], None, t, "a line"
+
+        assert datasets._REGISTRY["line"] is Line
+        data = load_dataset("line")
+        assert data.data.shape == (7, 2) and data.name == "line"
+        assert describe_datasets()["line"] == "points on a line in 2-D"
+    finally:
+        datasets._REGISTRY.pop("line", None)
+    with pytest.raises(ValueError, match="Unknown data set 'line'"):
+        load_dataset("line")
+
+
+def test_the_benchmark_command_line_reads_the_registry():
+    from benchmarks.__main__ import parse_args
+
+    with pytest.raises(SystemExit):
+        parse_args(["--datasets", "no_such_data"])
+    parser, args = parse_args(["--datasets", *DATASETS])
+    assert args.datasets == list(DATASETS)
+    assert all(name in parser.epilog for name in DATASETS)

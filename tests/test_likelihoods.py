@@ -1,6 +1,8 @@
 """Tests of the decoder likelihoods (sklearn_ae/_likelihoods.py)."""
 
+import inspect
 import math
+import re
 
 import numpy as np
 import pytest
@@ -166,3 +168,60 @@ def test_vae_bounds_use_the_learned_variance(digits):
     np.testing.assert_allclose(likelihood.variance().detach().numpy(), 1, rtol=1e-5)
     assert vae.score(X) < elbo - 10, (vae.score(X), elbo)
     assert vae.log_likelihood(X, n_importance=8).mean() < bound - 10
+
+
+def test_the_registry_describes_each_likelihood():
+    from sklearn_ae._likelihoods import LIKELIHOODS, Likelihood
+
+    assert list(LIKELIHOODS) == ["mse", "gaussian", "gaussian_shared", "bce"]
+    for name, cls in LIKELIHOODS.items():
+        assert issubclass(cls, Likelihood) and cls.name == name
+        assert cls.description and "\n" not in cls.description
+        assert make_likelihood(name, torch.ones(3)).name == name
+
+
+def test_every_loss_docstring_lists_the_registry():
+    """The ``loss`` entries are generated: none lists other names."""
+    from numpydoc.docscrape import ClassDoc
+
+    from sklearn_ae._likelihoods import LIKELIHOODS
+
+    documented = 0
+    for estimator in small_estimators():
+        cls = type(estimator)
+        if "loss" not in inspect.signature(cls).parameters:
+            continue
+        entry = next(p for p in ClassDoc(cls)["Parameters"] if p.name == "loss")
+        options = re.fullmatch(r"\{(.*)\}, default=.*", entry.type)[1]
+        assert {o.strip().strip('"') for o in options.split(",")} == set(LIKELIHOODS)
+        documented += 1
+    assert documented >= 9
+
+
+def test_a_new_likelihood_is_one_class():
+    """Defining a Likelihood subclass makes it a valid, documented ``loss``."""
+    from sklearn_ae import _likelihoods
+    from sklearn_ae._docstrings import loss_parameter
+
+    registry = _likelihoods.LIKELIHOODS
+    try:
+
+        class Laplace(_likelihoods.Likelihood):
+            name = "laplace"
+            description = "a Laplace of unit scale: the absolute error"
+
+            def nll(self, decoded, target, *, constants=False):
+                return (decoded - target).abs().sum(dim=1)
+
+        assert registry["laplace"] is Laplace
+        X = _low_rank(100, 0)
+        model = AutoEncoder(2, loss="laplace", hidden_layer_sizes=(8,), max_iter=2)
+        scores = model.set_params(random_state=0).fit(X).score_samples(X)
+        decoded = model.inverse_transform(model.transform(X))
+        expected = -np.abs(decoded - X).sum(axis=1)
+        np.testing.assert_allclose(scores, expected, rtol=1e-4)
+        assert '``"laplace"``: a Laplace of unit scale' in loss_parameter("mse")
+    finally:
+        registry.pop("laplace", None)
+    with pytest.raises(ValueError, match="'loss' parameter"):
+        AutoEncoder(loss="laplace").fit(X)
