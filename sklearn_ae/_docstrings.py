@@ -99,6 +99,31 @@ TRAINING_PARAMETERS = """\
         ``KeyboardInterrupt`` (Ctrl-C), which reaches the caller instead of
         ending training quietly."""
 
+NETWORK_PARAMETERS = """\
+    encoder : torch.nn.Module, callable or None, default=None
+        A network of your own in place of the encoder MLP: a module, deep-
+        copied at fit (so the parameter is never trained in place, and
+        ``clone`` gives every candidate of a search the same starting
+        weights), or a callable ``encoder(n_features_in, n_components)``
+        called at fit to build one (its initial weights then follow
+        ``random_state``). It reads the standardised rows, a float32 tensor
+        of shape ``(n_rows, n_features_in)``, and returns the codes,
+        ``(n_rows, n_components)``; a variational model's encoder may return
+        any width, which the model's own linear layer maps to the
+        posterior's mean and log-variance. A network that does not fit is
+        refused at fit with an error naming it. None uses the MLP of
+        ``hidden_layer_sizes`` and ``activation``. See
+        :ref:`custom_networks` for what each model needs.
+
+    decoder : torch.nn.Module, callable or None, default=None
+        A network of your own in place of the decoder MLP, given as
+        ``encoder`` is (a callable is called as
+        ``decoder(n_features_in, n_components)``). It reads codes of shape
+        ``(n_rows, n_components)`` and returns ``(n_rows, n_features_in)``
+        on the standardised scale for a Gaussian likelihood (the model maps
+        it back to data units), or logits for ``loss="bce"``. None uses the
+        mirrored MLP."""
+
 TRAINING_ATTRIBUTES = """\
     n_features_in_ : int
         Number of features seen during :term:`fit`.
@@ -170,7 +195,10 @@ def _with_defaults_of(cls, parameters):
 
 
 def fill_doc(cls):
-    """Fill ``{training_parameters}`` and ``{training_attributes}`` in a docstring.
+    """Fill the shared placeholders of a docstring.
+
+    ``{network_parameters}``, ``{training_parameters}`` and
+    ``{training_attributes}``.
 
     A placeholder may be indented like the rest of the docstring or sit at
     column 0. Indented is the safe form: ``ruff format`` re-indents a
@@ -179,9 +207,15 @@ def fill_doc(cls):
     """
     # re.sub with a function, not str.format: docstrings hold literal braces.
     doc = re.sub(
+        r"^[ \t]*\{network_parameters\}",
+        lambda _: NETWORK_PARAMETERS,
+        cls.__doc__,
+        flags=re.M,
+    )
+    doc = re.sub(
         r"^[ \t]*\{training_parameters\}",
         lambda _: _with_defaults_of(cls, TRAINING_PARAMETERS),
-        cls.__doc__,
+        doc,
         flags=re.M,
     )
     cls.__doc__ = re.sub(
