@@ -51,6 +51,7 @@ from ._model_json import (
     set_fitted,
 )
 from ._net import make_net
+from ._networks import uses_own_networks
 from ._warnings import warn
 
 FORMAT = "sklearn-ae"
@@ -132,6 +133,15 @@ def save(estimator, path):
             "not a pipeline or a subclass."
         )
     check_is_fitted(estimator)
+    if uses_own_networks(estimator):
+        raise ValueError(
+            f"Cannot save this {cls.__name__}: its encoder or decoder is a "
+            "network of your own, and sklearn_ae.save writes data only, while "
+            "rebuilding your network needs its class's code, which only a "
+            "pickle refers to. Pickle the fitted estimator (pickle or "
+            "joblib.dump) and load the file only if you trust its source; "
+            "see 'Networks of your own' in the user guide's saving page."
+        )
     net = estimator.net_
     corrupt = getattr(net, "corrupt", None)
     tensors = {
