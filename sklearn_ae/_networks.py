@@ -119,7 +119,14 @@ def _resolve(spec, name, shape, owner):
             f"{owner}'s {name} holds {', '.join(wrong)} weights, but the "
             f"networks train in float32: pass {name}.float()."
         )
-    return network.to("cpu")
+    # Modules are built on the CPU, or on the meta device where a loaded
+    # model's layout is checked first.
+    if any(
+        tensor.device.type not in ("cpu", "meta")
+        for tensor in itertools.chain(network.parameters(), network.buffers())
+    ):
+        network = network.to("cpu")
+    return network
 
 
 def probe(network, n_inputs, name, owner):
@@ -171,3 +178,70 @@ def probe(network, n_inputs, name, owner):
 
 def _name(spec):
     return getattr(spec, "__qualname__", None) or type(spec).__qualname__
+
+
+class SavedNetwork:
+    """A network of the user's own in a saved model: its description only.
+
+    :func:`~sklearn_ae.save` writes the network's weights, never its code;
+    :func:`~sklearn_ae.load` puts the network the caller passes in its place
+    (:func:`take_networks`).
+    """
+
+    def __init__(self, description):
+        self.description = description
+
+    def __repr__(self):
+        return f"<saved network: {self.description}>"
+
+
+def describe_network(network):
+    """What a saved model says of a network of the user's own, for the record."""
+    kind = "module" if isinstance(network, nn.Module) else "callable"
+    owner = network if kind == "callable" else type(network)
+    module = getattr(owner, "__module__", None) or "?"
+    return f"{kind} {module}.{_name(owner)}"
+
+
+def take_networks(estimator, given):
+    """Put the caller's networks where a loaded model's saved ones were.
+
+    ``given`` maps ``"encoder"``/``"decoder"`` to a module, a callable or
+    None. Returns the names used; raises a ValueError when the model saved a
+    network that ``given`` lacks. The record of the fitted network
+    (``_fitted_network``), when already set, takes them too.
+    """
+    used = set()
+    owner = type(estimator).__name__
+    for name in NETWORK_CONSTRAINTS:
+        saved = getattr(estimator, name, None)
+        if not isinstance(saved, SavedNetwork):
+            continue
+        if given.get(name) is None:
+            raise ValueError(
+                f"The file's {owner} was fitted with a {name} of your own "
+                f"({saved.description}), and holds its weights but not its "
+                "code, which a file cannot hold safely: pass the same network "
+                f"to load, load(path, {name}=...), a module or the callable "
+                "the model was given."
+            )
+        setattr(estimator, name, given[name])
+        used.add(name)
+    record = getattr(estimator, "_fitted_network", None)
+    if isinstance(record, dict):
+        for name, value in record.items():
+            if isinstance(value, SavedNetwork):
+                record[name] = getattr(estimator, name, None)
+    return used
+
+
+def check_networks_used(given, used):
+    """Raise a ValueError if ``load`` was given a network no model needed."""
+    unused = sorted(name for name, value in given.items() if value is not None)
+    unused = [name for name in unused if name not in used]
+    if unused:
+        raise ValueError(
+            f"load was given {' and '.join(unused)}, but the file's model has "
+            "no network of your own there: leave "
+            f"{' and '.join(f'{name}=None' for name in unused)}."
+        )

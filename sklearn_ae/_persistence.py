@@ -51,7 +51,7 @@ from ._model_json import (
     set_fitted,
 )
 from ._net import make_net
-from ._networks import uses_own_networks
+from ._networks import check_networks_used, take_networks
 from ._warnings import warn
 
 FORMAT = "sklearn-ae"
@@ -83,7 +83,9 @@ def save(estimator, path):
 
     The optimizer's state and the per-batch training records are not saved:
     a warm start after :func:`load` restarts the optimizer (see
-    :ref:`saving_and_loading`).
+    :ref:`saving_and_loading`). Of an encoder or decoder of your own, the
+    weights are saved but not the code: :func:`load` takes the network
+    again (see :ref:`saving_custom_networks`).
 
     Parameters
     ----------
@@ -133,15 +135,6 @@ def save(estimator, path):
             "not a pipeline or a subclass."
         )
     check_is_fitted(estimator)
-    if uses_own_networks(estimator):
-        raise ValueError(
-            f"Cannot save this {cls.__name__}: its encoder or decoder is a "
-            "network of your own, and sklearn_ae.save writes data only, while "
-            "rebuilding your network needs its class's code, which only a "
-            "pickle refers to. Pickle the fitted estimator (pickle or "
-            "joblib.dump) and load the file only if you trust its source; "
-            "see 'Networks of your own' in the user guide's saving page."
-        )
     net = estimator.net_
     corrupt = getattr(net, "corrupt", None)
     tensors = {
@@ -215,7 +208,7 @@ def write_zip(path, members):
         raise
 
 
-def load(path, *, device=None):
+def load(path, *, device=None, encoder=None, decoder=None):
     """Load an estimator saved by :func:`save`; never unpickles.
 
     The class must be one of ``sklearn_ae.__all__``; the parameters are
@@ -238,6 +231,16 @@ def load(path, *, device=None):
         device this machine lacks (``"cuda"`` on a CPU-only machine) is
         loaded onto the CPU with a warning.
 
+    encoder : torch.nn.Module, callable or None, default=None
+        The encoder of your own the model was fitted with (the module or
+        the callable it was given; see :ref:`custom_networks`), needed when
+        the file holds one: a file holds a network's weights, never its
+        code. The network is built as ``fit`` builds it and takes the saved
+        weights, which must fit it tensor by tensor.
+
+    decoder : torch.nn.Module, callable or None, default=None
+        The decoder of your own, as ``encoder``.
+
     Returns
     -------
     estimator : estimator of sklearn_ae
@@ -251,7 +254,9 @@ def load(path, *, device=None):
         ``sklearn_ae.__all__``, holds unknown or invalid parameters, its
         weights do not match their SHA-256, or a tensor is missing, extra, or
         of the wrong shape or dtype for the model the parameters describe,
-        a weight is not finite or an input scale not positive, a fitted
+        a weight is not finite or an input scale not positive, the model
+        has a network of your own that ``encoder`` or ``decoder`` does not
+        give (or one is given for a model without one), a fitted
         attribute contradicts the weights (the code width, the epoch count,
         a curve's length, the decoder's variance), or a parser fails on a
         crafted file (an encrypted or unknown-compression member, a number
@@ -275,9 +280,23 @@ def load(path, *, device=None):
     >>> load(path, device="cpu").sample(4, random_state=0).shape
     (4, 64)
     """
+    given = {"encoder": encoder, "decoder": decoder}
+    estimator, used = load_model(path, device, given)
+    check_networks_used(given, used)
+    return estimator
+
+
+def load_model(path, device, networks):
+    """``(estimator, names used)``: :func:`load`, taking what it needs of ``networks``.
+
+    ``networks`` maps ``"encoder"`` and ``"decoder"`` to the caller's
+    networks; the model takes those it saved weights of, and a network it
+    saved but ``networks`` lacks is a ValueError.
+    """
     document, weights = _read_archive(path)
     cls = _check_header(document)
     estimator = cls(**decode_params(cls, document.get("params")))
+    used = take_networks(estimator, networks)
     try:
         estimator._validate_params()
     except (ValueError, TypeError, OverflowError, RecursionError) as exc:
@@ -288,13 +307,14 @@ def load(path, *, device=None):
     if device is not None:
         estimator.set_params(device=device)
     set_fitted(estimator, document.get("fitted"))
+    take_networks(estimator, networks)
     tensors = _read_weights(document, weights)
     check_weights(tensors)
     estimator.net_ = _rebuild_net(estimator, document, tensors, placement)
     if estimator.net_.criterion_.prior is not None:
         estimator.prior_ = estimator.net_.criterion_.prior
     check_fitted(estimator)
-    return estimator
+    return estimator, used
 
 
 # ---------------------------------------------------------------- the classes

@@ -1,7 +1,9 @@
 """Networks of the user's own: ``encoder=`` and ``decoder=`` on every estimator."""
 
 import copy
+import json
 import pickle
+import zipfile
 
 import numpy as np
 import pytest
@@ -10,6 +12,7 @@ from sklearn.base import clone
 from sklearn.exceptions import NotFittedError
 from sklearn.model_selection import GridSearchCV
 from sklearn.pipeline import make_pipeline
+from sklearn.preprocessing import MinMaxScaler
 from sklearn.utils.estimator_checks import parametrize_with_checks
 from sklearn.utils.validation import check_is_fitted
 from torch import nn
@@ -268,14 +271,64 @@ def test_pickle_keeps_the_network_and_its_training(cls, digits):
     np.testing.assert_array_equal(loaded.transform(X), fitted.transform(X))
 
 
-def test_save_refuses_a_network_of_ones_own(digits, tmp_path):
+@pytest.mark.parametrize("cls", [AutoEncoder, ConditionalVariationalAutoEncoder])
+def test_save_keeps_the_weights_and_load_takes_the_network(cls, digits, tmp_path):
+    X, _, y, _ = digits
+    X, y = X[:200], y[:200]
+    encoder = ConvEncoder(2)
+    fitted = _fit(cls, X, y, encoder=encoder, decoder=mlp_decoder)
+    path = tmp_path / "model.skae"
+    sklearn_ae.save(fitted, path)
+    # The file holds the networks' weights and descriptions, not their code.
+    with zipfile.ZipFile(path) as archive:
+        document = json.loads(archive.read("model.json"))
+    assert document["params"]["encoder"] == {
+        "__network__": "module tests.test_networks.ConvEncoder"
+    }
+    assert document["params"]["decoder"] == {
+        "__network__": "callable tests.test_networks.mlp_decoder"
+    }
+    with pytest.raises(ValueError, match=r"encoder of your own.*load\(path, encoder="):
+        sklearn_ae.load(path, decoder=mlp_decoder)
+    loaded = sklearn_ae.load(path, encoder=ConvEncoder(2), decoder=mlp_decoder)
+    np.testing.assert_array_equal(loaded.transform(X), fitted.transform(X))
+    assert loaded.decoder is mlp_decoder
+    assert isinstance(loaded.encoder, ConvEncoder)
+    # The loaded model trains further.
+    loaded.set_params(warm_start=True, max_iter=1).fit(
+        X, *([y] if cls in LABELLED else [])
+    )
+
+
+def test_load_refuses_networks_that_do_not_fit_the_file(digits, tmp_path):
     X = digits[0][:100]
-    ae = AutoEncoder(n_components=2, encoder=mlp_encoder, **FAST).fit(X)
-    with pytest.raises(ValueError, match=r"network of your own.*[Pp]ickle"):
-        sklearn_ae.save(ae, tmp_path / "model.skae")
-    with pytest.raises(ValueError, match="network of your own"):
-        sklearn_ae.save(make_pipeline(ae), tmp_path / "pipeline.skae")
-    assert not list(tmp_path.iterdir())
+    path = tmp_path / "model.skae"
+    sklearn_ae.save(
+        AutoEncoder(n_components=2, encoder=mlp_encoder, **FAST).fit(X), path
+    )
+    with pytest.raises(ValueError, match=r"weights do not fit.*encoder\.layers"):
+        sklearn_ae.load(path, encoder=ConvEncoder(2))
+    with pytest.raises(
+        ValueError, match="no network of your own there: leave decoder=None"
+    ):
+        sklearn_ae.load(path, encoder=mlp_encoder, decoder=mlp_decoder)
+    plain = tmp_path / "plain.skae"
+    sklearn_ae.save(AutoEncoder(n_components=2, **FAST).fit(X), plain)
+    with pytest.raises(ValueError, match="leave encoder=None"):
+        sklearn_ae.load(plain, encoder=mlp_encoder)
+
+
+def test_a_pipeline_saves_and_loads_with_its_network(digits, tmp_path):
+    X = digits[0][:200]
+    pipe = make_pipeline(
+        MinMaxScaler(), AutoEncoder(n_components=2, encoder=ConvEncoder(2), **FAST)
+    ).fit(X)
+    path = tmp_path / "pipeline.skae"
+    sklearn_ae.save(pipe, path)
+    with pytest.raises(ValueError, match="encoder of your own"):
+        sklearn_ae.load(path)
+    loaded = sklearn_ae.load(path, encoder=ConvEncoder(2))
+    np.testing.assert_array_equal(loaded.transform(X), pipe.transform(X))
 
 
 def test_warm_start_refuses_another_network(digits):
