@@ -101,8 +101,8 @@ TRAINING_PARAMETERS = """\
 
 NETWORK_PARAMETERS = """\
     encoder : torch.nn.Module, callable or None, default=None
-        A network of your own in place of the encoder MLP: a module, deep-
-        copied at fit (so the parameter is never trained in place, and
+        A network of your own in place of the encoder MLP: a module,
+        deep-copied at fit (so the parameter is never trained in place, and
         ``clone`` gives every candidate of a search the same starting
         weights), or a callable ``encoder(n_features_in, n_components)``
         called at fit to build one (its initial weights then follow
@@ -121,8 +121,11 @@ NETWORK_PARAMETERS = """\
         ``decoder(n_features_in, n_components)``). It reads codes of shape
         ``(n_rows, n_components)`` and returns ``(n_rows, n_features_in)``
         on the standardised scale for a Gaussian likelihood (the model maps
-        it back to data units), or logits for ``loss="bce"``. None uses the
-        mirrored MLP."""
+        it back to data units), or logits for ``loss="bce"``; the
+        conditional VAE's also reads the one-hot label after the code. None
+        uses the mirrored MLP. :func:`~sklearn_ae.save` keeps the weights of
+        your networks but not their code: pass them to
+        :func:`~sklearn_ae.load` again."""
 
 TRAINING_ATTRIBUTES = """\
     n_features_in_ : int
