@@ -231,15 +231,9 @@ def load(path, *, device=None, encoder=None, decoder=None):
         device this machine lacks (``"cuda"`` on a CPU-only machine) is
         loaded onto the CPU with a warning.
 
-    encoder : torch.nn.Module, callable or None, default=None
-        The encoder of your own the model was fitted with (the module or
-        the callable it was given; see :ref:`custom_networks`), needed when
-        the file holds one: a file holds a network's weights, never its
-        code. The network is built as ``fit`` builds it and takes the saved
-        weights, which must fit it tensor by tensor.
-
-    decoder : torch.nn.Module, callable or None, default=None
-        The decoder of your own, as ``encoder``.
+    encoder, decoder : torch.nn.Module, callable or None, default=None
+        The networks of your own the model was fitted with, as
+        :func:`sklearn_ae.load` takes them.
 
     Returns
     -------

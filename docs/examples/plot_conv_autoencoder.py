@@ -26,6 +26,7 @@ from torch import nn
 
 from sklearn_ae import AutoEncoder
 from sklearn_ae.metrics import reconstruction_error
+from sklearn_ae.plotting import plot_embeddings, plot_reconstructions
 
 X, y = load_digits(return_X_y=True)
 X_train, X_test, y_train, y_test = train_test_split(
@@ -104,32 +105,24 @@ for name, pipe in pipes.items():
 
 # %%
 # The codes of the held-out digits, coloured by class.
-fig, axes = plt.subplots(1, 2, figsize=(9, 4), layout="constrained")
-for ax, (name, Z) in zip(axes, codes.items(), strict=True):
-    points = ax.scatter(Z[:, 0], Z[:, 1], c=y_test, cmap="tab10", s=8)
-    error, accuracy = figures[name]
-    ax.set_title(f"{name}: 5-NN accuracy {accuracy:.2f}")
-    ax.set_xticks([])
-    ax.set_yticks([])
-fig.colorbar(points, ax=axes, ticks=range(10), label="digit")
-fig.suptitle("2-D codes of held-out digits")
+plot_embeddings(
+    list(codes.values()),
+    colors=[y_test, y_test],
+    titles=[f"{name}: 5-NN accuracy {figures[name][1]:.2f}" for name in codes],
+    n_cols=2,
+    cmap="tab10",
+    title="2-D codes of held-out digits",
+)
 plt.show()
 
 # %%
 # Held-out digits and their reconstructions from 2 numbers each.
-rows = {"original": scaled, **rebuilt}
-n = 10
-fig, axes = plt.subplots(
-    len(rows), n, figsize=(n * 0.9, len(rows) * 1.0), layout="constrained"
+plot_reconstructions(
+    scaled,
+    rebuilt,
+    image_shape=(8, 8),
+    title="Held-out digits and their reconstructions",
 )
-for r, (name, images) in enumerate(rows.items()):
-    for c in range(n):
-        ax = axes[r, c]
-        ax.imshow(images[c].reshape(8, 8), cmap="gray_r", vmin=0, vmax=1)
-        ax.set_xticks([])
-        ax.set_yticks([])
-    axes[r, 0].set_ylabel(name, rotation=0, ha="right", va="center", fontsize=8)
-fig.suptitle("Held-out digits and their reconstructions")
 plt.show()
 
 # %%
