@@ -439,3 +439,29 @@ def test_refitting_leaves_the_given_module_untouched(digits):
 )
 def test_scikit_learn_checks_with_networks_of_ones_own(estimator, check):
     check(estimator)
+
+
+def test_partial_fit_trains_the_same_copy(digits):
+    X = digits[0][:300]
+    streamed = AutoEncoder(n_components=2, encoder=ConvEncoder(2), **FAST)
+    for chunk in np.array_split(X, 3):
+        streamed.partial_fit(chunk)
+    again = AutoEncoder(n_components=2, encoder=ConvEncoder(2), **FAST)
+    for chunk in np.array_split(X, 3):
+        again.partial_fit(chunk)
+    assert streamed.n_iter_ == 3
+    # Two different ConvEncoder(2) instances start from different weights.
+    assert not np.array_equal(streamed.transform(X), again.transform(X))
+    copied = AutoEncoder(n_components=2, encoder=streamed.encoder, **FAST)
+    for chunk in np.array_split(X, 3):
+        copied.partial_fit(chunk)
+    np.testing.assert_array_equal(copied.transform(X), streamed.transform(X))
+
+
+def test_joblib_round_trip(digits, tmp_path):
+    joblib = pytest.importorskip("joblib")
+    X = digits[0][:100]
+    ae = AutoEncoder(n_components=2, encoder=ConvEncoder(2), **FAST).fit(X)
+    joblib.dump(ae, tmp_path / "model.joblib")
+    loaded = joblib.load(tmp_path / "model.joblib")
+    np.testing.assert_array_equal(loaded.transform(X), ae.transform(X))
