@@ -465,3 +465,13 @@ def test_joblib_round_trip(digits, tmp_path):
     joblib.dump(ae, tmp_path / "model.joblib")
     loaded = joblib.load(tmp_path / "model.joblib")
     np.testing.assert_array_equal(loaded.transform(X), ae.transform(X))
+
+
+def test_onnx_export_of_a_convolutional_encoder(digits, tmp_path):
+    onnxruntime = pytest.importorskip("onnxruntime")
+    X = digits[0][:100]
+    ae = AutoEncoder(n_components=2, encoder=ConvEncoder(2), **FAST).fit(X)
+    sklearn_ae.export_onnx(ae, tmp_path / "encoder.onnx")
+    session = onnxruntime.InferenceSession(str(tmp_path / "encoder.onnx"))
+    codes = session.run(None, {"X": X[:10]})[0]
+    np.testing.assert_allclose(codes, ae.transform(X[:10]), rtol=1e-5, atol=1e-5)
