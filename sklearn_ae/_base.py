@@ -38,7 +38,7 @@ from ._limits import (
 )
 from ._modules import AutoEncoderModule
 from ._net import apply_settings, continue_training, make_net, snapshot
-from ._networks import NETWORK_CONSTRAINTS, build_networks, check_networks_allowed
+from ._networks import build_networks, check_networks_allowed, own_networks
 from ._objective import Objective, Reconstruction
 from ._random import (
     deferred_initialisation,
@@ -381,18 +381,13 @@ class _BaseAutoEncoder(
         # A network of the user's own is recorded as the object given (not
         # a copy): a warm start must continue the same one, and a pickled
         # model rebuilds its network from it.
-        own = {
-            name: getattr(self, name, None)
-            for name in NETWORK_CONSTRAINTS
-            if getattr(self, name, None) is not None
-        }
         return {
             "n_components": self.n_components,
             "hidden_layer_sizes": tuple(hidden),
             "activation": activation,
             "loss": loss,
             **self._module_options(),
-            **own,
+            **own_networks(self),
         }
 
     def _check_same_network(

@@ -14,7 +14,7 @@ from numbers import Integral, Real
 
 import numpy as np
 
-from ._networks import NETWORK_CONSTRAINTS, SavedNetwork, describe_network
+from ._networks import SavedNetwork, describe_network, own_networks
 
 # A model's JSON is a few hundred KB at most (curves and epoch rows); the
 # cap keeps a hostile archive from inflating gigabytes into memory.
@@ -150,16 +150,8 @@ def _decode_array(spec, where):
         raise ValueError(f"The file's {where} is a malformed array: {exc}.") from exc
 
 
-def _own_networks(estimator):
-    return [
-        value
-        for value in (getattr(estimator, name, None) for name in NETWORK_CONSTRAINTS)
-        if value is not None
-    ]
-
-
 def encode_params(estimator):
-    networks = _own_networks(estimator)
+    networks = list(own_networks(estimator).values())
     return {
         name: _encode(value, f"parameter {name}", networks)
         for name, value in estimator.get_params(deep=False).items()
@@ -188,7 +180,7 @@ def decode_params(cls, params):
 def encode_fitted(estimator):
     """Every instance attribute that is not a parameter, the net or the prior."""
     skip = {*estimator._get_param_names(), "net_", "prior_"}
-    networks = _own_networks(estimator)
+    networks = list(own_networks(estimator).values())
     return {
         name: _encode(value, f"attribute {name}", networks)
         for name, value in sorted(vars(estimator).items())

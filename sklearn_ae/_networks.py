@@ -29,17 +29,16 @@ NETWORK_CONSTRAINTS = {
 PROBE_ROWS = 2
 
 
-def uses_own_networks(estimator):
-    """Whether ``estimator`` has an encoder or a decoder of the user's own."""
-    return any(
-        getattr(estimator, name, None) is not None for name in NETWORK_CONSTRAINTS
-    )
+def own_networks(estimator):
+    """``{name: value}`` of the parameters that give a network of the user's own."""
+    values = {name: getattr(estimator, name, None) for name in NETWORK_CONSTRAINTS}
+    return {name: value for name, value in values.items() if value is not None}
 
 
 def check_networks_allowed(estimator):
     """Raise a ValueError if the model refuses networks of the user's own."""
     reason = estimator._own_networks_refused
-    if reason is not None and uses_own_networks(estimator):
+    if reason is not None and own_networks(estimator):
         raise ValueError(
             f"{type(estimator).__name__} takes no encoder or decoder of your "
             f"own: {reason} Leave encoder=None and decoder=None, or use "
