@@ -441,21 +441,23 @@ def test_scikit_learn_checks_with_networks_of_ones_own(estimator, check):
     check(estimator)
 
 
+def _streamed(encoder, X):
+    ae = AutoEncoder(n_components=2, encoder=encoder, **FAST)
+    for chunk in np.array_split(X, 3):
+        ae.partial_fit(chunk)
+    return ae
+
+
 def test_partial_fit_trains_the_same_copy(digits):
     X = digits[0][:300]
-    streamed = AutoEncoder(n_components=2, encoder=ConvEncoder(2), **FAST)
-    for chunk in np.array_split(X, 3):
-        streamed.partial_fit(chunk)
-    again = AutoEncoder(n_components=2, encoder=ConvEncoder(2), **FAST)
-    for chunk in np.array_split(X, 3):
-        again.partial_fit(chunk)
+    streamed = _streamed(ConvEncoder(2), X)
     assert streamed.n_iter_ == 3
-    # Two different ConvEncoder(2) instances start from different weights.
-    assert not np.array_equal(streamed.transform(X), again.transform(X))
-    copied = AutoEncoder(n_components=2, encoder=streamed.encoder, **FAST)
-    for chunk in np.array_split(X, 3):
-        copied.partial_fit(chunk)
-    np.testing.assert_array_equal(copied.transform(X), streamed.transform(X))
+    # Two ConvEncoder(2) instances start from different weights, the same
+    # instance from the same ones.
+    other = _streamed(ConvEncoder(2), X)
+    assert not np.array_equal(other.transform(X), streamed.transform(X))
+    again = _streamed(streamed.encoder, X)
+    np.testing.assert_array_equal(again.transform(X), streamed.transform(X))
 
 
 def test_joblib_round_trip(digits, tmp_path):
