@@ -460,19 +460,24 @@ def test_partial_fit_trains_the_same_copy(digits):
     np.testing.assert_array_equal(again.transform(X), streamed.transform(X))
 
 
-def test_joblib_round_trip(digits, tmp_path):
-    joblib = pytest.importorskip("joblib")
+@pytest.fixture(scope="module")
+def conv_autoencoder(digits):
+    """A fitted autoencoder with a convolutional encoder, and its rows."""
     X = digits[0][:100]
-    ae = AutoEncoder(n_components=2, encoder=ConvEncoder(2), **FAST).fit(X)
+    return AutoEncoder(n_components=2, encoder=ConvEncoder(2), **FAST).fit(X), X
+
+
+def test_joblib_round_trip(conv_autoencoder, tmp_path):
+    joblib = pytest.importorskip("joblib")
+    ae, X = conv_autoencoder
     joblib.dump(ae, tmp_path / "model.joblib")
     loaded = joblib.load(tmp_path / "model.joblib")
     np.testing.assert_array_equal(loaded.transform(X), ae.transform(X))
 
 
-def test_onnx_export_of_a_convolutional_encoder(digits, tmp_path):
+def test_onnx_export_of_a_convolutional_encoder(conv_autoencoder, tmp_path):
     onnxruntime = pytest.importorskip("onnxruntime")
-    X = digits[0][:100]
-    ae = AutoEncoder(n_components=2, encoder=ConvEncoder(2), **FAST).fit(X)
+    ae, X = conv_autoencoder
     sklearn_ae.export_onnx(ae, tmp_path / "encoder.onnx")
     session = onnxruntime.InferenceSession(str(tmp_path / "encoder.onnx"))
     codes = session.run(None, {"X": X[:10]})[0]
