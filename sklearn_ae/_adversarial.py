@@ -32,10 +32,10 @@ class AdversarialModule(AutoEncoderModule):
 
     def __init__(self, *args, discriminator_layer_sizes, n_label_inputs, **kwargs):
         super().__init__(*args, **kwargs)
-        n_components = self.decoder[0].in_features
         self.n_label_inputs = n_label_inputs
         self.discriminator = make_mlp(
-            (n_components + n_label_inputs, *discriminator_layer_sizes, 1), "relu"
+            (self.n_components + n_label_inputs, *discriminator_layer_sizes, 1),
+            "relu",
         )
 
     def discriminate(self, code, labels=None):
@@ -153,6 +153,8 @@ default="gaussian"
         Widths of the encoder's hidden layers (an int: one layer); the
         decoder mirrors them.
 
+    {network_parameters}
+
     discriminator_layer_sizes : tuple of int, default=(128, 128)
         Widths of the discriminator's hidden layers (ReLU).
 
@@ -257,6 +259,8 @@ default="relu"
         n_prior_components=10,
         prior_radius=2.0,
         hidden_layer_sizes=(256, 128),
+        encoder=None,
+        decoder=None,
         discriminator_layer_sizes=(128, 128),
         activation="relu",
         loss="mse",
@@ -282,6 +286,8 @@ default="relu"
         super().__init__(
             n_components,
             hidden_layer_sizes=hidden_layer_sizes,
+            encoder=encoder,
+            decoder=decoder,
             activation=activation,
             loss=loss,
             batch_size=batch_size,

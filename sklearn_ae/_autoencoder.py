@@ -10,6 +10,7 @@ from ._compat import Interval, StrOptions
 from ._docstrings import fill_doc
 from ._likelihoods import LIKELIHOODS
 from ._modules import ACTIVATIONS
+from ._networks import NETWORK_CONSTRAINTS
 from ._partial_fit import PartialFitMixin
 from ._rows import STATISTICS_BLOCK_ROWS
 
@@ -41,6 +42,8 @@ class AutoEncoder(PartialFitMixin, _BaseAutoEncoder):
     hidden_layer_sizes : int or tuple of int, default=(256, 128)
         Widths of the encoder's hidden layers (an int: one layer); the
         decoder mirrors them.
+
+    {network_parameters}
 
     activation : {"relu", "tanh", "logistic", "elu", "gelu", "identity"}, \
 default="relu"
@@ -105,6 +108,7 @@ default="relu"
             "array-like",
             Interval(Integral, 1, None, closed="left"),
         ],
+        **NETWORK_CONSTRAINTS,
         "activation": [StrOptions(set(ACTIVATIONS))],
         # The registry's live view: every likelihood class defined is valid.
         "loss": [StrOptions(LIKELIHOODS.keys())],
@@ -115,6 +119,8 @@ default="relu"
         n_components=2,
         *,
         hidden_layer_sizes=(256, 128),
+        encoder=None,
+        decoder=None,
         activation="relu",
         loss="mse",
         batch_size=64,
@@ -154,6 +160,8 @@ default="relu"
             optimizer_params=optimizer_params,
         )
         self.hidden_layer_sizes = hidden_layer_sizes
+        self.encoder = encoder
+        self.decoder = decoder
         self.activation = activation
         self.loss = loss
 
@@ -183,6 +191,14 @@ class LinearAutoEncoder(PartialFitMixin, _BaseAutoEncoder):
     ----------
     n_components : int, default=2
         Size of the code.
+
+    encoder : None, default=None
+        Must be None: the model is linear by definition, and its
+        ``components_`` are read from its one linear decoder layer. Use
+        :class:`AutoEncoder` for networks of your own.
+
+    decoder : None, default=None
+        Must be None, as ``encoder``.
 
     {training_parameters}
 
@@ -228,10 +244,22 @@ class LinearAutoEncoder(PartialFitMixin, _BaseAutoEncoder):
     (1797, 5)
     """
 
+    _parameter_constraints: dict = {
+        **_BaseAutoEncoder._parameter_constraints,
+        **NETWORK_CONSTRAINTS,
+    }
+
+    _own_networks_refused = (
+        "it is linear by definition, and its components_ are read from its "
+        "one linear decoder layer."
+    )
+
     def __init__(
         self,
         n_components=2,
         *,
+        encoder=None,
+        decoder=None,
         batch_size=64,
         learning_rate_init=3e-3,
         learning_rate="auto",
@@ -268,6 +296,8 @@ class LinearAutoEncoder(PartialFitMixin, _BaseAutoEncoder):
             optimizer=optimizer,
             optimizer_params=optimizer_params,
         )
+        self.encoder = encoder
+        self.decoder = decoder
 
     def _architecture(self):
         return (), "identity", "mse"

@@ -11,6 +11,7 @@ statistics from the training rows only, tensors), build (module, objective,
 net), train, then record the fitted state.
 """
 
+import functools
 from numbers import Integral
 
 import numpy as np
@@ -40,6 +41,7 @@ from ._limits import (
 )
 from ._modules import AutoEncoderModule
 from ._net import apply_settings, continue_training, make_net, snapshot
+from ._networks import build_networks, check_networks_allowed, own_networks
 from ._objective import Objective, Reconstruction
 from ._random import (
     deferred_initialisation,
@@ -137,8 +139,14 @@ class _BaseAutoEncoder(
         """Keyword arguments of ``_module_class`` beyond the architecture."""
         return {}
 
-    def _build_module(self, n_features, offset, scale):
+    # Why the model refuses networks of the user's own (None: it takes them).
+    _own_networks_refused = None
+
+    def _build_module(self, n_features, offset, scale, networks=None):
+        """The module, around ``networks`` (see :func:`build_networks`)."""
         hidden, activation, loss = self._architecture()
+        if networks is None:
+            networks = build_networks(self, n_features)
         return self._module_class(
             n_features,
             self.n_components,
@@ -147,6 +155,7 @@ class _BaseAutoEncoder(
             loss,
             offset,
             scale,
+            **networks,
             **self._module_options(),
         )
 
@@ -190,6 +199,7 @@ class _BaseAutoEncoder(
     def _check_params_vs_data(self, X):
         """Check rules tying parameters to each other or to the data."""
         check_float32_range(X)
+        check_networks_allowed(self)
         if hasattr(self, "hidden_layer_sizes"):
             check_layer_sizes(
                 "hidden_layer_sizes", self.hidden_layer_sizes, allow_int=True
@@ -326,14 +336,16 @@ class _BaseAutoEncoder(
         """
         init_generator, generator = generators
         offset, scale = standardisation(X)
+        build = functools.partial(
+            self._build_module,
+            networks=build_networks(self, X.shape[1], init_generator),
+        )
         # Refused before anything is allocated; built outside the deferred
         # block, whose layers are materialised on the CPU.
-        check_network_size(
-            type(self).__name__, self._build_module, X.shape[1], offset, scale
-        )
+        check_network_size(type(self).__name__, build, X.shape[1], offset, scale)
         with deferred_initialisation():
-            module = self._allocate(self._build_module, X.shape[1], offset, scale)
-        initialise(module, init_generator)
+            module = self._allocate(build, X.shape[1], offset, scale)
+        initialise(module, init_generator, keep=module.own_networks())
         fitted = self._pretrain(module, train, generator)
         net = make_net(
             module,
@@ -374,12 +386,16 @@ class _BaseAutoEncoder(
     def _network(self):
         """What the parameters make of the network: its widths and layers."""
         hidden, activation, loss = self._architecture()
+        # A network of the user's own is recorded as the object given (not
+        # a copy): a warm start must continue the same one, and a pickled
+        # model rebuilds its network from it.
         return {
             "n_components": self.n_components,
             "hidden_layer_sizes": tuple(hidden),
             "activation": activation,
             "loss": loss,
             **self._module_options(),
+            **own_networks(self),
         }
 
     def _check_same_network(
@@ -394,7 +410,9 @@ class _BaseAutoEncoder(
         if fitted is None:  # fitted by code that does not record it
             return
         now = self._network()
-        changed = [name for name in now if now[name] != fitted.get(name)]
+        changed = [
+            name for name in {**fitted, **now} if now.get(name) != fitted.get(name)
+        ]
         if changed:
             was = ", ".join(f"{name}={fitted.get(name)!r}" for name in changed)
             raise ValueError(

@@ -36,6 +36,7 @@ from . import _persistence
 from ._archive import write_zip
 from ._base import _BaseAutoEncoder
 from ._model_json import decode_params, encode_params
+from ._networks import check_networks_used, take_networks
 
 BUNDLE_FORMAT = "sklearn-ae-bundle"
 BUNDLE_VERSION = 1
@@ -177,7 +178,7 @@ def save(estimator, path):
     )
 
 
-def load(path, *, device=None):
+def load(path, *, device=None, encoder=None, decoder=None):
     """Load an estimator written by :func:`save`; never unpickles.
 
     An archive of one of our estimators is rebuilt from its JSON and
@@ -201,6 +202,16 @@ def load(path, *, device=None):
         machine: ``"auto"`` picks what is here, and a model saved with a
         device this machine lacks (``"cuda"`` on a CPU-only machine) is
         loaded onto the CPU with a warning.
+
+    encoder : torch.nn.Module, callable or None, default=None
+        The encoder of your own the model was fitted with (the module or
+        the callable it was given; see :ref:`custom_networks`), needed when
+        the file holds one: a file holds a network's weights, never its
+        code. The network is built as ``fit`` builds it and takes the saved
+        weights, which must fit it tensor by tensor.
+
+    decoder : torch.nn.Module, callable or None, default=None
+        The decoder of your own, as ``encoder``.
 
     Returns
     -------
@@ -234,9 +245,10 @@ def load(path, *, device=None):
     >>> load(path, device="cpu").sample(4, random_state=0).shape
     (4, 64)
     """
+    given = {"encoder": encoder, "decoder": decoder}
     members = _bundle_members(path)
     if members is None:
-        return _persistence.load(path, device=device)
+        return _persistence.load(path, device=device, **given)
     import skops.io as sio
 
     document = _bundle_document(path, members)
@@ -248,15 +260,19 @@ def load(path, *, device=None):
             f"trust by default, {untrusted}; sklearn_ae.load builds none of "
             "them. The file was not written by sklearn_ae.save."
         )
-    models = []
+    models, used = [], set()
     with tempfile.TemporaryDirectory() as folder:
         for index, name in enumerate(document["models"]):
             if name == f"models/{index}.skae":
                 model_path = Path(folder) / f"{index}.skae"
                 model_path.write_bytes(members[name])
-                models.append(_persistence.load(model_path, device=device))
+                # Each model takes only the networks its file saved.
+                model, taken = _persistence.load_model(model_path, device, given)
             else:
-                models.append(_unfitted(path, name, members[name], device))
+                model, taken = _unfitted(path, name, members[name], device, given)
+            models.append(model)
+            used.update(taken)
+    check_networks_used(given, used)
 
     def from_placeholder(obj):
         if isinstance(obj, dict) and set(obj) == {PLACEHOLDER}:
@@ -288,8 +304,11 @@ def _check_class(model):
         )
 
 
-def _unfitted(path, name, text, device):
-    """The unfitted estimator of ``models/<i>.json``."""
+def _unfitted(path, name, text, device, networks):
+    """``(estimator, names used)``: the unfitted estimator of ``models/<i>.json``.
+
+    It takes what it needs of ``networks``, as :func:`_persistence.load_model`.
+    """
     try:
         spec = json.loads(text.decode("utf-8"))
         cls = _persistence._estimator_class(spec["class"])
@@ -302,6 +321,7 @@ def _unfitted(path, name, text, device):
             "an estimator of sklearn_ae."
         )
     estimator = cls(**decode_params(cls, params))
+    used = take_networks(estimator, networks)
     if device is not None:
         estimator.set_params(device=device)
     try:
@@ -310,7 +330,7 @@ def _unfitted(path, name, text, device):
         raise ValueError(
             f"{path}: {name} holds an invalid parameter of {cls.__name__}: {exc}"
         ) from exc
-    return estimator
+    return estimator, used
 
 
 # -------------------------------------------------------------- the archive

@@ -44,6 +44,8 @@ def _encoder_layers(module, x):
     where the layer has none). Returns None when the encoder is not a stack
     of linear layers and activations this module knows.
     """
+    if module.own_encoder:
+        return None
     linears, derivatives = [], []
     hidden = module.standardise(x)
     layers = list(module.encoder)
@@ -149,7 +151,9 @@ def exact_sq_norm(module, x, derivatives=None):
 
     The chain-rule formula of ``_analytic_sq_norm`` for a stack of linear
     layers and known activations (every encoder this package builds);
-    ``torch.func`` (``vmap(jacrev(encode))``) for any other encoder.
+    autograd, one vector-Jacobian product per code dimension, for any other
+    encoder (a user's network: ``torch.func``'s ``vmap`` would refuse
+    modules whose forward pass it cannot batch).
     ``derivatives``: the activations' derivatives at ``x`` that a forward
     pass of :class:`ContractiveModule` recorded, saving a second pass
     through the encoder (None: computed here).
@@ -157,8 +161,27 @@ def exact_sq_norm(module, x, derivatives=None):
     norm = _analytic_sq_norm(module, x, derivatives)
     if norm is not None:
         return norm
-    jacobian = torch.func.vmap(torch.func.jacrev(module.encode))(x)
-    return jacobian.pow(2).sum(dim=(1, 2))
+    return _autograd_sq_norm(
+        module, x, lambda code: torch.eye(code.shape[1]).to(code)[:, None, :]
+    )
+
+
+def _autograd_sq_norm(module, x, directions):
+    """``sum_k ||J(x)^T u_k||^2`` per sample, by autograd, for any encoder.
+
+    ``directions(code)`` gives the code-space directions ``u_k``, a tensor
+    of shape ``(n_directions, n_samples or 1, n_components)``.
+    """
+    with torch.enable_grad():
+        x = x.detach().requires_grad_(True)
+        code = module.encode(x)
+        total = 0.0
+        for direction in directions(code):
+            (projected,) = torch.autograd.grad(
+                code, x, grad_outputs=direction.expand_as(code), create_graph=True
+            )
+            total = total + projected.pow(2).sum(dim=1)
+    return total
 
 
 def random_projection_sq_norm(
@@ -184,16 +207,11 @@ def random_projection_sq_norm(
         directions = _normal(shape, generator, x).transpose(0, 1)
         rows = _pull_back(linears, derivatives, directions)
         return _input_sq_norm(linears[0], module.scale, rows) / n_projections
-    with torch.enable_grad():
-        x = x.detach().requires_grad_(True)
-        code = module.encode(x)
-        directions = _normal((n_projections, *code.shape), generator, code)
-        total = 0.0
-        for direction in directions:
-            (projected,) = torch.autograd.grad(
-                code, x, grad_outputs=direction, create_graph=True
-            )
-            total = total + projected.pow(2).sum(dim=1)
+    total = _autograd_sq_norm(
+        module,
+        x,
+        lambda code: _normal((n_projections, *code.shape), generator, code),
+    )
     return total / n_projections
 
 
@@ -311,6 +329,8 @@ class ContractiveAutoEncoder(AutoEncoder):
         one-layer encoder :math:`h = \\sigma(W x + b)`, for which
         :math:`\\|J_h\\|_F^2 = \\sum_j (h_j (1 - h_j))^2 \\|W_j\\|^2`.
 
+    {network_parameters}
+
     activation : {"relu", "tanh", "logistic", "elu", "gelu", "identity"}, \
 default="relu"
         Nonlinearity between layers. The output layer is linear.
@@ -395,6 +415,8 @@ default="relu"
         n_projections=1,
         code_activation="identity",
         hidden_layer_sizes=(256, 128),
+        encoder=None,
+        decoder=None,
         activation="relu",
         loss="mse",
         batch_size=64,
@@ -417,6 +439,8 @@ default="relu"
         super().__init__(
             n_components,
             hidden_layer_sizes=hidden_layer_sizes,
+            encoder=encoder,
+            decoder=decoder,
             activation=activation,
             loss=loss,
             batch_size=batch_size,
@@ -451,7 +475,7 @@ default="relu"
         # The exact norm costs n_components rows per sample through the
         # encoder, the estimate n_projections rows (one layer: a closed
         # form, cheaper than either).
-        one_layer = len(self._architecture()[0]) == 0
+        one_layer = self.encoder is None and len(self._architecture()[0]) == 0
         if one_layer or self.n_components <= self.n_projections:
             return "exact"
         return "random_projection"

@@ -60,6 +60,10 @@ class ConditionalVariationalModule(VariationalModule):
         n_features, _, hidden, activation = args[:4]
         self.classifier = make_mlp((n_features, *hidden, n_classes), activation)
 
+    @classmethod
+    def decoder_inputs(cls, n_components, *, n_classes, **options):
+        return n_components + n_classes
+
     def classify(self, x):
         """Logits of ``q(y | x)``."""
         return self.classifier(self.standardise(x))
@@ -183,6 +187,8 @@ class ConditionalVariationalAutoEncoder(SemiSupervisedMixin, VariationalAutoEnco
         Hidden widths of the encoder and the classifier (an int: one
         layer); the decoder mirrors them.
 
+    {network_parameters}
+
     activation : {"relu", "tanh", "logistic", "elu", "gelu", "identity"}, \
 default="relu"
         Nonlinearity between layers.
@@ -294,6 +300,8 @@ default="relu"
         beta="auto",
         alpha="auto",
         hidden_layer_sizes=(256, 128),
+        encoder=None,
+        decoder=None,
         activation="relu",
         loss="gaussian_shared",
         batch_size=64,
@@ -317,6 +325,8 @@ default="relu"
             n_components,
             beta=beta,
             hidden_layer_sizes=hidden_layer_sizes,
+            encoder=encoder,
+            decoder=decoder,
             activation=activation,
             loss=loss,
             batch_size=batch_size,

@@ -113,6 +113,8 @@ class DenoisingAutoEncoder(AutoEncoder):
         Widths of the encoder's hidden layers (an int: one layer); the
         decoder mirrors them.
 
+    {network_parameters}
+
     activation : {"relu", "tanh", "logistic", "elu", "gelu", "identity"}, \
 default="relu"
         Nonlinearity between layers. The code layer and the output layer are
@@ -171,6 +173,8 @@ default="relu"
         noise="gaussian",
         noise_level=0.5,
         hidden_layer_sizes=(256, 128),
+        encoder=None,
+        decoder=None,
         activation="relu",
         loss="mse",
         batch_size=64,
@@ -193,6 +197,8 @@ default="relu"
         super().__init__(
             n_components,
             hidden_layer_sizes=hidden_layer_sizes,
+            encoder=encoder,
+            decoder=decoder,
             activation=activation,
             loss=loss,
             batch_size=batch_size,

@@ -144,6 +144,34 @@ TRAINING_PARAMETERS = """\
         ``lr`` or ``weight_decay``, which ``learning_rate_init`` and
         ``weight_decay`` set."""
 
+NETWORK_PARAMETERS = """\
+    encoder : torch.nn.Module, callable or None, default=None
+        A network of your own in place of the encoder MLP: a module,
+        deep-copied at fit (so the parameter is never trained in place, and
+        ``clone`` gives every candidate of a search the same starting
+        weights), or a callable ``encoder(n_features_in, n_components)``
+        called at fit to build one (its initial weights then follow
+        ``random_state``). It reads the standardised rows, a float32 tensor
+        of shape ``(n_rows, n_features_in)``, and returns the codes,
+        ``(n_rows, n_components)``; a variational model's encoder may return
+        any width, which the model's own linear layer maps to the
+        posterior's mean and log-variance. A network that does not fit is
+        refused at fit with an error naming it. None uses the MLP of
+        ``hidden_layer_sizes`` and ``activation``. See
+        :ref:`custom_networks` for what each model needs.
+
+    decoder : torch.nn.Module, callable or None, default=None
+        A network of your own in place of the decoder MLP, given as
+        ``encoder`` is (a callable is called as
+        ``decoder(n_features_in, n_components)``). It reads codes of shape
+        ``(n_rows, n_components)`` and returns ``(n_rows, n_features_in)``
+        on the standardised scale for a Gaussian likelihood (the model maps
+        it back to data units), or logits for ``loss="bce"``; the
+        conditional VAE's also reads the one-hot label after the code. None
+        uses the mirrored MLP. :func:`~sklearn_ae.save` keeps the weights of
+        your networks but not their code: pass them to
+        :func:`~sklearn_ae.load` again."""
+
 TRAINING_ATTRIBUTES = """\
     n_features_in_ : int
         Number of features seen during :term:`fit`.
@@ -250,8 +278,10 @@ def _with_defaults_of(cls, parameters):
 
 
 def fill_doc(cls):
-    """Fill ``{loss_parameter}``, ``{training_parameters}`` and
-    ``{training_attributes}`` in a docstring.
+    """Fill the shared placeholders of a docstring.
+
+    ``{loss_parameter}``, ``{network_parameters}``,
+    ``{training_parameters}`` and ``{training_attributes}``.
 
     A placeholder may be indented like the rest of the docstring or sit at
     column 0. Indented is the safe form: ``ruff format`` re-indents a
@@ -263,6 +293,12 @@ def fill_doc(cls):
         r"^[ \t]*\{loss_parameter\}",
         lambda _: loss_parameter(inspect.signature(cls).parameters["loss"].default),
         cls.__doc__,
+        flags=re.M,
+    )
+    doc = re.sub(
+        r"^[ \t]*\{network_parameters\}",
+        lambda _: NETWORK_PARAMETERS,
+        doc,
         flags=re.M,
     )
     doc = re.sub(

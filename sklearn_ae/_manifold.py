@@ -154,6 +154,8 @@ default="auto"
         held-out 5-NN accuracy from 0.74 to 0.77 (seed 0), at twice the
         fit time.
 
+    {network_parameters}
+
     activation : {"relu", "tanh", "logistic", "elu", "gelu", "identity"}, \
 default="relu"
         Nonlinearity between layers.
@@ -272,6 +274,8 @@ default="relu"
         neighbors="auto",
         input_noise="auto",
         hidden_layer_sizes=(512, 256, 128),
+        encoder=None,
+        decoder=None,
         activation="relu",
         loss="mse",
         batch_size=64,
@@ -294,6 +298,8 @@ default="relu"
         super().__init__(
             n_components,
             hidden_layer_sizes=hidden_layer_sizes,
+            encoder=encoder,
+            decoder=decoder,
             activation=activation,
             loss=loss,
             batch_size=batch_size,
@@ -470,11 +476,16 @@ default="relu"
         As PCA's and Isomap's components are: the geometry terms fix the
         codes only up to a rotation. The encoder's last layer and the
         decoder's first absorb the rotation, so reconstructions are unchanged.
+        Codes of a network of the user's own are left as trained.
         """
+        module = self.net_.module_
+        if module.own_networks():
+            # An arbitrary network has no last linear layer known to set
+            # the codes alone, to absorb the rotation in.
+            return self
         codes = self._encode(X).astype(np.float64)
         _, _, axes = np.linalg.svd(codes - codes.mean(0), full_matrices=False)
         rotation = torch.as_tensor(axes, dtype=torch.float32)
-        module = self.net_.module_
         encoder = [m for m in module.encoder if isinstance(m, torch.nn.Linear)][-1]
         decoder = next(m for m in module.decoder if isinstance(m, torch.nn.Linear))
         with torch.no_grad():

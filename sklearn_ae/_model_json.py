@@ -15,6 +15,7 @@ from numbers import Integral, Real
 import numpy as np
 
 from ._extensions import torch_optimizer, torch_optimizer_name
+from ._networks import SavedNetwork, describe_network, own_networks
 
 # A model's JSON is a few hundred KB at most (curves and epoch rows); the
 # cap keeps a hostile archive from inflating gigabytes into memory.
@@ -22,15 +23,22 @@ MAX_JSON_BYTES = 64 * 2**20
 # Element kinds an array may have in the JSON: bool, ints, floats, unicode
 # strings, and objects that are JSON scalars (``feature_names_in_``).
 ARRAY_KINDS = "biufUO"
-_TAGS = ("__tuple__", "__ndarray__", "__torch_optim__")
+# A network of the user's own: its description, never its code (see
+# sklearn_ae._networks.SavedNetwork).
+NETWORK_TAG = "__network__"
+_TAGS = ("__tuple__", "__ndarray__", "__torch_optim__", NETWORK_TAG)
 _NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 
 
-def _encode(value, where):
+def _encode(value, where, networks=()):
     """``value`` as JSON data, tuples and arrays tagged; ValueError if impossible.
 
     ``where`` names the value in the error (``"parameter prior"``).
+    ``networks`` are the model's networks of the user's own, written as
+    their description wherever they are found.
     """
+    if any(value is network for network in networks):
+        return {NETWORK_TAG: describe_network(value)}
     if value is None or isinstance(value, bool | str):
         return value
     if isinstance(value, np.generic) and value.dtype.kind in "biuf":
@@ -41,16 +49,16 @@ def _encode(value, where):
     if isinstance(value, Real):
         return float(value)
     if isinstance(value, tuple):
-        return {"__tuple__": [_encode(v, where) for v in value]}
+        return {"__tuple__": [_encode(v, where, networks) for v in value]}
     if isinstance(value, list):
-        return [_encode(v, where) for v in value]
+        return [_encode(v, where, networks) for v in value]
     if isinstance(value, dict):
         if not all(isinstance(k, str) and not k.startswith("__") for k in value):
             raise ValueError(
                 f"Cannot save the {where}: its dict keys must be strings not "
                 f"starting with '__', got {list(value)!r}."
             )
-        return {k: _encode(v, f"{where}[{k!r}]") for k, v in value.items()}
+        return {k: _encode(v, f"{where}[{k!r}]", networks) for k, v in value.items()}
     if isinstance(value, np.ndarray):
         return _encode_array(value, where)
     if torch_optimizer_name(value) is not None:
@@ -113,6 +121,10 @@ def _decode_value(value, where):
                 f"The file's {where} holds an unknown tagged value with keys "
                 f"{sorted(value)}; the format knows only {list(_TAGS)}."
             )
+        if NETWORK_TAG in value:
+            if not isinstance(value[NETWORK_TAG], str):
+                raise ValueError(f"The file's {where} holds a malformed network.")
+            return SavedNetwork(value[NETWORK_TAG])
         if "__tuple__" in value:
             items = value["__tuple__"]
             if not isinstance(items, list):
@@ -150,8 +162,9 @@ def _decode_array(spec, where):
 
 
 def encode_params(estimator):
+    networks = list(own_networks(estimator).values())
     return {
-        name: _encode(value, f"parameter {name}")
+        name: _encode(value, f"parameter {name}", networks)
         for name, value in estimator.get_params(deep=False).items()
     }
 
@@ -178,8 +191,9 @@ def decode_params(cls, params):
 def encode_fitted(estimator):
     """Every instance attribute that is not a parameter, the net or the prior."""
     skip = {*estimator._get_param_names(), "net_", "prior_"}
+    networks = list(own_networks(estimator).values())
     return {
-        name: _encode(value, f"attribute {name}")
+        name: _encode(value, f"attribute {name}", networks)
         for name, value in sorted(vars(estimator).items())
         if name not in skip
     }

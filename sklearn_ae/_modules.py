@@ -99,6 +99,31 @@ def _joined(tensor, condition):
     return tensor if condition is None else torch.cat([tensor, condition], dim=1)
 
 
+def _code_layer(width, n_components, code_multiplier, n_conditions, activation):
+    """The layer between a user's encoder and the code.
+
+    A linear layer when the code is not the encoder's output as it is: a
+    posterior's mean and log-variance (``code_multiplier=2``) or a code that
+    reads a condition. Otherwise the encoder's output is the code, and must
+    have ``n_components`` columns. A code activation comes last.
+    """
+    layers = []
+    if code_multiplier != 1 or n_conditions:
+        layers.append(
+            linear_layer(width + n_conditions, code_multiplier * n_components)
+        )
+    elif width != n_components:
+        raise ValueError(
+            f"The encoder returns {width} columns per row, but the code has "
+            f"n_components={n_components}: give its last layer n_components "
+            "outputs (only the variational models put a layer of their own "
+            "on top of the encoder)."
+        )
+    if activation is not None and activation != "identity":
+        layers.append(ACTIVATIONS[activation]())
+    return nn.Sequential(*layers)
+
+
 class AutoEncoderModule(nn.Module):
     """Encoder and mirrored decoder with input standardisation built in.
 
@@ -131,6 +156,15 @@ class AutoEncoderModule(nn.Module):
     initial_variance : float or None
         Start of a learned variance, relative to ``scale ** 2`` (None: the
         likelihood's default).
+    encoder, decoder : torch.nn.Module or None
+        Networks of the user's own, used instead of the MLPs (see
+        :mod:`sklearn_ae._networks`). The encoder reads the standardised
+        rows alone; a code layer of the module's own maps its output to
+        the code when the code is not its output as it is (a posterior's
+        mean and log-variance, a condition to join, a code activation).
+        The decoder reads the code joined with any condition.
+    encoder_width : int or None
+        Columns of the user's encoder's output.
     """
 
     def __init__(
@@ -147,21 +181,55 @@ class AutoEncoderModule(nn.Module):
         code_multiplier=1,
         n_conditions=0,
         initial_variance=None,
+        encoder=None,
+        decoder=None,
+        encoder_width=None,
     ):
         super().__init__()
         hidden = tuple(hidden_layer_sizes)
         self.n_conditions = n_conditions
-        self.encoder = make_mlp(
-            (n_features + n_conditions, *hidden, code_multiplier * n_components),
-            activation,
-            output_activation=code_activation,
-        )
-        self.decoder = make_mlp(
-            (n_components + n_conditions, *hidden[::-1], n_features), activation
-        )
+        self.n_components = n_components
+        self.own_encoder = encoder is not None
+        if encoder is None:
+            self.encoder = make_mlp(
+                (n_features + n_conditions, *hidden, code_multiplier * n_components),
+                activation,
+                output_activation=code_activation,
+            )
+        else:
+            self.encoder = encoder
+            self.code_layer = _code_layer(
+                encoder_width,
+                n_components,
+                code_multiplier,
+                n_conditions,
+                code_activation,
+            )
+        self.own_decoder = decoder is not None
+        if decoder is None:
+            decoder = make_mlp(
+                (n_components + n_conditions, *hidden[::-1], n_features), activation
+            )
+        self.decoder = decoder
         self.register_buffer("offset", torch.as_tensor(offset))
         self.register_buffer("scale", torch.as_tensor(scale))
         self.likelihood = make_likelihood(loss, self.scale, initial_variance)
+
+    @classmethod
+    def decoder_inputs(cls, n_components, **options):
+        """Columns the decoder reads: the code, and any condition beside it."""
+        return n_components + options.get("n_conditions", 0)
+
+    def own_networks(self):
+        """The user's networks in this module (their weights are not redrawn)."""
+        return tuple(
+            network
+            for network, own in (
+                (self.encoder, self.own_encoder),
+                (self.decoder, self.own_decoder),
+            )
+            if own
+        )
 
     def standardise(self, x):
         """The input on the scale the network reads: ``(x - offset) / scale``."""
@@ -169,6 +237,11 @@ class AutoEncoderModule(nn.Module):
 
     def encode(self, x, condition=None):
         """Code (the encoder's output) of a batch."""
+        if self.own_encoder:
+            # A user's network reads the rows alone; a condition joins at
+            # the code layer, so an image keeps its shape.
+            features = self.encoder(self.standardise(x))
+            return self.code_layer(_joined(features, condition))
         return self.encoder(_joined(self.standardise(x), condition))
 
     def decode(self, z, condition=None):

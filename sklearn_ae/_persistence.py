@@ -46,6 +46,7 @@ from ._model_json import (
     set_fitted,
 )
 from ._net import make_net
+from ._networks import check_networks_used, take_networks
 from ._warnings import warn
 
 FORMAT = "sklearn-ae"
@@ -68,7 +69,9 @@ def save(estimator, path):
 
     The optimizer's state and the per-batch training records are not saved:
     a warm start after :func:`load` restarts the optimizer (see
-    :ref:`saving_and_loading`).
+    :ref:`saving_and_loading`). Of an encoder or decoder of your own, the
+    weights are saved but not the code: :func:`load` takes the network
+    again (see :ref:`saving_custom_networks`).
 
     Parameters
     ----------
@@ -164,7 +167,7 @@ def save(estimator, path):
     )
 
 
-def load(path, *, device=None):
+def load(path, *, device=None, encoder=None, decoder=None):
     """Load an estimator saved by :func:`save`; never unpickles.
 
     The class must be one of ``sklearn_ae.__all__``; the parameters are
@@ -187,6 +190,10 @@ def load(path, *, device=None):
         device this machine lacks (``"cuda"`` on a CPU-only machine) is
         loaded onto the CPU with a warning.
 
+    encoder, decoder : torch.nn.Module, callable or None, default=None
+        The networks of your own the model was fitted with, as
+        :func:`sklearn_ae.load` takes them.
+
     Returns
     -------
     estimator : estimator of sklearn_ae
@@ -200,7 +207,9 @@ def load(path, *, device=None):
         ``sklearn_ae.__all__``, holds unknown or invalid parameters, its
         weights do not match their SHA-256, or a tensor is missing, extra, or
         of the wrong shape or dtype for the model the parameters describe,
-        a weight is not finite or an input scale not positive, a fitted
+        a weight is not finite or an input scale not positive, the model
+        has a network of your own that ``encoder`` or ``decoder`` does not
+        give (or one is given for a model without one), a fitted
         attribute contradicts the weights (the code width, the epoch count,
         a curve's length, the decoder's variance), or a parser fails on a
         crafted file (an encrypted or unknown-compression member, a number
@@ -224,9 +233,23 @@ def load(path, *, device=None):
     >>> load(path, device="cpu").sample(4, random_state=0).shape
     (4, 64)
     """
+    given = {"encoder": encoder, "decoder": decoder}
+    estimator, used = load_model(path, device, given)
+    check_networks_used(given, used)
+    return estimator
+
+
+def load_model(path, device, networks):
+    """``(estimator, names used)``: :func:`load`, taking what it needs of ``networks``.
+
+    ``networks`` maps ``"encoder"`` and ``"decoder"`` to the caller's
+    networks; the model takes those it saved weights of, and a network it
+    saved but ``networks`` lacks is a ValueError.
+    """
     document, weights = read_archive(path)
     cls = _check_header(document)
     estimator = cls(**decode_params(cls, document.get("params")))
+    used = take_networks(estimator, networks)
     try:
         estimator._validate_params()
     except (ValueError, TypeError, OverflowError, RecursionError) as exc:
@@ -237,13 +260,14 @@ def load(path, *, device=None):
     if device is not None:
         estimator.set_params(device=device)
     set_fitted(estimator, document.get("fitted"))
+    take_networks(estimator, networks)
     tensors = _read_weights(document, weights)
     check_weights(tensors)
     estimator.net_ = _rebuild_net(estimator, document, tensors, placement)
     if estimator.net_.criterion_.prior is not None:
         estimator.prior_ = estimator.net_.criterion_.prior
     check_fitted(estimator)
-    return estimator
+    return estimator, used
 
 
 # ---------------------------------------------------------------- the classes

@@ -80,7 +80,7 @@ def numpy_stream(generator):
     return np.random.default_rng(int(seed.item()))
 
 
-def initialise(module, generator):
+def initialise(module, generator, keep=()):
     """PyTorch's default initialisation of every ``nn.Linear``, from ``generator``.
 
     ``nn.Linear`` draws its initial weights from torch's global generator;
@@ -89,14 +89,16 @@ def initialise(module, generator):
     ``a = sqrt(5)``, biases uniform on ``+-1 / sqrt(fan_in)``), but from the
     fit's own stream. Returns ``module``, whose parameters must be on the
     CPU (where modules are built); a generator on another device seeds a
-    CPU stream with one draw.
+    CPU stream with one draw. The layers of the modules in ``keep`` (a
+    user's own networks) keep the weights they have.
     """
     if generator.device.type != "cpu":
         seed = torch.randint(2**62, (1,), generator=generator, device=generator.device)
         generator = make_generator(int(seed.item()), "cpu")
+    kept = {id(layer) for network in keep for layer in network.modules()}
     with torch.no_grad():
         for layer in module.modules():
-            if not isinstance(layer, nn.Linear):
+            if not isinstance(layer, nn.Linear) or id(layer) in kept:
                 continue
             nn.init.kaiming_uniform_(layer.weight, a=math.sqrt(5), generator=generator)
             if layer.bias is not None:

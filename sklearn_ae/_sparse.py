@@ -86,6 +86,8 @@ class SparseAutoEncoder(AutoEncoder):
         Widths of the encoder's hidden layers (an int: one layer); the
         decoder mirrors them.
 
+    {network_parameters}
+
     activation : {"relu", "tanh", "logistic", "elu", "gelu", "identity"}, \
 default="relu"
         Nonlinearity between hidden layers. The code layer is a sigmoid and
@@ -142,6 +144,8 @@ default="relu"
         sparsity_weight=0.3,
         sparsity="kl",
         hidden_layer_sizes=(256, 128),
+        encoder=None,
+        decoder=None,
         activation="relu",
         loss="mse",
         batch_size=64,
@@ -164,6 +168,8 @@ default="relu"
         super().__init__(
             n_components,
             hidden_layer_sizes=hidden_layer_sizes,
+            encoder=encoder,
+            decoder=decoder,
             activation=activation,
             loss=loss,
             batch_size=batch_size,

@@ -92,6 +92,14 @@ class StackedAutoEncoder(AutoEncoder):
         decoder mirrors them.
         ``len(hidden_layer_sizes) + 1`` layers are pretrained.
 
+    encoder : None, default=None
+        Must be None: layer-wise pretraining trains the layers of the
+        MLP one at a time, which a network of your own does not have.
+        Use :class:`AutoEncoder` for your own networks.
+
+    decoder : None, default=None
+        Must be None, as ``encoder``.
+
     activation : {"relu", "tanh", "logistic", "elu", "gelu", "identity"}, \
 default="relu"
         Nonlinearity between layers (the code layer is linear).
@@ -190,6 +198,8 @@ default="relu"
         n_components=2,
         *,
         hidden_layer_sizes=(256, 128),
+        encoder=None,
+        decoder=None,
         activation="relu",
         loss="mse",
         pretraining="denoising",
@@ -215,6 +225,8 @@ default="relu"
         super().__init__(
             n_components,
             hidden_layer_sizes=hidden_layer_sizes,
+            encoder=encoder,
+            decoder=decoder,
             activation=activation,
             loss=loss,
             batch_size=batch_size,
@@ -237,6 +249,11 @@ default="relu"
         self.pretraining = pretraining
         self.pretraining_iter = pretraining_iter
         self.pretraining_noise = pretraining_noise
+
+    _own_networks_refused = (
+        "layer-wise pretraining trains the layers of its MLP one at a time, "
+        "which a network of your own does not have."
+    )
 
     # Layer-wise pretraining reads the whole training set (see Notes).
     _supports_partial_fit = False

@@ -170,6 +170,8 @@ class VariationalAutoEncoder(GenerativeMixin, AutoEncoder):
         Widths of the encoder's hidden layers (an int: one layer); the
         decoder mirrors them.
 
+    {network_parameters}
+
     activation : {"relu", "tanh", "logistic", "elu", "gelu", "identity"}, \
 default="relu"
         Nonlinearity between layers.
@@ -259,6 +261,8 @@ default="relu"
         *,
         beta=1.0,
         hidden_layer_sizes=(256, 128),
+        encoder=None,
+        decoder=None,
         activation="relu",
         loss="gaussian_shared",
         batch_size=64,
@@ -281,6 +285,8 @@ default="relu"
         super().__init__(
             n_components,
             hidden_layer_sizes=hidden_layer_sizes,
+            encoder=encoder,
+            decoder=decoder,
             activation=activation,
             loss=loss,
             batch_size=batch_size,
