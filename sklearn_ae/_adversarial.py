@@ -367,7 +367,7 @@ default="relu"
         self : object
             The fitted estimator.
         """
-        return self._fit_semi_supervised(X, y, use_labels=self._uses_labels())
+        return self._fit(X, y)
 
     @available_if(_partial_fit_available)
     @_fit_context(prefer_skip_nested_validation=True)
@@ -419,7 +419,7 @@ default="relu"
         >>> aae.n_iter_, aae.sample(2, y=3, random_state=0).shape
         (3, (2, 64))
         """
-        return self._partial_fit_semi_supervised(X, y, classes)
+        return self._fit(X, y, partial=True, classes=classes)
 
     def _uses_labels(self):
         # Only a prior with components has somewhere to put a class.

@@ -39,6 +39,7 @@ from ._modules import AutoEncoderModule
 from ._net import apply_settings, continue_training, make_net, snapshot
 from ._objective import Objective, Reconstruction
 from ._random import (
+    call_seed,
     deferred_initialisation,
     fit_generators,
     initialise,
@@ -47,6 +48,7 @@ from ._random import (
 from ._record import record_fit
 from ._restore import restores_on_failure
 from ._rows import pass_batches, split_rows, streams, to_dataset
+from ._samplers import ShuffledBatches
 from ._scaling import standardisation
 from ._settings import TRAINING_CONSTRAINTS, TrainingSettings
 
@@ -59,8 +61,9 @@ class _BaseAutoEncoder(
     Subclasses define ``__init__`` with their public parameters and may
     override ``_architecture``, ``_module_class``/``_module_options``,
     ``_objective_terms`` (or ``_make_objective`` for several phases),
-    ``_pretrain``, ``_corruption``, ``_check_params_vs_data`` and
-    ``_check_fitted``.
+    ``_pretrain``, ``_corruption``, ``_check_params_vs_data``, ``_row_data``
+    (per-row data), ``_after_training`` and the class attributes
+    ``_allows_overcomplete``, ``_needs_all_rows`` and ``_batch_sampler``.
     """
 
     _parameter_constraints: dict = {
@@ -104,13 +107,14 @@ class _BaseAutoEncoder(
     # Most autoencoders must compress; overcomplete variants (sparse) allow more.
     _allows_overcomplete = False
 
-    # Whether training may read large or memory-mapped X a batch at a time
-    # (see HostRows); False for models that read all training rows at once.
-    _streams_rows = True
+    # Whether training reads the whole training set at once (layer-wise
+    # pretraining, a neighbour graph): such a model copies large or
+    # memory-mapped X instead of reading it a batch at a time (HostRows), and
+    # has no partial_fit, since a chunk cannot train it.
+    _needs_all_rows = False
 
-    # Share of labelled rows in each training batch when labels are rare
-    # (see TensorBatchIterator); None for models that do not learn from them.
-    _labelled_share = None
+    # How the rows of a shuffled pass make up batches (see _samplers).
+    _batch_sampler = ShuffledBatches()
 
     # ----------------------------------------------------------------- hooks
     def _architecture(self):
@@ -169,6 +173,34 @@ class _BaseAutoEncoder(
         ``module`` holds the input scaling.
         """
         return None
+
+    def _row_data(self, X, y, *, reset, partial, classes=None):
+        """Check the parameters against the validated rows X; their side data.
+
+        The one way a variant adds data per training row: each array of the
+        returned dict (one entry per row of X) is split, shuffled and batched
+        with the rows, and reaches the module's forward pass and the
+        objective's terms under its name. ``y`` is the ``y`` of ``fit`` or
+        ``partial_fit``, not validated (models without labels ignore it);
+        ``reset`` says whether this call builds a new network, ``partial``
+        whether it is a ``partial_fit`` call, whose ``classes`` argument is
+        ``classes``. Nothing by default: the semi-supervised models give
+        their labels, the manifold model a teacher's embedding.
+        """
+        self._check_params_vs_data(X)
+        return {}
+
+    def _after_training(self, X, train, *, partial):
+        """Finish a trained and recorded fit: fitted attributes, checks.
+
+        ``X`` is all the call's validated rows, ``train`` the
+        :class:`~sklearn_ae._rows.RowDataset` of those it trained on (not
+        the validation rows); ``partial`` says whether this was one
+        ``partial_fit`` call rather than a finished training. Nothing by
+        default: the linear autoencoder measures its principal axes, the
+        VAE warns of a collapsed posterior, the manifold model turns its
+        codes onto their principal axes.
+        """
 
     def _training_settings(self):
         """The training loop's settings, from the shared parameters."""
@@ -243,48 +275,56 @@ class _BaseAutoEncoder(
             If training diverged (a loss or a weight became NaN or
             infinite).
         """
-        X = self._validate_training_data(X)
-        return self._fit(X)
+        return self._fit(X, y)
 
     def _warm(self):
         """Whether this fit continues training the fitted network."""
         return self.warm_start and hasattr(self, "net_")
 
-    def _validate_training_data(self, X):
-        # A warm start keeps the network, so the columns must not change.
-        X = validate_data(
-            self,
-            X,
-            dtype=[np.float64, np.float32],
-            ensure_min_samples=2,
-            reset=not self._warm(),
-        )
-        self._check_params_vs_data(X)
-        return X
+    def _fit(self, X, y=None, *, partial=False, classes=None):
+        """Prepare, build, train and record: ``fit``'s and ``partial_fit``'s path.
 
-    def _fit(self, X, **side):
-        """Prepare, build, train and record; ``side`` holds per-row arrays.
+        ``partial``: a ``partial_fit`` call, one constant-rate pass over X
+        that continues the fitted network if there is one (a fit continues
+        it only under ``warm_start``), holds nothing out and keeps the
+        input scaling and corruption of the call that built the network.
+        ``y`` and ``classes`` reach :meth:`_row_data`.
 
         Everything random draws from the two generators made here from
-        ``random_state``; torch's global generator is neither read nor
-        changed, so fits in concurrent threads do not disturb each other.
+        ``random_state`` (and, for ``partial_fit``, the passes made so far);
+        torch's global generator is neither read nor changed, so fits in
+        concurrent threads do not disturb each other.
         """
+        continuing = hasattr(self, "net_") if partial else self._warm()
+        X = self._validate_rows(X, reset=not continuing, partial=partial)
+        side = self._row_data(
+            X, y, reset=not continuing, partial=partial, classes=classes
+        )
         device = resolve_device(self.device)
         seed = torch_seed(self.random_state)
+        if partial:
+            seed = call_seed(seed, getattr(self, "n_iter_", 0))
         init_generator, generator = fit_generators(seed, device)
-        streamed = self._streams_rows and streams(X)
-        fraction = self.validation_fraction if self.early_stopping else None
+        streamed = not self._needs_all_rows and streams(X)
+        held_out = self.early_stopping and not partial
+        fraction = self.validation_fraction if held_out else None
         (X_train, side_train), valid = split_rows(X, side, seed, fraction, streamed)
         train = to_dataset(X_train, side_train, device)
         valid = None if valid is None else to_dataset(*valid, device)
         settings = self._training_settings()
-        settings = settings.for_pass(
-            pass_batches(train, settings.batch_size, self._labelled_share)
-        )
+        if partial:
+            settings = settings.for_chunk()
+        else:
+            settings = settings.for_pass(
+                pass_batches(train, settings.batch_size, self._batch_sampler)
+            )
         fitted = {}
         restore = None
-        if self._warm():
-            self._check_same_network()
+        if continuing:
+            if partial:
+                self._check_same_network("partial_fit", "call fit")
+            else:
+                self._check_same_network()
             # Trains the fitted net in place, so keep what a failure must
             # put back (the estimator's attributes are restored by fit).
             net = self.net_
@@ -298,14 +338,48 @@ class _BaseAutoEncoder(
         try:
             if restore is not None:
                 apply_settings(net, self._make_objective(), settings)
-                net.corrupt = self._corruption(net.module_, X_train)
-            self._train_and_record(net, train, valid, generator, n_codes, fitted)
-            self._check_fitted(X)
+                if not partial:
+                    net.corrupt = self._corruption(net.module_, X_train)
+            self._train_and_record(
+                net,
+                train,
+                valid,
+                generator,
+                n_codes,
+                fitted,
+                extend=partial and continuing,
+            )
+            self._after_training(X, train, partial=partial)
         except BaseException:
             if restore is not None:
                 restore()
             raise
+        if partial and len(net.history) > 1:
+            # The per-batch records of the last call only: a long stream
+            # would otherwise keep a dict for every batch it ever trained on
+            # (pickles and saved models drop them all).
+            net.history[-2].pop("batches", None)
         return self
+
+    def _validate_rows(self, X, *, reset, partial):
+        """X validated for training; ``reset`` on a call that builds the network.
+
+        A continued network keeps its columns. A fit needs 2 rows or more,
+        as does the first call of ``partial_fit``, whose rows fix the input
+        scaling.
+        """
+        minimum = {} if partial else {"ensure_min_samples": 2}
+        X = validate_data(
+            self, X, dtype=[np.float64, np.float32], reset=reset, **minimum
+        )
+        if partial and reset and len(X) < 2:
+            raise ValueError(
+                "The first call to partial_fit fixes the input scaling from "
+                "its rows (each feature's mean and spread), so it needs at "
+                "least 2 rows, and better a representative chunk of a few "
+                "hundred; got 1."
+            )
+        return X
 
     def _new_net(self, X, train, settings, device, generators):
         """A new, initialised net to train on the rows X: ``(net, fitted)``.
@@ -333,7 +407,7 @@ class _BaseAutoEncoder(
             settings,
             device=device,
             corrupt=self._corruption(module, X),
-            labelled_share=self._labelled_share,
+            sampler=self._batch_sampler,
         )
         net.initialize()
         fitted["_fitted_network"] = self._network()
@@ -353,7 +427,6 @@ class _BaseAutoEncoder(
         finally:
             net.criterion_.release()
         net.module_.eval()
-        fitted = {**fitted, **self._fitted_from_rows(net.module_, train)}
         record_fit(
             self,
             net,
@@ -406,24 +479,6 @@ class _BaseAutoEncoder(
                 f"{type(self).__name__}'s network does not fit in memory "
                 f"({exc}); use smaller hidden_layer_sizes or n_components."
             ) from exc
-
-    def _fitted_from_rows(self, module, train):
-        """Fitted attributes of the trained ``module`` measured on ``train``.
-
-        ``train`` is the :class:`~sklearn_ae._rows.RowDataset` of this
-        call's training rows. Nothing by default (the linear autoencoder
-        measures the variance along its principal axes).
-        """
-        return {}
-
-    def _check_fitted(self, X):
-        """Warn when training ran but left a model that is wrong in a known way.
-
-        ``X`` is the training data. A no-op here; variants whose training can
-        fail silently (a VAE's posterior collapse) check for it.
-        """
-
-    # -------------------------------------------------------------- inference
 
     # -------------------------------------------------------------- inference
     def _map_batches(self, X, function, **side):

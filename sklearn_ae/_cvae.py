@@ -19,6 +19,7 @@ from ._objective import Term
 from ._partial_fit import _partial_fit_available
 from ._random import numpy_generator
 from ._restore import restores_on_failure
+from ._samplers import LabelledShare
 from ._vae import VariationalAutoEncoder
 
 # Share of each training batch filled with labelled rows when labels are
@@ -337,7 +338,7 @@ default="gaussian_shared"
         self.alpha = alpha
 
     _module_class = ConditionalVariationalModule
-    _labelled_share = LABELLED_SHARE
+    _batch_sampler = LabelledShare(LABELLED_SHARE)
     _prior_rng = staticmethod(numpy_generator)
 
     def _module_options(self):
@@ -381,7 +382,7 @@ default="gaussian_shared"
         -------
         self : object
         """
-        return self._fit_semi_supervised(X, y)
+        return self._fit(X, y)
 
     @available_if(_partial_fit_available)
     @_fit_context(prefer_skip_nested_validation=True)
@@ -437,7 +438,7 @@ default="gaussian_shared"
         >>> cvae.n_iter_
         3
         """
-        return self._partial_fit_semi_supervised(X, y, classes)
+        return self._fit(X, y, partial=True, classes=classes)
 
     # Without labels the model is a single-class VAE.
     _classes_without_labels = (0,)

@@ -86,6 +86,21 @@ class TrainingSettings:
     def replace(self, **changes):
         return dataclasses.replace(self, **changes)
 
+    def for_chunk(self):
+        """These settings for a ``partial_fit`` call.
+
+        One constant-rate pass over every row of the chunk, however many:
+        nothing is held out, nothing stops early, and no schedule runs (it
+        would need the number of updates in advance).
+        """
+        return self.replace(
+            max_iter=1,
+            early_stopping=False,
+            n_iter_no_change=None,
+            learning_rate="constant",
+            updates_per_iter=None,
+        )
+
     def for_pass(self, n_batches):
         """These settings for a fit whose pass is ``n_batches`` batches.
 

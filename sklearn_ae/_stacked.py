@@ -179,8 +179,9 @@ default="relu"
     """
 
     # Layer-wise pretraining encodes all training rows at once, layer by
-    # layer: large or memory-mapped X is copied to the device whole.
-    _streams_rows = False
+    # layer (see Notes): large or memory-mapped X is copied to the device
+    # whole, and there is no partial_fit.
+    _needs_all_rows = True
 
     _parameter_constraints: dict = {
         **AutoEncoder._parameter_constraints,
@@ -235,9 +236,6 @@ default="relu"
         self.pretraining = pretraining
         self.pretraining_iter = pretraining_iter
         self.pretraining_noise = pretraining_noise
-
-    # Layer-wise pretraining reads the whole training set (see Notes).
-    _supports_partial_fit = False
 
     def _pretrain(self, module, train, generator):
         curves = []

@@ -79,7 +79,7 @@ def restore_net(estimator, state):
         estimator._training_settings(),
         device=_device(state["device"]),
         corrupt=corrupt,
-        labelled_share=estimator._labelled_share,
+        sampler=estimator._batch_sampler,
     )
     net.initialize()
     for optimizer, saved in zip(

@@ -13,6 +13,7 @@ from sklearn_ae import (
     _rows,
 )
 from sklearn_ae._rows import HostRows, RowDataset, TensorBatchIterator
+from sklearn_ae._samplers import LabelledShare
 
 
 def _dataset(n, n_labelled):
@@ -23,7 +24,9 @@ def _dataset(n, n_labelled):
 
 def test_balanced_batches_carry_their_labelled_share():
     dataset = _dataset(200, 10)
-    iterator = TensorBatchIterator(dataset, 16, shuffle=True, labelled_share=0.25)
+    iterator = TensorBatchIterator(
+        dataset, 16, shuffle=True, sampler=LabelledShare(0.25)
+    )
     torch.manual_seed(0)
     batches = list(iterator)
     # An epoch is one pass over the 190 unlabelled rows, 12 a batch.
@@ -48,7 +51,9 @@ def test_balanced_batches_carry_their_labelled_share():
 def test_plain_batches_when_no_balancing_is_needed(n_labelled, shuffle, share):
     """No labels, enough labels, or evaluation: every row once, in batches."""
     dataset = _dataset(200, n_labelled)
-    iterator = TensorBatchIterator(dataset, 16, shuffle=shuffle, labelled_share=share)
+    iterator = TensorBatchIterator(
+        dataset, 16, shuffle=shuffle, sampler=LabelledShare(share)
+    )
     rows = np.concatenate([batch[0][:, 0].numpy() for batch in iterator])
     assert len(iterator) == 13
     np.testing.assert_array_equal(np.sort(rows), np.arange(200))
