@@ -23,14 +23,16 @@ from sklearn.utils.validation import check_array, check_is_fitted
 
 from ._compat import (
     Interval,
-    InvalidParameterError,
+    _check_sample_weight,
     _fit_context,
     validate_data,
 )
 from ._device import resolve_device
+from ._docstrings import fill_sample_weight
 from ._inference import decode_rows, encode_rows, map_batches
 from ._layer_sizes import check_layer_sizes, layer_widths
 from ._limits import (
+    allocate,
     check_float32_range,
     check_layer_weights,
     check_network_size,
@@ -48,13 +50,15 @@ from ._random import (
 from ._record import record_fit
 from ._restore import restores_on_failure
 from ._rows import pass_batches, split_rows, streams, to_dataset
+from ._sample_weight import SAMPLE_WEIGHT, check_sample_weight, normalised
 from ._samplers import ShuffledBatches
 from ._scaling import standardisation
-from ._settings import TRAINING_CONSTRAINTS, TrainingSettings
+from ._settings import TRAINING_CONSTRAINTS, TrainingSettings, refuse_boolean_integers
+from ._state import PicklesNetAsArrays
 
 
 class _BaseAutoEncoder(
-    ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimator
+    PicklesNetAsArrays, ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimator
 ):
     """Base class for autoencoder estimators. Not for direct use.
 
@@ -177,29 +181,21 @@ class _BaseAutoEncoder(
     def _row_data(self, X, y, *, reset, partial, classes=None):
         """Check the parameters against the validated rows X; their side data.
 
-        The one way a variant adds data per training row: each array of the
-        returned dict (one entry per row of X) is split, shuffled and batched
-        with the rows, and reaches the module's forward pass and the
-        objective's terms under its name. ``y`` is the ``y`` of ``fit`` or
-        ``partial_fit``, not validated (models without labels ignore it);
-        ``reset`` says whether this call builds a new network, ``partial``
-        whether it is a ``partial_fit`` call, whose ``classes`` argument is
-        ``classes``. Nothing by default: the semi-supervised models give
-        their labels, the manifold model a teacher's embedding.
+        The one way in for per-row data: each array of the returned dict is
+        split, shuffled and batched with the rows, and reaches the module
+        and the objective's terms under its name (labels, a teacher's
+        embedding). ``y`` is not validated; ``reset``: this call builds the
+        network; ``partial`` and ``classes``: of ``partial_fit``.
         """
         self._check_params_vs_data(X)
         return {}
 
     def _after_training(self, X, train, *, partial):
-        """Finish a trained and recorded fit: fitted attributes, checks.
+        """Finish a trained, recorded fit: more fitted attributes, checks.
 
-        ``X`` is all the call's validated rows, ``train`` the
-        :class:`~sklearn_ae._rows.RowDataset` of those it trained on (not
-        the validation rows); ``partial`` says whether this was one
-        ``partial_fit`` call rather than a finished training. Nothing by
-        default: the linear autoencoder measures its principal axes, the
-        VAE warns of a collapsed posterior, the manifold model turns its
-        codes onto their principal axes.
+        ``X``: the call's validated rows; ``train``: the
+        :class:`~sklearn_ae._rows.RowDataset` it trained on; ``partial``:
+        one ``partial_fit`` call, not a finished training.
         """
 
     def _training_settings(self):
@@ -239,21 +235,12 @@ class _BaseAutoEncoder(
     # ---------------------------------------------------------------- fitting
     def _validate_params(self):
         super()._validate_params()
-        # scikit-learn's Interval(Integral) takes True for 1: refuse it.
-        for name, constraints in self._parameter_constraints.items():
-            value = getattr(self, name)
-            integral = any(
-                isinstance(c, Interval) and c.type is Integral for c in constraints
-            )
-            if integral and isinstance(value, bool | np.bool_):
-                raise InvalidParameterError(
-                    f"The {name!r} parameter of {type(self).__name__} must be "
-                    f"an int, not the boolean {value!r}."
-                )
+        refuse_boolean_integers(self)
 
     @_fit_context(prefer_skip_nested_validation=True)
     @restores_on_failure
-    def fit(self, X, y=None):
+    @fill_sample_weight
+    def fit(self, X, y=None, sample_weight=None):
         """Train the autoencoder on X.
 
         Parameters
@@ -263,6 +250,7 @@ class _BaseAutoEncoder(
             densify them (``X.toarray()``) if they fit in memory.
         y : None
             Ignored; present for API consistency.
+        {sample_weight}
 
         Returns
         -------
@@ -275,31 +263,34 @@ class _BaseAutoEncoder(
             If training diverged (a loss or a weight became NaN or
             infinite).
         """
-        return self._fit(X, y)
+        return self._fit(X, y, sample_weight=sample_weight)
 
     def _warm(self):
         """Whether this fit continues training the fitted network."""
         return self.warm_start and hasattr(self, "net_")
 
-    def _fit(self, X, y=None, *, partial=False, classes=None):
+    def _fit(self, X, y=None, *, partial=False, classes=None, sample_weight=None):
         """Prepare, build, train and record: ``fit``'s and ``partial_fit``'s path.
 
         ``partial``: a ``partial_fit`` call, one constant-rate pass over X
         that continues the fitted network if there is one (a fit continues
         it only under ``warm_start``), holds nothing out and keeps the
         input scaling and corruption of the call that built the network.
-        ``y`` and ``classes`` reach :meth:`_row_data`.
+        ``y`` and ``classes`` reach :meth:`_row_data`; ``sample_weight``
+        weighs each row's loss (see :mod:`~sklearn_ae._sample_weight`).
 
         Everything random draws from the two generators made here from
-        ``random_state`` (and, for ``partial_fit``, the passes made so far);
-        torch's global generator is neither read nor changed, so fits in
-        concurrent threads do not disturb each other.
+        ``random_state`` (and ``partial_fit``'s passes so far), never from
+        torch's global one: concurrent fits do not disturb each other.
         """
         continuing = hasattr(self, "net_") if partial else self._warm()
         X = self._validate_rows(X, reset=not continuing, partial=partial)
+        weights = check_sample_weight(sample_weight, X)
         side = self._row_data(
             X, y, reset=not continuing, partial=partial, classes=classes
         )
+        if weights is not None:
+            side = {**side, SAMPLE_WEIGHT: weights}
         device = resolve_device(self.device)
         seed = torch_seed(self.random_state)
         if partial:
@@ -309,8 +300,10 @@ class _BaseAutoEncoder(
         held_out = self.early_stopping and not partial
         fraction = self.validation_fraction if held_out else None
         (X_train, side_train), valid = split_rows(X, side, seed, fraction, streamed)
-        train = to_dataset(X_train, side_train, device)
-        valid = None if valid is None else to_dataset(*valid, device)
+        train = to_dataset(X_train, normalised(side_train), device)
+        if valid is not None:
+            X_valid, side_valid = valid
+            valid = to_dataset(X_valid, normalised(side_valid), device)
         settings = self._training_settings()
         if partial:
             settings = settings.for_chunk()
@@ -321,10 +314,7 @@ class _BaseAutoEncoder(
         fitted = {}
         restore = None
         if continuing:
-            if partial:
-                self._check_same_network("partial_fit", "call fit")
-            else:
-                self._check_same_network()
+            self._check_same_network(*(("partial_fit", "call fit") if partial else ()))
             # Trains the fitted net in place, so keep what a failure must
             # put back (the estimator's attributes are restored by fit).
             net = self.net_
@@ -340,14 +330,20 @@ class _BaseAutoEncoder(
                 apply_settings(net, self._make_objective(), settings)
                 if not partial:
                     net.corrupt = self._corruption(net.module_, X_train)
-            self._train_and_record(
+            # Terms that read the whole training set get it for this fit only.
+            fitted = {**fitted, **net.criterion_.attach(train)}
+            try:
+                continue_training(net, train, valid, generator)
+            finally:
+                net.criterion_.release()
+            net.module_.eval()
+            record_fit(
+                self,
                 net,
-                train,
-                valid,
-                generator,
-                n_codes,
-                fitted,
+                validated=valid is not None,
+                n_codes=n_codes,
                 extend=partial and continuing,
+                **fitted,
             )
             self._after_training(X, train, partial=partial)
         except BaseException:
@@ -398,7 +394,9 @@ class _BaseAutoEncoder(
             type(self).__name__, self._build_module, X.shape[1], offset, scale
         )
         with deferred_initialisation():
-            module = self._allocate(self._build_module, X.shape[1], offset, scale)
+            module = allocate(
+                type(self).__name__, self._build_module, X.shape[1], offset, scale
+            )
         initialise(module, init_generator)
         fitted = self._pretrain(module, train, generator)
         net = make_net(
@@ -412,29 +410,6 @@ class _BaseAutoEncoder(
         net.initialize()
         fitted["_fitted_network"] = self._network()
         return net, fitted
-
-    def _train_and_record(
-        self, net, train, valid, generator, n_codes, fitted, *, extend=False
-    ):
-        """Train ``net`` on ``train``, then write the fitted attributes.
-
-        ``extend``: see :func:`~sklearn_ae._record.record_fit`.
-        """
-        # Terms that read the whole training set get it for this fit only.
-        fitted = {**fitted, **net.criterion_.attach(train)}
-        try:
-            net = continue_training(net, train, valid, generator)
-        finally:
-            net.criterion_.release()
-        net.module_.eval()
-        record_fit(
-            self,
-            net,
-            validated=valid is not None,
-            n_codes=n_codes,
-            extend=extend,
-            **fitted,
-        )
 
     def _network(self):
         """What the parameters make of the network: its widths and layers."""
@@ -467,18 +442,6 @@ class _BaseAutoEncoder(
                 f"{was}; set the parameters back, or {afresh} to fit "
                 "a new network."
             )
-
-    def _allocate(self, build, *args):
-        """``build(*args)``, with a failed allocation named as a ValueError."""
-        try:
-            return build(*args)
-        except (RuntimeError, MemoryError) as exc:
-            if isinstance(exc, RuntimeError) and "alloc" not in str(exc).lower():
-                raise
-            raise ValueError(
-                f"{type(self).__name__}'s network does not fit in memory "
-                f"({exc}); use smaller hidden_layer_sizes or n_components."
-            ) from exc
 
     # -------------------------------------------------------------- inference
     def _map_batches(self, X, function, **side):
@@ -586,7 +549,7 @@ class _BaseAutoEncoder(
         X = self._validate_scored(X)
         return self._map_batches(X, self._score_samples_batch)
 
-    def score(self, X, y=None):
+    def score(self, X, y=None, sample_weight=None):
         """Mean log-likelihood of X (higher is better).
 
         Being a likelihood, it lets ``GridSearchCV`` tune an autoencoder
@@ -606,37 +569,21 @@ class _BaseAutoEncoder(
         X : array-like of shape (n_samples, n_features)
         y : None
             Ignored.
+        sample_weight : array-like of shape (n_samples,), default=None
+            Weights of the rows in the mean (a weighted search scores the
+            held-out rows with their weights); None weighs them alike.
 
         Returns
         -------
         score : float
         """
-        return float(np.mean(self.score_samples(X)))
-
-    # ------------------------------------------------------------ persistence
-    def __getstate__(self):
-        # The net as numpy arrays (see sklearn_ae._state): a pickle holds no
-        # torch object, and skops.io can store the estimator.
-        # A copy: object.__getstate__ returns the instance's own __dict__.
-        state = dict(super().__getstate__())
-        if "net_" in state:
-            from ._state import net_state
-
-            state["net_"] = net_state(state["net_"])
-            # The prior is rebuilt with the objective from the parameters.
-            state.pop("prior_", None)
-        return state
-
-    def __setstate__(self, state):
-        state = dict(state)
-        saved = state.pop("net_", None)
-        super().__setstate__(state)
-        if saved is not None:
-            from ._state import restore_net
-
-            self.net_ = restore_net(self, saved)
-            if self.net_.criterion_.prior is not None:
-                self.prior_ = self.net_.criterion_.prior
+        scores = self.score_samples(X)
+        if sample_weight is None:
+            return float(np.mean(scores))
+        weights = _check_sample_weight(
+            sample_weight, scores, dtype=np.float64, ensure_non_negative=True
+        )
+        return float(np.average(scores, weights=weights))
 
     @property
     def _n_features_out(self):

@@ -10,7 +10,7 @@ from sklearn.base import clone
 from ._autoencoder import AutoEncoder
 from ._compat import HasMethods, Interval, StrOptions, _fit_context
 from ._denoising import Corruption
-from ._docstrings import fill_doc
+from ._docstrings import fill_doc, fill_sample_weight
 from ._geometry import (
     IsomapGeometry,
     LayoutGeometry,
@@ -369,7 +369,8 @@ default="relu"
 
     @_fit_context(prefer_skip_nested_validation=False)
     @restores_on_failure
-    def fit(self, X, y=None):
+    @fill_sample_weight
+    def fit(self, X, y=None, sample_weight=None):
         """Build the neighbour graph (or fit the teacher) and train on X.
 
         Parameters
@@ -380,13 +381,14 @@ default="relu"
             Ignored: the neighbour graph, the geodesics and a teacher are
             built from X alone (no supervised graph, unlike UMAP's
             ``target_metric``). Accepted so that pipelines can pass it.
+        {sample_weight}
 
         Returns
         -------
         self : object
             The fitted estimator.
         """
-        return self._fit(X, y)
+        return self._fit(X, y, sample_weight=sample_weight)
 
     def _row_data(self, X, y, *, reset, partial, classes=None):
         # The geometry of this fit, and a teacher's embedding of the rows.

@@ -12,6 +12,7 @@ model whose training needs the whole training set at once sets
 from sklearn.utils.metaestimators import available_if
 
 from ._compat import _fit_context
+from ._docstrings import fill_sample_weight
 from ._restore import restores_on_failure
 
 
@@ -37,7 +38,8 @@ class PartialFitMixin:
     @available_if(_partial_fit_available)
     @_fit_context(prefer_skip_nested_validation=True)
     @restores_on_failure
-    def partial_fit(self, X, y=None):
+    @fill_sample_weight
+    def partial_fit(self, X, y=None, sample_weight=None):
         """Train on one chunk of data: one pass over its rows.
 
         For data that does not fit in memory or arrives over time: call it
@@ -86,6 +88,7 @@ class PartialFitMixin:
             which fixes the input scaling, and at least 1 on later calls.
         y : None
             Ignored; present for API consistency.
+        {sample_weight}
 
         Returns
         -------
@@ -122,4 +125,4 @@ class PartialFitMixin:
         >>> ae.transform(X[:3]).shape
         (3, 2)
         """
-        return self._fit(X, y, partial=True)
+        return self._fit(X, y, partial=True, sample_weight=sample_weight)

@@ -3,7 +3,9 @@
 import dataclasses
 from numbers import Integral, Real
 
-from ._compat import Interval, StrOptions
+import numpy as np
+
+from ._compat import Interval, InvalidParameterError, StrOptions
 from ._limits import FLOAT32_MAX
 
 # Most updates (batches) in one iteration of training, the unit of max_iter,
@@ -44,6 +46,23 @@ TRAINING_CONSTRAINTS = {
     "verbose": ["verbose"],
     "warm_start": ["boolean"],
 }
+
+
+def refuse_boolean_integers(estimator):
+    """Raise InvalidParameterError for a boolean given as an int parameter.
+
+    scikit-learn's ``Interval(Integral)`` takes True for 1.
+    """
+    for name, constraints in estimator._parameter_constraints.items():
+        value = getattr(estimator, name)
+        integral = any(
+            isinstance(c, Interval) and c.type is Integral for c in constraints
+        )
+        if integral and isinstance(value, bool | np.bool_):
+            raise InvalidParameterError(
+                f"The {name!r} parameter of {type(estimator).__name__} must be "
+                f"an int, not the boolean {value!r}."
+            )
 
 
 @dataclasses.dataclass(frozen=True)

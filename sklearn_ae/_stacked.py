@@ -14,6 +14,8 @@ from ._modules import AutoEncoderModule, ModuleOutput, make_mlp
 from ._net import train_net
 from ._objective import Objective, Reconstruction
 from ._random import deferred_initialisation, initialise
+from ._rows import RowDataset
+from ._sample_weight import SAMPLE_WEIGHT
 
 
 class _LayerAutoEncoder(nn.Module):
@@ -257,6 +259,8 @@ default="relu"
         if self.pretraining == "denoising":
             corrupt = MaskingNoise(self.pretraining_noise)
         codes = train.inputs
+        # Each layer's rows weigh as the network's do.
+        weights = {k: v for k, v in train.side.items() if k == SAMPLE_WEIGHT}
         for depth in range(len(widths) - 1):
             # The code layer stays linear, as in the deep network.
             code_activation = activation if depth < len(widths) - 2 else None
@@ -284,7 +288,7 @@ default="relu"
                 layer,
                 Objective([(Reconstruction(), 1.0)]),
                 settings.replace(name=name),
-                codes,
+                RowDataset(codes, weights),
                 corrupt=corrupt,
                 generator=generator,
             )
