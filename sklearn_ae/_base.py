@@ -50,7 +50,7 @@ from ._random import (
 from ._record import record_fit
 from ._restore import restores_on_failure
 from ._rows import pass_batches, split_rows, streams, to_dataset
-from ._sample_weight import SAMPLE_WEIGHT, check_sample_weight, normalised
+from ._sample_weight import SAMPLE_WEIGHT, check_sample_weight, training_weights
 from ._samplers import ShuffledBatches
 from ._scaling import standardisation
 from ._settings import TRAINING_CONSTRAINTS, TrainingSettings, refuse_boolean_integers
@@ -285,7 +285,7 @@ class _BaseAutoEncoder(
         """
         continuing = hasattr(self, "net_") if partial else self._warm()
         X = self._validate_rows(X, reset=not continuing, partial=partial)
-        weights = check_sample_weight(sample_weight, X)
+        weights = check_sample_weight(sample_weight, X, relative=not partial)
         side = self._row_data(
             X, y, reset=not continuing, partial=partial, classes=classes
         )
@@ -300,10 +300,12 @@ class _BaseAutoEncoder(
         held_out = self.early_stopping and not partial
         fraction = self.validation_fraction if held_out else None
         (X_train, side_train), valid = split_rows(X, side, seed, fraction, streamed)
-        train = to_dataset(X_train, normalised(side_train), device)
+        side_train = training_weights(side_train, relative=not partial)
+        train = to_dataset(X_train, side_train, device)
         if valid is not None:
             X_valid, side_valid = valid
-            valid = to_dataset(X_valid, normalised(side_valid), device)
+            side_valid = training_weights(side_valid, relative=True)
+            valid = to_dataset(X_valid, side_valid, device)
         settings = self._training_settings()
         if partial:
             settings = settings.for_chunk()

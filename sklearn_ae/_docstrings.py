@@ -147,9 +147,11 @@ SAMPLE_WEIGHT_PARAMETER = """\
             Weight of each row in the training loss (and in the validation
             loss under ``early_stopping``): each row's loss terms count in
             proportion to its weight, so an integer weight acts as that many
-            copies of the row, and a zero weight as leaving it out. None, or
-            equal weights, trains exactly as unweighted. The input scaling is
-            measured on the rows unweighted. See :ref:`sample_weights`."""
+            copies of the row, and a zero weight as leaving it out. ``fit``
+            uses only their ratios, ``partial_fit`` the weights as given
+            (they weigh one chunk against another too). None, or all ones,
+            trains exactly as unweighted. The input scaling is measured on the
+            rows unweighted. See :ref:`sample_weights`."""
 
 
 def fill_sample_weight(method):

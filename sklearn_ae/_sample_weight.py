@@ -2,11 +2,14 @@
 
 A row's weight multiplies its loss: every per-row term of the objective
 averages ``weight * loss`` over a batch (:func:`weighted_mean`). The weights
-travel with the rows as side data ``"sample_weight"``, normalised to mean 1
-over each set of rows (the training rows, the validation rows), so the loss
-of a set is its weighted mean, on the scale of the unweighted loss, and
-integer weights act as repeated rows do in expectation. Equal weights (all
-ones) are dropped: such a fit is the unweighted fit, bit for bit.
+travel with the rows as side data ``"sample_weight"``. ``fit`` normalises
+them to mean 1 over each set of rows (the training rows, the validation
+rows), so the loss of a set is its weighted mean, on the scale of the
+unweighted loss, and integer weights act as repeated rows do in
+expectation. ``partial_fit`` uses them as given, so that they also weigh
+one chunk against another. Weights that change nothing (all ones; in
+``fit``, all equal) are dropped: such a fit is the unweighted fit, bit for
+bit.
 """
 
 import numpy as np
@@ -17,32 +20,35 @@ from ._compat import _check_sample_weight
 SAMPLE_WEIGHT = "sample_weight"
 
 
-def check_sample_weight(sample_weight, X):
-    """Validated weights of the rows X as float32, or None if they are all equal.
+def check_sample_weight(sample_weight, X, *, relative):
+    """Validated weights of the rows X, or None where they change nothing.
 
-    A ValueError names a wrong length, a negative or non-finite weight, or
-    weights that are all zero.
+    ``relative``: only the weights' ratios matter (``fit``, which
+    normalises them), so equal weights change nothing; otherwise only
+    ones do. A ValueError names a wrong length or shape, a negative or
+    non-finite weight, or weights that are all zero.
     """
     if sample_weight is None:
         return None
     weights = _check_sample_weight(
         sample_weight, X, dtype=np.float64, ensure_non_negative=True
     )
-    if np.all(weights == weights[0]):
+    if np.all(weights == (weights[0] if relative else 1.0)):
         return None
     return weights
 
 
-def normalised(side):
-    """``side`` with its sample weights (if any) divided by their mean.
+def training_weights(side, *, relative):
+    """``side`` with its sample weights (if any) as float32, the training dtype.
 
-    A set of rows whose weights are all zero keeps them: its loss is 0.
+    ``relative``: divided by their mean first. A set of rows whose weights
+    are all zero keeps them: its loss is 0.
     """
     weights = side.get(SAMPLE_WEIGHT)
     if weights is None:
         return side
     mean = weights.mean()
-    if mean > 0:
+    if relative and mean > 0:
         weights = weights / mean
     return {**side, SAMPLE_WEIGHT: weights.astype(np.float32)}
 

@@ -13,7 +13,7 @@ from sklearn.preprocessing import StandardScaler
 from sklearn_ae import AutoEncoder, VariationalAutoEncoder
 from sklearn_ae._random import torch_seed
 from sklearn_ae._rows import Batch, split_rows
-from sklearn_ae._sample_weight import SAMPLE_WEIGHT, normalised
+from sklearn_ae._sample_weight import SAMPLE_WEIGHT, training_weights
 from tests._support import small_estimators
 
 ESTIMATORS = small_estimators()
@@ -57,6 +57,16 @@ def test_equal_weights_give_the_unweighted_partial_fit_bit_for_bit(
     np.testing.assert_array_equal(
         weighted.transform(small_data), plain.transform(small_data)
     )
+
+
+@streaming
+def test_partial_fit_weighs_one_chunk_against_another(estimator, small_data):
+    # fit uses only the weights' ratios; partial_fit uses them as given.
+    plain = clone(estimator).partial_fit(small_data)
+    tripled = clone(estimator).partial_fit(
+        small_data, sample_weight=np.full(len(small_data), 3.0)
+    )
+    assert not np.array_equal(tripled.loss_curve_, plain.loss_curve_)
 
 
 @estimators
@@ -115,7 +125,7 @@ def test_weighted_loss_is_the_loss_of_repeated_rows(small_data):
             values = objective.phase_loss(objective.phases[0], output, batch, module)
         return values[1]
 
-    side = normalised({SAMPLE_WEIGHT: counts.astype(float)})
+    side = training_weights({SAMPLE_WEIGHT: counts.astype(float)}, relative=True)
     weighted = loss(X, {SAMPLE_WEIGHT: torch.as_tensor(side[SAMPLE_WEIGHT])})
     copies = loss(repeated, {})
     for term in ("reconstruction", "kl"):
