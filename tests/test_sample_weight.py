@@ -104,6 +104,15 @@ def test_bad_weights_are_refused_and_leave_the_estimator_unfitted(
         with pytest.raises(ValueError, match=match):
             est.partial_fit(small_data, sample_weight=weights(len(small_data)))
         assert not hasattr(est, "n_features_in_")
+    # A fitted estimator keeps its model.
+    est.fit(small_data)
+    codes, n_iter = est.transform(small_data), est.n_iter_
+    with pytest.raises(ValueError, match=match):
+        est.set_params(warm_start=True).fit(
+            small_data, sample_weight=weights(len(small_data))
+        )
+    np.testing.assert_array_equal(est.transform(small_data), codes)
+    assert est.n_iter_ == n_iter
 
 
 def test_weighted_loss_is_the_loss_of_repeated_rows(small_data):
