@@ -8,7 +8,7 @@ from sklearn.utils.metaestimators import available_if
 
 from ._autoencoder import AutoEncoder
 from ._compat import Interval, StrOptions, _fit_context
-from ._docstrings import fill_doc
+from ._docstrings import fill_doc, fill_sample_weight
 from ._generative import GenerativeMixin
 from ._labels import SemiSupervisedMixin, label_indices
 from ._layer_sizes import check_layer_sizes
@@ -18,6 +18,7 @@ from ._objective import Objective, ParametersOf, Phase, Reconstruction, Term
 from ._partial_fit import _partial_fit_available
 from ._random import numpy_stream
 from ._restore import restores_on_failure
+from ._sample_weight import SAMPLE_WEIGHT
 from ._settings import RATE
 from .priors import PRIORS, make_prior
 
@@ -73,9 +74,12 @@ class Discrimination(Term):
         draws = torch.as_tensor(draws, dtype=codes.dtype, device=codes.device)
         real = module.discriminate(draws, labels)
         fake = module.discriminate(codes, labels)
+        # A row's weight weighs its code; the prior's draws are unweighted.
         return 0.5 * (
             F.binary_cross_entropy_with_logits(real, torch.ones_like(real))
-            + F.binary_cross_entropy_with_logits(fake, torch.zeros_like(fake))
+            + F.binary_cross_entropy_with_logits(
+                fake, torch.zeros_like(fake), weight=batch.side.get(SAMPLE_WEIGHT)
+            )
         )
 
 
@@ -87,7 +91,9 @@ class Generation(Term):
     def __call__(self, output, batch, module):
         codes = module.encode(batch.inputs)
         fooled = module.discriminate(codes, batch.side.get("labels"))
-        return F.binary_cross_entropy_with_logits(fooled, torch.ones_like(fooled))
+        return F.binary_cross_entropy_with_logits(
+            fooled, torch.ones_like(fooled), weight=batch.side.get(SAMPLE_WEIGHT)
+        )
 
 
 @fill_doc
@@ -358,7 +364,8 @@ default="relu"
 
     @_fit_context(prefer_skip_nested_validation=True)
     @restores_on_failure
-    def fit(self, X, y=None):
+    @fill_sample_weight
+    def fit(self, X, y=None, sample_weight=None):
         """Train the autoencoder, its discriminator and its encoder on X.
 
         Parameters
@@ -369,18 +376,20 @@ default="relu"
             Class labels, -1 for unlabelled samples. Used by the
             ``"gaussian_mixture"`` and ``"swiss_roll"`` priors to put class
             ``classes_[k]`` in component ``k``; ignored by the others.
+        {sample_weight}
 
         Returns
         -------
         self : object
             The fitted estimator.
         """
-        return self._fit_semi_supervised(X, y, use_labels=self._uses_labels())
+        return self._fit(X, y, sample_weight=sample_weight)
 
     @available_if(_partial_fit_available)
     @_fit_context(prefer_skip_nested_validation=True)
     @restores_on_failure
-    def partial_fit(self, X, y=None, classes=None):
+    @fill_sample_weight
+    def partial_fit(self, X, y=None, classes=None, sample_weight=None):
         """Train on one chunk of data: one pass over its rows, three phases a batch.
 
         As :meth:`AutoEncoder.partial_fit`: one pass of updates that keeps
@@ -407,6 +416,7 @@ default="relu"
         classes : array-like of shape (n_classes,), default=None
             Every class label of the whole stream, for the first call;
             ignored by priors without components.
+        {sample_weight}
 
         Returns
         -------
@@ -427,7 +437,9 @@ default="relu"
         >>> aae.n_iter_, aae.sample(2, y=3, random_state=0).shape
         (3, (2, 64))
         """
-        return self._partial_fit_semi_supervised(X, y, classes)
+        return self._fit(
+            X, y, partial=True, classes=classes, sample_weight=sample_weight
+        )
 
     def _uses_labels(self):
         # Only a prior with components has somewhere to put a class.

@@ -302,17 +302,16 @@ class LinearAutoEncoder(PartialFitMixin, _BaseAutoEncoder):
     def _architecture(self):
         return (), "identity", "mse"
 
-    def _fitted_from_rows(self, module, train):
+    def _after_training(self, X, train, *, partial):
         # With early stopping the training rows exclude the validation rows;
         # a partial_fit call measures its own chunk.
+        module = self.net_.module_
         decoder = module.decoder[0].weight.detach().cpu().double().numpy()
         decoder = decoder * module.scale.detach().cpu().double().numpy()[:, None]
         components, variance, total = principal_axes(decoder, train.inputs)
-        return {
-            "components_": components,
-            "explained_variance_": variance,
-            "explained_variance_ratio_": variance / total if total > 0 else variance,
-        }
+        self.components_ = components
+        self.explained_variance_ = variance
+        self.explained_variance_ratio_ = variance / total if total > 0 else variance
 
 
 def _blocks(rows):

@@ -25,16 +25,18 @@ from sklearn.utils.validation import check_array, check_is_fitted
 
 from ._compat import (
     Interval,
-    InvalidParameterError,
+    _check_sample_weight,
     _fit_context,
     validate_data,
 )
 from ._device import resolve_device
+from ._docstrings import fill_sample_weight
 from ._extensions import ExtensionsMixin
 from ._inference import decode_rows, encode_rows, map_batches
 from ._layer_sizes import check_layer_sizes, layer_widths
 from ._likelihoods import LIKELIHOODS
 from ._limits import (
+    allocate,
     check_float32_range,
     check_layer_weights,
     check_network_size,
@@ -44,6 +46,7 @@ from ._net import apply_settings, continue_training, make_net, snapshot
 from ._networks import build_networks, check_networks_allowed, own_networks
 from ._objective import Objective, Reconstruction
 from ._random import (
+    call_seed,
     deferred_initialisation,
     fit_generators,
     initialise,
@@ -52,12 +55,16 @@ from ._random import (
 from ._record import record_fit
 from ._restore import restores_on_failure
 from ._rows import pass_batches, split_rows, streams, to_dataset
+from ._sample_weight import SAMPLE_WEIGHT, check_sample_weight, training_weights
+from ._samplers import ShuffledBatches
 from ._scaling import standardisation
-from ._settings import TRAINING_CONSTRAINTS, TrainingSettings
+from ._settings import TRAINING_CONSTRAINTS, TrainingSettings, refuse_boolean_integers
 from ._sparse_input import INPUT, issparse
+from ._state import PicklesNetAsArrays
 
 
 class _BaseAutoEncoder(
+    PicklesNetAsArrays,
     ClassNamePrefixFeaturesOutMixin,
     TransformerMixin,
     ExtensionsMixin,
@@ -68,8 +75,9 @@ class _BaseAutoEncoder(
     Subclasses define ``__init__`` with their public parameters and may
     override ``_architecture``, ``_module_class``/``_module_options``,
     ``_objective_terms`` (or ``_make_objective`` for several phases),
-    ``_pretrain``, ``_corruption``, ``_check_params_vs_data`` and
-    ``_check_fitted``.
+    ``_pretrain``, ``_corruption``, ``_check_params_vs_data``, ``_row_data``
+    (per-row data), ``_after_training`` and the class attributes
+    ``_allows_overcomplete``, ``_needs_all_rows`` and ``_batch_sampler``.
     """
 
     _parameter_constraints: dict = {
@@ -119,13 +127,14 @@ class _BaseAutoEncoder(
     # Most autoencoders must compress; overcomplete variants (sparse) allow more.
     _allows_overcomplete = False
 
-    # Whether training may read large or memory-mapped X a batch at a time
-    # (see HostRows); False for models that read all training rows at once.
-    _streams_rows = True
+    # Whether training reads the whole training set at once (layer-wise
+    # pretraining, a neighbour graph): such a model copies large or
+    # memory-mapped X instead of reading it a batch at a time (HostRows), and
+    # has no partial_fit, since a chunk cannot train it.
+    _needs_all_rows = False
 
-    # Share of labelled rows in each training batch when labels are rare
-    # (see TensorBatchIterator); None for models that do not learn from them.
-    _labelled_share = None
+    # How the rows of a shuffled pass make up batches (see _samplers).
+    _batch_sampler = ShuffledBatches()
 
     # ----------------------------------------------------------------- hooks
     def _architecture(self):
@@ -192,6 +201,26 @@ class _BaseAutoEncoder(
         """
         return None
 
+    def _row_data(self, X, y, *, reset, partial, classes=None):
+        """Check the parameters against the validated rows X; their side data.
+
+        The one way in for per-row data: each array of the returned dict is
+        split, shuffled and batched with the rows, and reaches the module
+        and the objective's terms under its name (labels, a teacher's
+        embedding). ``y`` is not validated; ``reset``: this call builds the
+        network; ``partial`` and ``classes``: of ``partial_fit``.
+        """
+        self._check_params_vs_data(X)
+        return {}
+
+    def _after_training(self, X, train, *, partial):
+        """Finish a trained, recorded fit: more fitted attributes, checks.
+
+        ``X``: the call's validated rows; ``train``: the
+        :class:`~sklearn_ae._rows.RowDataset` it trained on; ``partial``:
+        one ``partial_fit`` call, not a finished training.
+        """
+
     def _training_settings(self):
         """The training loop's settings, from the shared parameters."""
         return TrainingSettings.of(self)
@@ -225,21 +254,12 @@ class _BaseAutoEncoder(
     # ---------------------------------------------------------------- fitting
     def _validate_params(self):
         super()._validate_params()
-        # scikit-learn's Interval(Integral) takes True for 1: refuse it.
-        for name, constraints in self._parameter_constraints.items():
-            value = getattr(self, name)
-            integral = any(
-                isinstance(c, Interval) and c.type is Integral for c in constraints
-            )
-            if integral and isinstance(value, bool | np.bool_):
-                raise InvalidParameterError(
-                    f"The {name!r} parameter of {type(self).__name__} must be "
-                    f"an int, not the boolean {value!r}."
-                )
+        refuse_boolean_integers(self)
 
     @_fit_context(prefer_skip_nested_validation=True)
     @restores_on_failure
-    def fit(self, X, y=None):
+    @fill_sample_weight
+    def fit(self, X, y=None, sample_weight=None):
         """Train the autoencoder on X.
 
         Parameters
@@ -250,6 +270,7 @@ class _BaseAutoEncoder(
             the user guide).
         y : None
             Ignored; present for API consistency.
+        {sample_weight}
 
         Returns
         -------
@@ -262,47 +283,60 @@ class _BaseAutoEncoder(
             If training diverged (a loss or a weight became NaN or
             infinite).
         """
-        X = self._validate_training_data(X)
-        return self._fit(X)
+        return self._fit(X, y, sample_weight=sample_weight)
 
     def _warm(self):
         """Whether this fit continues training the fitted network."""
         return self.warm_start and hasattr(self, "net_")
 
-    def _validate_training_data(self, X):
-        # A warm start keeps the network, so the columns must not change.
-        X = validate_data(
-            self, X, ensure_min_samples=2, reset=not self._warm(), **INPUT
-        )
-        if issparse(X) and not self._streams_rows:
-            # Read whole at once, as a memory map is copied whole.
-            X = X.toarray()
-        self._check_params_vs_data(X)
-        return X
+    def _fit(self, X, y=None, *, partial=False, classes=None, sample_weight=None):
+        """Prepare, build, train and record: ``fit``'s and ``partial_fit``'s path.
 
-    def _fit(self, X, **side):
-        """Prepare, build, train and record; ``side`` holds per-row arrays.
+        ``partial``: a ``partial_fit`` call, one constant-rate pass over X
+        that continues the fitted network if there is one (a fit continues
+        it only under ``warm_start``), holds nothing out and keeps the
+        input scaling and corruption of the call that built the network.
+        ``y`` and ``classes`` reach :meth:`_row_data`; ``sample_weight``
+        weighs each row's loss (see :mod:`~sklearn_ae._sample_weight`).
 
         Everything random draws from the two generators made here from
-        ``random_state``; torch's global generator is neither read nor
-        changed, so fits in concurrent threads do not disturb each other.
+        ``random_state`` (and ``partial_fit``'s passes so far), never from
+        torch's global one: concurrent fits do not disturb each other.
         """
+        continuing = hasattr(self, "net_") if partial else self._warm()
+        X = self._validate_rows(X, reset=not continuing, partial=partial)
+        weights = check_sample_weight(sample_weight, X, relative=not partial)
+        side = self._row_data(
+            X, y, reset=not continuing, partial=partial, classes=classes
+        )
+        if weights is not None:
+            side = {**side, SAMPLE_WEIGHT: weights}
         device = resolve_device(self.device)
         seed = torch_seed(self.random_state)
+        if partial:
+            seed = call_seed(seed, getattr(self, "n_iter_", 0))
         init_generator, generator = fit_generators(seed, device)
-        streamed = self._streams_rows and streams(X)
-        fraction = self.validation_fraction if self.early_stopping else None
+        streamed = not self._needs_all_rows and streams(X)
+        held_out = self.early_stopping and not partial
+        fraction = self.validation_fraction if held_out else None
         (X_train, side_train), valid = split_rows(X, side, seed, fraction, streamed)
+        side_train = training_weights(side_train, relative=not partial)
         train = to_dataset(X_train, side_train, device)
-        valid = None if valid is None else to_dataset(*valid, device)
+        if valid is not None:
+            X_valid, side_valid = valid
+            side_valid = training_weights(side_valid, relative=True)
+            valid = to_dataset(X_valid, side_valid, device)
         settings = self._training_settings()
-        settings = settings.for_pass(
-            pass_batches(train, settings.batch_size, self._labelled_share)
-        )
+        if partial:
+            settings = settings.for_chunk()
+        else:
+            settings = settings.for_pass(
+                pass_batches(train, settings.batch_size, self._batch_sampler)
+            )
         fitted = {}
         restore = None
-        if self._warm():
-            self._check_same_network()
+        if continuing:
+            self._check_same_network(*(("partial_fit", "call fit") if partial else ()))
             # Trains the fitted net in place, so keep what a failure must
             # put back (the estimator's attributes are restored by fit).
             net = self.net_
@@ -316,14 +350,55 @@ class _BaseAutoEncoder(
         try:
             if restore is not None:
                 apply_settings(net, self._make_objective(), settings)
-                net.corrupt = self._corruption(net.module_, X_train)
-            self._train_and_record(net, train, valid, generator, n_codes, fitted)
-            self._check_fitted(X)
+                if not partial:
+                    net.corrupt = self._corruption(net.module_, X_train)
+            # Terms that read the whole training set get it for this fit only.
+            fitted = {**fitted, **net.criterion_.attach(train)}
+            try:
+                continue_training(net, train, valid, generator)
+            finally:
+                net.criterion_.release()
+            net.module_.eval()
+            record_fit(
+                self,
+                net,
+                validated=valid is not None,
+                n_codes=n_codes,
+                extend=partial and continuing,
+                **fitted,
+            )
+            self._after_training(X, train, partial=partial)
         except BaseException:
             if restore is not None:
                 restore()
             raise
+        if partial and len(net.history) > 1:
+            # The per-batch records of the last call only: a long stream
+            # would otherwise keep a dict for every batch it ever trained on
+            # (pickles and saved models drop them all).
+            net.history[-2].pop("batches", None)
         return self
+
+    def _validate_rows(self, X, *, reset, partial):
+        """X validated for training; ``reset`` on a call that builds the network.
+
+        A continued network keeps its columns. A fit needs 2 rows or more,
+        as does the first call of ``partial_fit``, whose rows fix the input
+        scaling.
+        """
+        minimum = {} if partial else {"ensure_min_samples": 2}
+        X = validate_data(self, X, reset=reset, **INPUT, **minimum)
+        if issparse(X) and self._needs_all_rows:
+            # Read whole at once, as a memory map is copied whole.
+            X = X.toarray()
+        if partial and reset and len(X) < 2:
+            raise ValueError(
+                "The first call to partial_fit fixes the input scaling from "
+                "its rows (each feature's mean and spread), so it needs at "
+                "least 2 rows, and better a representative chunk of a few "
+                "hundred; got 1."
+            )
+        return X
 
     def _new_net(self, X, train, settings, device, generators):
         """A new, initialised net to train on the rows X: ``(net, fitted)``.
@@ -344,7 +419,7 @@ class _BaseAutoEncoder(
         # block, whose layers are materialised on the CPU.
         check_network_size(type(self).__name__, build, X.shape[1], offset, scale)
         with deferred_initialisation():
-            module = self._allocate(build, X.shape[1], offset, scale)
+            module = allocate(type(self).__name__, build, X.shape[1], offset, scale)
         initialise(module, init_generator, keep=module.own_networks())
         fitted = self._pretrain(module, train, generator)
         net = make_net(
@@ -353,35 +428,11 @@ class _BaseAutoEncoder(
             settings,
             device=device,
             corrupt=self._corruption(module, X),
-            labelled_share=self._labelled_share,
+            sampler=self._batch_sampler,
         )
         net.initialize()
         fitted["_fitted_network"] = self._network()
         return net, fitted
-
-    def _train_and_record(
-        self, net, train, valid, generator, n_codes, fitted, *, extend=False
-    ):
-        """Train ``net`` on ``train``, then write the fitted attributes.
-
-        ``extend``: see :func:`~sklearn_ae._record.record_fit`.
-        """
-        # Terms that read the whole training set get it for this fit only.
-        fitted = {**fitted, **net.criterion_.attach(train)}
-        try:
-            net = continue_training(net, train, valid, generator)
-        finally:
-            net.criterion_.release()
-        net.module_.eval()
-        fitted = {**fitted, **self._fitted_from_rows(net.module_, train)}
-        record_fit(
-            self,
-            net,
-            validated=valid is not None,
-            n_codes=n_codes,
-            extend=extend,
-            **fitted,
-        )
 
     def _network(self):
         """What the parameters make of the network: its widths and layers."""
@@ -420,36 +471,6 @@ class _BaseAutoEncoder(
                 f"{was}; set the parameters back, or {afresh} to fit "
                 "a new network."
             )
-
-    def _allocate(self, build, *args):
-        """``build(*args)``, with a failed allocation named as a ValueError."""
-        try:
-            return build(*args)
-        except (RuntimeError, MemoryError) as exc:
-            if isinstance(exc, RuntimeError) and "alloc" not in str(exc).lower():
-                raise
-            raise ValueError(
-                f"{type(self).__name__}'s network does not fit in memory "
-                f"({exc}); use smaller hidden_layer_sizes or n_components."
-            ) from exc
-
-    def _fitted_from_rows(self, module, train):
-        """Fitted attributes of the trained ``module`` measured on ``train``.
-
-        ``train`` is the :class:`~sklearn_ae._rows.RowDataset` of this
-        call's training rows. Nothing by default (the linear autoencoder
-        measures the variance along its principal axes).
-        """
-        return {}
-
-    def _check_fitted(self, X):
-        """Warn when training ran but left a model that is wrong in a known way.
-
-        ``X`` is the training data. A no-op here; variants whose training can
-        fail silently (a VAE's posterior collapse) check for it.
-        """
-
-    # -------------------------------------------------------------- inference
 
     # -------------------------------------------------------------- inference
     def _map_batches(self, X, function, **side):
@@ -549,7 +570,7 @@ class _BaseAutoEncoder(
         X = self._validate_scored(X)
         return self._map_batches(X, self._score_samples_batch)
 
-    def score(self, X, y=None):
+    def score(self, X, y=None, sample_weight=None):
         """Mean log-likelihood of X (higher is better).
 
         Being a likelihood, it lets ``GridSearchCV`` tune an autoencoder
@@ -569,37 +590,21 @@ class _BaseAutoEncoder(
         X : {array-like, sparse matrix} of shape (n_samples, n_features)
         y : None
             Ignored.
+        sample_weight : array-like of shape (n_samples,), default=None
+            Weights of the rows in the mean (a weighted search scores the
+            held-out rows with their weights); None weighs them alike.
 
         Returns
         -------
         score : float
         """
-        return float(np.mean(self.score_samples(X)))
-
-    # ------------------------------------------------------------ persistence
-    def __getstate__(self):
-        # The net as numpy arrays (see sklearn_ae._state): a pickle holds no
-        # torch object, and skops.io can store the estimator.
-        # A copy: object.__getstate__ returns the instance's own __dict__.
-        state = dict(super().__getstate__())
-        if "net_" in state:
-            from ._state import net_state
-
-            state["net_"] = net_state(state["net_"])
-            # The prior is rebuilt with the objective from the parameters.
-            state.pop("prior_", None)
-        return state
-
-    def __setstate__(self, state):
-        state = dict(state)
-        saved = state.pop("net_", None)
-        super().__setstate__(state)
-        if saved is not None:
-            from ._state import restore_net
-
-            self.net_ = restore_net(self, saved)
-            if self.net_.criterion_.prior is not None:
-                self.prior_ = self.net_.criterion_.prior
+        scores = self.score_samples(X)
+        if sample_weight is None:
+            return float(np.mean(scores))
+        weights = _check_sample_weight(
+            sample_weight, scores, dtype=np.float64, ensure_non_negative=True
+        )
+        return float(np.average(scores, weights=weights))
 
     @property
     def _n_features_out(self):

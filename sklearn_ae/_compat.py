@@ -15,7 +15,7 @@ from sklearn.utils._param_validation import (
     validate_params,
 )
 from sklearn.utils.parallel import _FuncWrapper
-from sklearn.utils.validation import validate_data
+from sklearn.utils.validation import _check_sample_weight, _check_y, validate_data
 
 __all__ = [
     "HasMethods",
@@ -24,6 +24,8 @@ __all__ = [
     "Options",
     "StrOptions",
     "_FuncWrapper",
+    "_check_sample_weight",
+    "_check_y",
     "_fit_context",
     "validate_data",
     "validate_params",

@@ -11,6 +11,7 @@ from ._compat import Interval, StrOptions
 from ._docstrings import fill_doc
 from ._modules import AutoEncoderModule, ModuleOutput
 from ._objective import Term
+from ._sample_weight import weighted_mean
 
 CODE_ACTIVATIONS = ("identity", "logistic", "tanh")
 
@@ -265,7 +266,7 @@ class Contraction(Term):
             norm = random_projection_sq_norm(
                 module, batch.inputs, self.n_projections, batch.generator, derivatives
             )
-        return norm.mean()
+        return weighted_mean(norm, batch)
 
 
 @fill_doc

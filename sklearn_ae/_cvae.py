@@ -10,7 +10,7 @@ from sklearn.utils.metaestimators import available_if
 from sklearn.utils.validation import check_is_fitted
 
 from ._compat import Interval, StrOptions, _fit_context
-from ._docstrings import fill_doc
+from ._docstrings import fill_doc, fill_sample_weight
 from ._generative import check_n_samples
 from ._labels import SemiSupervisedMixin, label_indices
 from ._likelihoods import learns_variance
@@ -19,6 +19,8 @@ from ._objective import Term
 from ._partial_fit import _partial_fit_available
 from ._random import numpy_generator
 from ._restore import restores_on_failure
+from ._sample_weight import SAMPLE_WEIGHT
+from ._samplers import LabelledShare
 from ._vae import VariationalAutoEncoder
 
 # Share of each training batch filled with labelled rows when labels are
@@ -80,7 +82,7 @@ class ConditionalVariationalModule(VariationalModule):
             return ones / self.n_conditions
         return F.one_hot(labels, self.n_conditions).to(like.dtype)
 
-    def forward(self, x, labels=None, generator=None):
+    def forward(self, x, labels=None, generator=None, **side):
         """The M2 forward pass: each row decoded under the labels it may have.
 
         A labelled row is decoded once, with its label; an unlabelled one
@@ -117,10 +119,16 @@ class Classification(Term):
         labels = batch.side.get("labels")
         if labels is None:
             return output.class_logits.new_zeros(())
+        weights = batch.side.get(SAMPLE_WEIGHT)
+        if weights is None:
+            ce = F.cross_entropy(
+                output.class_logits, labels, ignore_index=-1, reduction="sum"
+            )
+            return ce / len(labels)
         ce = F.cross_entropy(
-            output.class_logits, labels, ignore_index=-1, reduction="sum"
+            output.class_logits, labels, ignore_index=-1, reduction="none"
         )
-        return ce / len(labels)
+        return (ce * weights).sum() / len(labels)
 
 
 class NegativeEntropy(Term):
@@ -130,10 +138,15 @@ class NegativeEntropy(Term):
 
     def __call__(self, output, batch, module):
         logits = output.class_logits
+        weights = batch.side.get(SAMPLE_WEIGHT)
         if "labels" in batch.side:
-            logits = logits[batch.side["labels"] < 0]
+            unlabelled = batch.side["labels"] < 0
+            logits = logits[unlabelled]
+            weights = None if weights is None else weights[unlabelled]
         log_q = F.log_softmax(logits, dim=1)
-        return (log_q.exp() * log_q).sum() / len(batch.target)
+        if weights is None:
+            return (log_q.exp() * log_q).sum() / len(batch.target)
+        return (log_q.exp() * log_q * weights[:, None]).sum() / len(batch.target)
 
 
 @fill_doc
@@ -349,7 +362,7 @@ default="relu"
         self.alpha = alpha
 
     _module_class = ConditionalVariationalModule
-    _labelled_share = LABELLED_SHARE
+    _batch_sampler = LabelledShare(LABELLED_SHARE)
     _prior_rng = staticmethod(numpy_generator)
 
     def _module_options(self):
@@ -379,7 +392,8 @@ default="relu"
 
     @_fit_context(prefer_skip_nested_validation=True)
     @restores_on_failure
-    def fit(self, X, y=None):
+    @fill_sample_weight
+    def fit(self, X, y=None, sample_weight=None):
         """Train on X with labels y (-1 marks an unlabelled sample).
 
         Parameters
@@ -388,17 +402,19 @@ default="relu"
         y : array-like of shape (n_samples,), default=None
             Class labels, -1 for unlabelled samples; None trains a
             single-class model (a VAE).
+        {sample_weight}
 
         Returns
         -------
         self : object
         """
-        return self._fit_semi_supervised(X, y)
+        return self._fit(X, y, sample_weight=sample_weight)
 
     @available_if(_partial_fit_available)
     @_fit_context(prefer_skip_nested_validation=True)
     @restores_on_failure
-    def partial_fit(self, X, y=None, classes=None):
+    @fill_sample_weight
+    def partial_fit(self, X, y=None, classes=None, sample_weight=None):
         """Train on one chunk of rows and labels: one pass over its rows.
 
         As :meth:`VariationalAutoEncoder.partial_fit` (one pass of updates
@@ -426,6 +442,7 @@ default="relu"
             Every class label of the whole stream. Needed on the first call
             when its chunk does not hold every class; later calls may omit
             it, or must repeat it.
+        {sample_weight}
 
         Returns
         -------
@@ -449,7 +466,9 @@ default="relu"
         >>> cvae.n_iter_
         3
         """
-        return self._partial_fit_semi_supervised(X, y, classes)
+        return self._fit(
+            X, y, partial=True, classes=classes, sample_weight=sample_weight
+        )
 
     # Without labels the model is a single-class VAE.
     _classes_without_labels = (0,)

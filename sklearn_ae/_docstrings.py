@@ -249,6 +249,33 @@ def loss_parameter(default):
     )
 
 
+SAMPLE_WEIGHT_PARAMETER = """\
+        sample_weight : array-like of shape (n_samples,), default=None
+            Weight of each row in the training loss (and in the validation
+            loss under ``early_stopping``): each row's loss terms count in
+            proportion to its weight, so an integer weight acts as that many
+            copies of the row, and a zero weight as leaving it out. ``fit``
+            uses only their ratios, ``partial_fit`` the weights as given
+            (they weigh one chunk against another too). None, or all ones,
+            trains exactly as unweighted. The input scaling is measured on the
+            rows unweighted. See :ref:`sample_weights`."""
+
+
+def fill_sample_weight(method):
+    """Fill the ``{sample_weight}`` line of a fitting method's docstring.
+
+    Apply it first (nearest the ``def``): the wrappers above copy the
+    docstring when they are made.
+    """
+    method.__doc__ = re.sub(
+        r"^[ \t]*\{sample_weight\}",
+        lambda _: SAMPLE_WEIGHT_PARAMETER,
+        method.__doc__,
+        flags=re.M,
+    )
+    return method
+
+
 def _with_defaults_of(cls, parameters):
     """The shared parameter text with ``cls``'s own defaults.
 

@@ -20,6 +20,7 @@ from ._graph import (
 )
 from ._layout import UMAP_A, UMAP_B, umap_layout
 from ._objective import Term
+from ._sample_weight import weighted_mean
 
 # Principal components on which geometry="layout" finds neighbours.
 LAYOUT_PCA = 50
@@ -216,7 +217,11 @@ class IsomapGeometry(_GraphTerm):
 
     def _build(self, indices, distances, device):
         geodesic = geodesic_distances(indices, distances)
-        geodesic /= geodesic.mean()
+        # Copies of a few points have no geodesic to scale: all are 0 (0 / 0
+        # made every target NaN, and the fit diverge).
+        mean = geodesic.mean()
+        if mean > 0:
+            geodesic /= mean
         self.geodesic = torch.as_tensor(geodesic, dtype=torch.float32, device=device)
 
     def _loss(self, code, rows, module, generator):
@@ -280,4 +285,4 @@ class TeacherGeometry(Term):
 
     def __call__(self, output, batch, module):
         target = batch.side["teacher"].to(output.code.dtype)
-        return (output.code - target).pow(2).sum(dim=1).mean()
+        return weighted_mean((output.code - target).pow(2).sum(dim=1), batch)

@@ -6,10 +6,9 @@ sample. Labels become indices into ``classes_``; -1 stays -1.
 
 import numpy as np
 from sklearn.utils.multiclass import type_of_target
-from sklearn.utils.validation import column_or_1d
+from sklearn.utils.validation import check_consistent_length, column_or_1d
 
-from ._compat import validate_data
-from ._sparse_input import INPUT
+from ._compat import _check_y
 
 
 def is_unlabelled(y):
@@ -95,11 +94,13 @@ def indices_among(classes, y):
 
 
 class SemiSupervisedMixin:
-    """``fit(X, y)`` for models that may use labels (-1: unlabelled).
+    """Labels as per-row data, for models that may use them (-1: unlabelled).
 
-    Sets ``classes_`` and trains through the base's ``_fit(X, labels)``. A
-    model states its classes without labels in ``_classes_without_labels``
-    and may refuse a set of classes in ``_check_classes``.
+    Sets ``classes_`` and gives the rows' labels to training as side data
+    ``"labels"`` (indices into ``classes_``), through the base's one per-row
+    hook, ``_row_data``. A model states its classes without labels in
+    ``_classes_without_labels`` and may refuse a set of classes in
+    ``_check_classes``.
     """
 
     # The classes of a model fitted without labels.
@@ -112,14 +113,18 @@ class SemiSupervisedMixin:
         """Whether ``y`` is used (a model may ignore it in some settings)."""
         return True
 
-    def _fit_semi_supervised(self, X, y, *, use_labels=True):
-        reset = not self._warm()
-        options = {"ensure_min_samples": 2, "reset": reset, **INPUT}
-        if y is None or not use_labels:
-            X = validate_data(self, X, **options)
+    def _row_data(self, X, y, *, reset, partial, classes=None):
+        if not self._uses_labels():
+            y = classes = None
+        if y is not None:
+            # As validate_data(X, y) checks y after X.
+            y = _check_y(y, estimator=self)
+            check_consistent_length(X, y)
+        if partial:
+            return self._chunk_labels(X, y, classes, first=reset)
+        if y is None:
             classes, indices = np.array(self._classes_without_labels), None
         else:
-            X, y = validate_data(self, X, y, **options)
             classes, indices = encode_semi_supervised(y)
             if indices is None:
                 classes = np.array(self._classes_without_labels)
@@ -132,24 +137,17 @@ class SemiSupervisedMixin:
                 "warm_start=False."
             )
         self.classes_ = classes
-        self._check_params_vs_data(X)
-        return self._fit(X, **({} if indices is None else {"labels": indices}))
+        side = super()._row_data(X, y, reset=reset, partial=partial)
+        return side if indices is None else {**side, "labels": indices}
 
-    def _partial_fit_semi_supervised(self, X, y, classes):
-        """``partial_fit(X, y, classes)``: the class set is fixed on the first call.
+    def _chunk_labels(self, X, y, classes, *, first):
+        """Labels of a ``partial_fit`` chunk; the classes are fixed on the first call.
 
         It is ``classes`` when given, else the labels of the first chunk's
         ``y`` (``_classes_without_labels`` without any). Once the model has
         classes, every chunk carries labels (-1 for the rows of a chunk
         without ``y``), as the network's inputs need them.
         """
-        if not self._uses_labels():
-            y = classes = None
-        first = not hasattr(self, "net_")
-        if y is None:
-            X = self._validate_chunk(X)
-        else:
-            X, y = self._validate_chunk(X, y)
         if classes is not None:
             classes = check_classes_argument(classes)
         if first:
@@ -165,9 +163,8 @@ class SemiSupervisedMixin:
                 f"{self.classes_.tolist()} fixed by the first call to "
                 "partial_fit (or by fit); pass the same classes, or none."
             )
-        self._check_params_vs_data(X)
-        side = {}
+        side = super()._row_data(X, y, reset=first, partial=True)
         if len(self.classes_):
             labels = np.full(X.shape[0], -1) if y is None else y
             side["labels"] = indices_among(self.classes_, labels)
-        return self._partial_fit(X, **side)
+        return side

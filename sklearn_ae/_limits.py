@@ -68,6 +68,22 @@ def check_network_size(owner, build, *args):
     )
 
 
+def allocate(owner, build, *args):
+    """``build(*args)``, with a failed allocation named as a ValueError.
+
+    ``owner`` names the estimator in the message.
+    """
+    try:
+        return build(*args)
+    except (RuntimeError, MemoryError) as exc:
+        if isinstance(exc, RuntimeError) and "alloc" not in str(exc).lower():
+            raise
+        raise ValueError(
+            f"{owner}'s network does not fit in memory "
+            f"({exc}); use smaller hidden_layer_sizes or n_components."
+        ) from exc
+
+
 def check_float32_range(X):
     """Raise a ValueError if float64 training data overflow float32.
 

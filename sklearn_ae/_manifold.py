@@ -10,7 +10,7 @@ from sklearn.base import clone
 from ._autoencoder import AutoEncoder
 from ._compat import HasMethods, Interval, StrOptions, _fit_context
 from ._denoising import Corruption
-from ._docstrings import fill_doc
+from ._docstrings import fill_doc, fill_sample_weight
 from ._geometry import (
     IsomapGeometry,
     LayoutGeometry,
@@ -242,9 +242,10 @@ default="relu"
     ('isomap', 2)
     """
 
-    # The neighbour graph is built over all training rows at once: large or
-    # memory-mapped X is copied to the device whole.
-    _streams_rows = False
+    # The neighbour graph is built over all training rows at once (see
+    # Notes): large or memory-mapped X is copied to the device whole, and
+    # there is no partial_fit.
+    _needs_all_rows = True
 
     _parameter_constraints: dict = {
         **AutoEncoder._parameter_constraints,
@@ -325,9 +326,6 @@ default="relu"
         self.neighbors = neighbors
         self.input_noise = input_noise
 
-    # The geometry is that of the whole training set (see Notes).
-    _supports_partial_fit = False
-
     def _n_training_rows(self, X):
         """Rows of X that the graph holds: all but ``early_stopping``'s share."""
         n_rows = len(X)
@@ -383,7 +381,8 @@ default="relu"
 
     @_fit_context(prefer_skip_nested_validation=False)
     @restores_on_failure
-    def fit(self, X, y=None):
+    @fill_sample_weight
+    def fit(self, X, y=None, sample_weight=None):
         """Build the neighbour graph (or fit the teacher) and train on X.
 
         Parameters
@@ -394,21 +393,26 @@ default="relu"
             Ignored: the neighbour graph, the geodesics and a teacher are
             built from X alone (no supervised graph, unlike UMAP's
             ``target_metric``). Accepted so that pipelines can pass it.
+        {sample_weight}
 
         Returns
         -------
         self : object
             The fitted estimator.
         """
-        X = self._validate_training_data(X)
+        return self._fit(X, y, sample_weight=sample_weight)
+
+    def _row_data(self, X, y, *, reset, partial, classes=None):
+        # The geometry of this fit, and a teacher's embedding of the rows.
+        side = super()._row_data(X, y, reset=reset, partial=partial)
         self._forget("intrinsic_dimension_")
         if self.geometry == "auto":
             self.geometry_ = self._choose_geometry(X)
         elif isinstance(self.geometry, str):
             self.geometry_ = self.geometry
         if isinstance(self.geometry, str):
-            self._fit(X)._forget("teacher_", "teacher_seconds_")
-            return self._align_axes(X)
+            self._forget("teacher_", "teacher_seconds_")
+            return side
         self.geometry_ = "teacher"
         teacher = clone(self.geometry)
         with Timer() as timer:
@@ -427,14 +431,16 @@ default="relu"
                 "pulled towards them. Check the teacher's parameters or X."
             )
         embedding = (embedding - embedding.mean(0)) / embedding.std(0).clip(1e-12)
-        self._fit(X, teacher=embedding.astype(np.float32))
         self.teacher_, self.teacher_seconds_, self.graph_seconds_ = (
             teacher,
             timer.seconds,
             0.0,
         )
         self._forget("n_neighbors_")
-        return self._align_axes(X)
+        return {**side, "teacher": embedding.astype(np.float32)}
+
+    def _after_training(self, X, train, *, partial):
+        self._align_axes(X)
 
     def _corruption(self, module, X):
         """Gaussian noise on the encoder's input, in units of its scale."""

@@ -70,14 +70,14 @@ class AutoEncoderNet(NeuralNet):
         self,
         *args,
         corrupt=None,
-        labelled_share=None,
+        sampler=None,
         generator=None,
         max_batches=None,
         **kwargs,
     ):
         super().__init__(*args, **kwargs)
         self.corrupt = corrupt
-        self.labelled_share = labelled_share
+        self.sampler = sampler
         self.generator = generator
         self.max_batches = max_batches
 
@@ -111,7 +111,7 @@ class AutoEncoderNet(NeuralNet):
             self.batch_size,
             shuffle=training,
             corrupt=self.corrupt if training else None,
-            labelled_share=self.labelled_share if training else None,
+            sampler=self.sampler if training else None,
             generator=self.generator,
             max_batches=self.max_batches,
         )
@@ -315,7 +315,7 @@ def make_net(
     *,
     device,
     corrupt=None,
-    labelled_share=None,
+    sampler=None,
     generator=None,
 ):
     """Build the skorch net that trains ``module`` on ``objective``.
@@ -328,8 +328,8 @@ def make_net(
     device : torch.device
     corrupt : callable or None
         Turns a clean training batch into the encoder's input.
-    labelled_share : float or None
-        See :class:`~sklearn_ae._rows.TensorBatchIterator`.
+    sampler : ShuffledBatches or None
+        Composes the training batches (:mod:`~sklearn_ae._samplers`).
     generator : torch.Generator or None
         The fit's stream, on ``device``.
     """
@@ -345,7 +345,7 @@ def make_net(
         callbacks=make_callbacks(settings),
         device=device,
         corrupt=corrupt,
-        labelled_share=labelled_share,
+        sampler=sampler,
         generator=generator,
         max_batches=settings.updates_per_iter,
         # skorch's per-epoch table only at verbose >= 2; the bar says enough at 1.

@@ -17,18 +17,24 @@ import torch
 from torch import nn
 
 from ._losses import gaussian_kl
+from ._sample_weight import SAMPLE_WEIGHT, weighted_mean
 
 
-def batch_mean(values, output, n_rows):
-    """Mean over a batch's rows of per-output-row ``values``.
+def batch_mean(values, output, batch):
+    """Mean over a batch's rows of per-output-row ``values``, weighted.
 
-    When the forward pass decoded some rows more than once
-    (``output.rows``), each output row counts with its ``row_weights``
-    entry, so the sum over a row's copies is that row's expectation.
+    Each row counts with its sample weight (:func:`weighted_mean`). When
+    the forward pass decoded some rows more than once (``output.rows``),
+    each output row counts with its ``row_weights`` entry too, so the sum
+    over a row's copies is that row's expectation.
     """
     if output.row_weights is None:
-        return values.mean()
-    return (values * output.row_weights).sum() / n_rows
+        return weighted_mean(values, batch)
+    row_weights = output.row_weights
+    weights = batch.side.get(SAMPLE_WEIGHT)
+    if weights is not None:
+        row_weights = row_weights * weights[output.rows]
+    return (values * row_weights).sum() / len(batch.target)
 
 
 class Term:
@@ -67,7 +73,7 @@ class Reconstruction(Term):
     def __call__(self, output, batch, module):
         target = batch.target if output.rows is None else batch.target[output.rows]
         nll = module.likelihood.nll(output.decoded, target)
-        return batch_mean(nll, output, len(batch.target))
+        return batch_mean(nll, output, batch)
 
 
 class GaussianKL(Term):
@@ -77,7 +83,7 @@ class GaussianKL(Term):
 
     def __call__(self, output, batch, module):
         kl = gaussian_kl(output.code_mean, output.code_log_var)
-        return batch_mean(kl, output, len(batch.target))
+        return batch_mean(kl, output, batch)
 
 
 def _all_parameters(module):

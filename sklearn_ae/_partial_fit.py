@@ -1,28 +1,24 @@
 """Training chunk by chunk: ``partial_fit``, one pass over a chunk a call.
 
 :class:`PartialFitMixin` gives the autoencoders ``partial_fit``, for data
-that does not fit in memory or arrives over time. It reuses the base's
-building blocks (``_new_net``, ``_train_and_record``, ``snapshot``): the
-first call builds the network, with the input scaling measured on its rows,
-and every call trains the net one epoch on its rows, keeping the
-optimizers' state. A model whose training needs the whole training set at
-once sets ``_supports_partial_fit = False`` and has no ``partial_fit``.
+that does not fit in memory or arrives over time. It runs the base's one
+fit path (``_BaseAutoEncoder._fit``) with ``partial=True``: the first call
+builds the network, with the input scaling measured on its rows, and every
+call trains the net one epoch on its rows, keeping the optimizers' state. A
+model whose training needs the whole training set at once sets
+``_needs_all_rows = True`` and has no ``partial_fit``.
 """
 
 from sklearn.utils.metaestimators import available_if
 
-from ._compat import _fit_context, validate_data
-from ._device import resolve_device
-from ._net import apply_settings, snapshot
-from ._random import call_seed, fit_generators, torch_seed
+from ._compat import _fit_context
+from ._docstrings import fill_sample_weight
 from ._restore import restores_on_failure
-from ._rows import HostRows, streams, to_dataset
-from ._sparse_input import INPUT
 
 
 def _partial_fit_available(estimator):
     """Whether ``estimator`` has ``partial_fit`` (for ``available_if``)."""
-    if not estimator._supports_partial_fit:
+    if estimator._needs_all_rows:
         raise AttributeError(
             f"{type(estimator).__name__} has no partial_fit: it trains on the "
             "whole data set at once (its docstring's Notes say why); use fit."
@@ -31,18 +27,19 @@ def _partial_fit_available(estimator):
 
 
 class PartialFitMixin:
-    """``partial_fit`` for an autoencoder estimator (a ``_BaseAutoEncoder``)."""
+    """``partial_fit`` for an autoencoder estimator (a ``_BaseAutoEncoder``).
 
-    # Whether the model can train chunk by chunk. False where training reads
-    # the whole training set at once: layer-wise pretraining (_pretrain), or
-    # an objective term attached to all the training rows (a neighbour
-    # graph); each call attaches the terms to its chunk only.
-    _supports_partial_fit = True
+    Not offered where training reads the whole training set at once
+    (``_needs_all_rows``): layer-wise pretraining (``_pretrain``), or an
+    objective term attached to all the training rows (a neighbour graph);
+    each call attaches the terms to its chunk only.
+    """
 
     @available_if(_partial_fit_available)
     @_fit_context(prefer_skip_nested_validation=True)
     @restores_on_failure
-    def partial_fit(self, X, y=None):
+    @fill_sample_weight
+    def partial_fit(self, X, y=None, sample_weight=None):
         """Train on one chunk of data: one pass over its rows.
 
         For data that does not fit in memory or arrives over time: call it
@@ -91,6 +88,7 @@ class PartialFitMixin:
             which fixes the input scaling, and at least 1 on later calls.
         y : None
             Ignored; present for API consistency.
+        {sample_weight}
 
         Returns
         -------
@@ -127,87 +125,4 @@ class PartialFitMixin:
         >>> ae.transform(X[:3]).shape
         (3, 2)
         """
-        X = self._validate_chunk(X)
-        self._check_params_vs_data(X)
-        return self._partial_fit(X)
-
-    def _validate_chunk(self, X, y=None):
-        """Validate a chunk of ``partial_fit``: X, or ``(X, y)`` if y is given.
-
-        The first call (on an unfitted estimator) sets ``n_features_in_``;
-        later ones must match it.
-        """
-        first = not hasattr(self, "net_")
-        data = validate_data(
-            self,
-            X,
-            *(() if y is None else (y,)),
-            reset=first,
-            **INPUT,
-        )
-        if first and (data[0] if y is not None else data).shape[0] < 2:
-            raise ValueError(
-                "The first call to partial_fit fixes the input scaling from "
-                "its rows (each feature's mean and spread), so it needs at "
-                "least 2 rows, and better a representative chunk of a few "
-                "hundred; got 1."
-            )
-        return data
-
-    def _partial_fit(self, X, **side):
-        """One pass over the validated rows X; ``side`` holds per-row arrays.
-
-        Builds the network on the first call, otherwise continues the fitted
-        one in place (put back by a snapshot if the call fails).
-        """
-        device = resolve_device(self.device)
-        passes = getattr(self, "n_iter_", 0)
-        generators = fit_generators(
-            call_seed(torch_seed(self.random_state), passes), device
-        )
-        if self._streams_rows and streams(X):
-            X = HostRows(X, "cpu")
-        train = to_dataset(X, side, device)
-        # One constant-rate pass over every row, however many: see
-        # partial_fit's docstring.
-        settings = self._training_settings().replace(
-            max_iter=1,
-            early_stopping=False,
-            n_iter_no_change=None,
-            learning_rate="constant",
-            updates_per_iter=None,
-        )
-        restore = None
-        if hasattr(self, "net_"):
-            self._check_same_network("partial_fit", "call fit")
-            net, fitted, n_codes = self.net_, {}, self._n_features_out
-            restore = snapshot(net)
-        else:
-            net, fitted = self._new_net(X, train, settings, device, generators)
-            n_codes = self.n_components
-        try:
-            if restore is not None:
-                # The scaling and a corruption's statistics stay the first
-                # call's (or fit's): only the loop's settings change.
-                apply_settings(net, self._make_objective(), settings)
-            self._train_and_record(
-                net,
-                train,
-                None,
-                generators[1],
-                n_codes,
-                fitted,
-                extend=restore is not None,
-            )
-        except BaseException:
-            if restore is not None:
-                restore()
-            raise
-        # The per-batch records of the last call only: a long stream would
-        # otherwise keep a dict for every batch it ever trained on (pickles
-        # and saved models drop them all).
-        if len(net.history) > 1:
-            net.history[-2].pop("batches", None)
-        # No _check_fitted: one pass over one chunk is not a finished
-        # training, and a warning on every call would bury the stream.
-        return self
+        return self._fit(X, y, partial=True, sample_weight=sample_weight)

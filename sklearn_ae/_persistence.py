@@ -444,7 +444,7 @@ def _rebuild_net(estimator, document, tensors, device):
         estimator._training_settings(),
         device=device,
         corrupt=corrupt,
-        labelled_share=estimator._labelled_share,
+        sampler=estimator._batch_sampler,
     )
     net.initialize()
     net.history_ = History(_history(document.get("history")))

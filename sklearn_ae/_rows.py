@@ -17,6 +17,7 @@ import numpy as np
 import torch
 from sklearn.model_selection import train_test_split
 
+from ._samplers import ShuffledBatches
 from ._sparse_input import (
     column_max,
     column_min,
@@ -65,6 +66,10 @@ class Batch(NamedTuple):
     generator: torch.Generator | None = None
 
 
+# Plain shuffling, the sampler of a model that names none.
+SHUFFLED = ShuffledBatches()
+
+
 class TensorBatchIterator:
     """Batches as slices of a :class:`RowDataset`, shuffled with torch.
 
@@ -78,13 +83,9 @@ class TensorBatchIterator:
     updates on rows drawn afresh without replacement, not a whole pass (see
     :data:`~sklearn_ae._settings.UPDATES_PER_ITERATION`).
 
-    ``labelled_share``, when given, makes every shuffled batch carry that
-    share of labelled rows (side data ``labels >= 0``) while labelled rows
-    are rarer: an epoch is one pass over the unlabelled rows, and the
-    labelled rows fill their share of each batch, cycling through them in a
-    fresh random order on each pass. Semi-supervised models need it: with 100
-    labels in 4,000 rows, plain shuffling gives about three labelled rows per
-    batch of 128, too few to train on.
+    ``sampler`` composes the batches of a shuffled pass (a
+    :mod:`~sklearn_ae._samplers` object; plain shuffling when None).
+    Unshuffled batches are the rows in order.
     """
 
     def __init__(
@@ -93,7 +94,7 @@ class TensorBatchIterator:
         batch_size,
         shuffle=False,
         corrupt=None,
-        labelled_share=None,
+        sampler=None,
         generator=None,
         max_batches=None,
     ):
@@ -101,82 +102,36 @@ class TensorBatchIterator:
         self.batch_size = batch_size
         self.shuffle = shuffle
         self.corrupt = corrupt
-        self.labelled_share = labelled_share
+        self.sampler = sampler
         self.generator = generator
         self.max_batches = max_batches
 
     def _permutation(self, n, device):
         return torch.randperm(n, generator=self.generator, device=device)
 
-    def _balanced_rows(self):
-        """``(unlabelled_rows, labelled_rows, n_labelled_per_batch)`` or None."""
-        labels = self.dataset.side.get("labels")
-        if not self.shuffle or not self.labelled_share or labels is None:
-            return None
-        labelled = labels >= 0
-        n, n_labelled = len(labels), int(labelled.sum())
-        if n_labelled == 0 or n_labelled >= self.labelled_share * n:
-            return None
-        # At least one labelled and one unlabelled row in every batch.
-        per_batch = min(
-            max(1, round(self.labelled_share * self.batch_size)), self.batch_size - 1
-        )
-        if per_batch < 1:  # batch_size=1: nothing to share
-            return None
-        return (
-            torch.nonzero(~labelled).flatten(),
-            torch.nonzero(labelled).flatten(),
-            per_batch,
-        )
+    def _sampler(self):
+        return SHUFFLED if self.sampler is None else self.sampler
 
     def _row_blocks(self):
         """Index tensors (or slices) of the rows of each batch, capped."""
-        blocks = self._pass_blocks()
-        if self.shuffle and self.max_batches is not None:
+        if not self.shuffle:
+            n = len(self.dataset.inputs)
+            return (
+                slice(start, start + self.batch_size)
+                for start in range(0, n, self.batch_size)
+            )
+        blocks = self._sampler().blocks(
+            self.dataset, self.batch_size, self._permutation
+        )
+        if self.max_batches is not None:
             blocks = itertools.islice(blocks, self.max_batches)
         return blocks
 
-    def _pass_blocks(self):
-        """Index tensors (or slices) of the rows of each batch of one pass."""
-        n = len(self.dataset.inputs)
-        device = self.dataset.inputs.device
-        balanced = self._balanced_rows()
-        if balanced is not None:
-            unlabelled, labelled, per_batch = balanced
-            step = self.batch_size - per_batch
-            n_batches = math.ceil(len(unlabelled) / step)
-            # Enough passes over the labelled rows, each in a new order.
-            passes = math.ceil(n_batches * per_batch / len(labelled))
-            cycled = torch.cat(
-                [
-                    labelled[self._permutation(len(labelled), device)]
-                    for _ in range(passes)
-                ]
-            )
-            order = unlabelled[self._permutation(len(unlabelled), device)]
-            for b in range(n_batches):
-                yield torch.cat(
-                    [
-                        order[b * step : (b + 1) * step],
-                        cycled[b * per_batch : (b + 1) * per_batch],
-                    ]
-                )
-            return
-        order = self._permutation(n, device) if self.shuffle else None
-        for start in range(0, n, self.batch_size):
-            if order is None:
-                yield slice(start, start + self.batch_size)
-            else:
-                yield order[start : start + self.batch_size]
-
     def __len__(self):
-        balanced = self._balanced_rows()
-        if balanced is not None:
-            unlabelled, _, per_batch = balanced
-            n_batches = math.ceil(len(unlabelled) / (self.batch_size - per_batch))
-        else:
-            n_batches = math.ceil(len(self.dataset) / self.batch_size)
-        if self.shuffle and self.max_batches is not None:
+        if not self.shuffle:
+            return math.ceil(len(self.dataset) / self.batch_size)
+        n_batches = self._sampler().n_batches(self.dataset, self.batch_size)
+        if self.max_batches is not None:
             return min(n_batches, self.max_batches)
         return n_batches
 
@@ -195,15 +150,13 @@ class TensorBatchIterator:
             )
 
 
-def pass_batches(dataset, batch_size, labelled_share=None):
+def pass_batches(dataset, batch_size, sampler=None):
     """Batches of one shuffled pass over ``dataset``, before any cap.
 
     More than ``ceil(len(dataset) / batch_size)`` when batches carry a
-    labelled share (see :class:`TensorBatchIterator`).
+    labelled share (:class:`~sklearn_ae._samplers.LabelledShare`).
     """
-    iterator = TensorBatchIterator(
-        dataset, batch_size, shuffle=True, labelled_share=labelled_share
-    )
+    iterator = TensorBatchIterator(dataset, batch_size, shuffle=True, sampler=sampler)
     return len(iterator)
 
 

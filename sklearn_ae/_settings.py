@@ -3,9 +3,10 @@
 import dataclasses
 from numbers import Integral, Real
 
+import numpy as np
 import torch
 
-from ._compat import Interval, StrOptions
+from ._compat import Interval, InvalidParameterError, StrOptions
 from ._extensions import fresh_callbacks
 from ._limits import FLOAT32_MAX
 
@@ -50,6 +51,23 @@ TRAINING_CONSTRAINTS = {
     "optimizer": [type],
     "optimizer_params": [dict, None],
 }
+
+
+def refuse_boolean_integers(estimator):
+    """Raise InvalidParameterError for a boolean given as an int parameter.
+
+    scikit-learn's ``Interval(Integral)`` takes True for 1.
+    """
+    for name, constraints in estimator._parameter_constraints.items():
+        value = getattr(estimator, name)
+        integral = any(
+            isinstance(c, Interval) and c.type is Integral for c in constraints
+        )
+        if integral and isinstance(value, bool | np.bool_):
+            raise InvalidParameterError(
+                f"The {name!r} parameter of {type(estimator).__name__} must be "
+                f"an int, not the boolean {value!r}."
+            )
 
 
 @dataclasses.dataclass(frozen=True)
@@ -97,6 +115,21 @@ class TrainingSettings:
 
     def replace(self, **changes):
         return dataclasses.replace(self, **changes)
+
+    def for_chunk(self):
+        """These settings for a ``partial_fit`` call.
+
+        One constant-rate pass over every row of the chunk, however many:
+        nothing is held out, nothing stops early, and no schedule runs (it
+        would need the number of updates in advance).
+        """
+        return self.replace(
+            max_iter=1,
+            early_stopping=False,
+            n_iter_no_change=None,
+            learning_rate="constant",
+            updates_per_iter=None,
+        )
 
     def for_pass(self, n_batches):
         """These settings for a fit whose pass is ``n_batches`` batches.

@@ -9,6 +9,7 @@ from ._compat import Interval, StrOptions
 from ._docstrings import fill_doc
 from ._losses import bernoulli_kl
 from ._objective import Term
+from ._sample_weight import weighted_mean
 
 
 class Sparsity(Term):
@@ -34,8 +35,9 @@ class Sparsity(Term):
     def __call__(self, output, batch, module):
         code = output.code
         if self.sparsity == "l1":
-            return code.abs().sum(dim=1).mean()
-        return bernoulli_kl(self.target, code.mean(dim=0)).sum()
+            return weighted_mean(code.abs().sum(dim=1), batch)
+        rate = weighted_mean(code, batch, dim=0)
+        return bernoulli_kl(self.target, rate).sum()
 
 
 @fill_doc

@@ -14,6 +14,8 @@ from ._modules import AutoEncoderModule, ModuleOutput, make_mlp
 from ._net import train_net
 from ._objective import Objective, Reconstruction
 from ._random import deferred_initialisation, initialise
+from ._rows import RowDataset
+from ._sample_weight import SAMPLE_WEIGHT
 
 
 class _LayerAutoEncoder(nn.Module):
@@ -183,8 +185,9 @@ default="relu"
     """
 
     # Layer-wise pretraining encodes all training rows at once, layer by
-    # layer: large or memory-mapped X is copied to the device whole.
-    _streams_rows = False
+    # layer (see Notes): large or memory-mapped X is copied to the device
+    # whole, and there is no partial_fit.
+    _needs_all_rows = True
 
     _parameter_constraints: dict = {
         **AutoEncoder._parameter_constraints,
@@ -255,9 +258,6 @@ default="relu"
         "which a network of your own does not have."
     )
 
-    # Layer-wise pretraining reads the whole training set (see Notes).
-    _supports_partial_fit = False
-
     def _pretrain(self, module, train, generator):
         curves = []
         if self.pretraining is None:
@@ -280,6 +280,8 @@ default="relu"
         if self.pretraining == "denoising":
             corrupt = MaskingNoise(self.pretraining_noise)
         codes = train.inputs
+        # Each layer's rows weigh as the network's do.
+        weights = {k: v for k, v in train.side.items() if k == SAMPLE_WEIGHT}
         for depth in range(len(widths) - 1):
             # The code layer stays linear, as in the deep network.
             code_activation = activation if depth < len(widths) - 2 else None
@@ -307,7 +309,7 @@ default="relu"
                 layer,
                 Objective([(Reconstruction(), 1.0)]),
                 settings.replace(name=name),
-                codes,
+                RowDataset(codes, weights),
                 corrupt=corrupt,
                 generator=generator,
             )

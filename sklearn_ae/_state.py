@@ -2,13 +2,13 @@
 
 The fitted skorch net holds torch objects (the module, its optimizers),
 which pickle only through ``torch.save`` and which ``skops.io`` cannot
-store at all. :meth:`_BaseAutoEncoder.__getstate__` replaces the net by
-:func:`net_state`, a dict of numpy arrays, lists and numbers;
-``__setstate__`` rebuilds the net from the estimator's own parameters with
-:func:`restore_net`. Either way the network's weights, the training
-corruption's statistics, every optimizer's state (Adam's moments, for a
-warm start) and the history's epoch rows come back; the per-batch records do
-not, as they grow with the training set.
+store at all. :class:`PicklesNetAsArrays`, a base of every estimator,
+makes ``__getstate__`` replace the net by :func:`net_state`, a dict of numpy
+arrays, lists and numbers, and ``__setstate__`` rebuild the net from the
+estimator's own parameters with :func:`restore_net`. Either way the
+network's weights, the training corruption's statistics, every optimizer's
+state (Adam's moments, for a warm start) and the history's epoch rows come
+back; the per-batch records do not, as they grow with the training set.
 """
 
 import copy
@@ -23,6 +23,30 @@ from ._warnings import warn
 
 # The version of the layout below, for a later change to read older pickles.
 STATE_VERSION = 1
+
+
+class PicklesNetAsArrays:
+    """Pickling of an estimator whose fitted net is ``net_``, as numpy arrays."""
+
+    def __getstate__(self):
+        # A pickle holds no torch object, and skops.io can store the
+        # estimator. A copy: object.__getstate__ returns the instance's own
+        # __dict__.
+        state = dict(super().__getstate__())
+        if "net_" in state:
+            state["net_"] = net_state(state["net_"])
+            # The prior is rebuilt with the objective from the parameters.
+            state.pop("prior_", None)
+        return state
+
+    def __setstate__(self, state):
+        state = dict(state)
+        saved = state.pop("net_", None)
+        super().__setstate__(state)
+        if saved is not None:
+            self.net_ = restore_net(self, saved)
+            if self.net_.criterion_.prior is not None:
+                self.prior_ = self.net_.criterion_.prior
 
 
 def net_state(net):
@@ -79,7 +103,7 @@ def restore_net(estimator, state):
         estimator._training_settings(),
         device=_device(state["device"]),
         corrupt=corrupt,
-        labelled_share=estimator._labelled_share,
+        sampler=estimator._batch_sampler,
     )
     net.initialize()
     for optimizer, saved in zip(

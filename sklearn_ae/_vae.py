@@ -327,7 +327,13 @@ default="relu"
         """
         return bound(module, batch, None)
 
-    def _check_fitted(self, X):
+    def _after_training(self, X, train, *, partial):
+        # One pass over one chunk is not a finished training, and a warning
+        # on every partial_fit call would bury the stream.
+        if not partial:
+            self._warn_if_collapsed(X)
+
+    def _warn_if_collapsed(self, X):
         # A decoder whose likelihood is flat on X (a unit-variance Gaussian,
         # loss="mse", on data of small variance) gains less from
         # reconstruction than the KL costs, so the ELBO's optimum is a

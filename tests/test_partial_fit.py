@@ -76,7 +76,7 @@ def test_partial_fit_is_offered_where_a_chunk_can_train_the_model(cls):
 def test_partial_fit_models_need_no_whole_training_set(estimator, small_data):
     # What the estimators without partial_fit have: pretraining, or a term
     # that reads all the training rows. A new estimator that adds either
-    # must set _supports_partial_fit = False (or attach to each chunk).
+    # must set _needs_all_rows = True (or attach to each chunk).
     est = clone(estimator).partial_fit(small_data)
     assert type(est)._pretrain is _BaseAutoEncoder._pretrain
     for term in est.net_.criterion_.terms():

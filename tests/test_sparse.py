@@ -9,6 +9,7 @@ import torch
 from sklearn_ae import SparseAutoEncoder
 from sklearn_ae._modules import ModuleOutput
 from sklearn_ae._objective import Objective, Reconstruction
+from sklearn_ae._rows import Batch
 from sklearn_ae._sparse import Sparsity
 
 FAST = {
@@ -23,7 +24,7 @@ FAST = {
 
 def penalty(term, weight, code):
     output = ModuleOutput(decoded=None, code=code)
-    return weight * float(term(output, None, None))
+    return weight * float(term(output, Batch(code, code, {}), None))
 
 
 def test_kl_penalty_matches_hand_computation():

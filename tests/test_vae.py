@@ -257,7 +257,7 @@ def test_posterior_collapse_is_reported_not_silent(digits):
 def test_an_informative_posterior_raises_no_collapse_warning(digits, vae):
     with warnings.catch_warnings():
         warnings.simplefilter("error")
-        vae._check_fitted(digits[0])
+        vae._warn_if_collapsed(digits[0])
     assert vae.transform(digits[1]).std(axis=0).min() > 0.3
 
 
