@@ -6,26 +6,11 @@ import pytest
 from sklearn.base import clone
 from sklearn.utils.estimator_checks import parametrize_with_checks
 
-from tests._support import small_estimators
-
-
-def _expected_failed_checks(estimator):
-    # Training draws shuffled batches for a fixed number of passes: a row
-    # repeated k times is drawn k times a pass (and makes the passes longer),
-    # which a weight of k is not, so the two fits differ by more than the
-    # check's tolerance. scikit-learn marks its SGD estimators alike.
-    # tests/test_sample_weight.py checks what holds instead: the weighted
-    # loss is the loss of the repeated rows.
-    return {
-        "check_sample_weight_equivalence_on_dense_data": (
-            "stochastic training: sample_weight equals repeated rows in the "
-            "loss, not in the fitted model"
-        )
-    }
+from tests._support import expected_failed_checks, small_estimators
 
 
 @parametrize_with_checks(
-    small_estimators(), expected_failed_checks=_expected_failed_checks
+    small_estimators(), expected_failed_checks=expected_failed_checks
 )
 def test_sklearn_compatible_estimator(estimator, check):
     check(estimator)
