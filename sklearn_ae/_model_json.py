@@ -9,6 +9,7 @@ Python's recursion limit or a number beyond its dtype, raises a ValueError
 that names the field.
 """
 
+import inspect
 import re
 from numbers import Integral, Real
 
@@ -169,6 +170,22 @@ def encode_params(estimator):
     }
 
 
+# Parameters that came after the first models were saved: a file or pickle
+# written before them lacks them, and their defaults (the MLP, no callbacks,
+# AdamW with no further arguments) are what those models trained with.
+LATER_PARAMETERS = ("encoder", "decoder", "callbacks", "optimizer", "optimizer_params")
+
+
+def later_parameter_defaults(cls, present):
+    """The defaults of ``cls``'s :data:`LATER_PARAMETERS` missing from ``present``."""
+    signature = inspect.signature(cls)
+    return {
+        name: signature.parameters[name].default
+        for name in LATER_PARAMETERS
+        if name in signature.parameters and name not in present
+    }
+
+
 def decode_params(cls, params):
     if not isinstance(params, dict):
         raise ValueError("The file has no parameters object ('params').")
@@ -179,13 +196,16 @@ def decode_params(cls, params):
             f"The file holds parameters unknown to {cls.__name__}: {unknown}. "
             f"Its parameters are {sorted(known)}."
         )
-    missing = sorted(known - set(params))
+    missing = sorted(known - set(params) - set(LATER_PARAMETERS))
     if missing:
         raise ValueError(
             f"The file lacks parameters of {cls.__name__}: {missing}; it was "
             "written by another version of sklearn-ae or edited."
         )
-    return {name: _decode(value, f"parameter {name}") for name, value in params.items()}
+    decoded = {
+        name: _decode(value, f"parameter {name}") for name, value in params.items()
+    }
+    return {**later_parameter_defaults(cls, decoded), **decoded}
 
 
 def encode_fitted(estimator):

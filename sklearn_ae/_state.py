@@ -18,6 +18,7 @@ import torch
 from skorch.history import History
 
 from ._device import resolve_device
+from ._model_json import later_parameter_defaults
 from ._net import make_net
 from ._warnings import warn
 
@@ -40,7 +41,8 @@ class PicklesNetAsArrays:
         return state
 
     def __setstate__(self, state):
-        state = dict(state)
+        # A pickle made before a parameter existed gets its default.
+        state = {**later_parameter_defaults(type(self), state), **state}
         saved = state.pop("net_", None)
         super().__setstate__(state)
         if saved is not None:

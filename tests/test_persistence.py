@@ -944,3 +944,20 @@ def _umask():
     mask = os.umask(0o022)
     os.umask(mask)
     return mask
+
+
+def test_a_file_from_before_the_later_parameters_loads_with_their_defaults(
+    fitted, saved, small_data
+):
+    # Files written before encoder, decoder, callbacks, optimizer and
+    # optimizer_params existed lack them; their defaults are what those
+    # models trained with.
+    document, weights = _members(saved)
+    for name in ("encoder", "decoder", "callbacks", "optimizer", "optimizer_params"):
+        del document["params"][name]
+    _rewrite(saved, document, weights)
+    loaded = load(saved)
+    assert loaded.get_params() == fitted.get_params()
+    np.testing.assert_array_equal(
+        loaded.transform(small_data), fitted.transform(small_data)
+    )

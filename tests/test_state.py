@@ -126,3 +126,16 @@ def test_unpickles_after_the_network_parameters_changed(small_data):
     np.testing.assert_array_equal(
         restored.transform(small_data), est.transform(small_data)
     )
+
+
+def test_a_pickle_from_before_the_later_parameters_unpickles_with_defaults(
+    small_data,
+):
+    est = clone(ESTIMATORS[0]).fit(small_data)
+    state = est.__getstate__()
+    for name in ("encoder", "decoder", "callbacks", "optimizer", "optimizer_params"):
+        del state[name]
+    old = type(est).__new__(type(est))
+    old.__setstate__(state)
+    assert old.get_params() == est.get_params()
+    np.testing.assert_array_equal(old.transform(small_data), est.transform(small_data))
