@@ -43,7 +43,7 @@ from ._limits import (
 )
 from ._modules import AutoEncoderModule
 from ._net import apply_settings, continue_training, make_net, snapshot
-from ._networks import build_networks, check_networks_allowed, own_networks
+from ._networks import build_networks, check_networks_allowed
 from ._objective import Objective, Reconstruction
 from ._random import (
     call_seed,
@@ -61,6 +61,7 @@ from ._scaling import standardisation
 from ._settings import TRAINING_CONSTRAINTS, TrainingSettings, refuse_boolean_integers
 from ._sparse_input import INPUT, issparse
 from ._state import PicklesNetAsArrays
+from ._warm_start import check_same_network, fitted_network
 
 
 class _BaseAutoEncoder(
@@ -336,7 +337,7 @@ class _BaseAutoEncoder(
         fitted = {}
         restore = None
         if continuing:
-            self._check_same_network(*(("partial_fit", "call fit") if partial else ()))
+            check_same_network(self, *(("partial_fit", "call fit") if partial else ()))
             # Trains the fitted net in place, so keep what a failure must
             # put back (the estimator's attributes are restored by fit).
             net = self.net_
@@ -431,46 +432,8 @@ class _BaseAutoEncoder(
             sampler=self._batch_sampler,
         )
         net.initialize()
-        fitted["_fitted_network"] = self._network()
+        fitted["_fitted_network"] = fitted_network(self)
         return net, fitted
-
-    def _network(self):
-        """What the parameters make of the network: its widths and layers."""
-        hidden, activation, loss = self._architecture()
-        # A network of the user's own is recorded as the object given (not
-        # a copy): a warm start must continue the same one, and a pickled
-        # model rebuilds its network from it.
-        return {
-            "n_components": self.n_components,
-            "hidden_layer_sizes": tuple(hidden),
-            "activation": activation,
-            "loss": loss,
-            **self._module_options(),
-            **own_networks(self),
-        }
-
-    def _check_same_network(
-        self, continued_by="warm_start=True", afresh="warm_start=False"
-    ):
-        """A warm start keeps the network: its parameters must not change.
-
-        ``continued_by`` names what continues training (``partial_fit`` does
-        too), ``afresh`` how to fit a new network instead.
-        """
-        fitted = getattr(self, "_fitted_network", None)
-        if fitted is None:  # fitted by code that does not record it
-            return
-        now = self._network()
-        changed = [
-            name for name in {**fitted, **now} if now.get(name) != fitted.get(name)
-        ]
-        if changed:
-            was = ", ".join(f"{name}={fitted.get(name)!r}" for name in changed)
-            raise ValueError(
-                f"{continued_by} continues the fitted network, built with "
-                f"{was}; set the parameters back, or {afresh} to fit "
-                "a new network."
-            )
 
     # -------------------------------------------------------------- inference
     def _map_batches(self, X, function, **side):

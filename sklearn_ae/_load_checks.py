@@ -16,6 +16,7 @@ import torch
 
 from ._layer_sizes import is_int
 from ._record import noise_variance
+from ._warm_start import fitted_network
 
 
 def check_weights(tensors):
@@ -81,10 +82,10 @@ def check_fitted(estimator):
         )
     _check_noise_variance(estimator, n_features)
     recorded = getattr(estimator, "_fitted_network", None)
-    if recorded is not None and recorded != estimator._network():
+    if recorded is not None and recorded != fitted_network(estimator):
         raise ValueError(
             f"The file records a network built with {recorded!r}, but its "
-            f"parameters describe {estimator._network()!r}."
+            f"parameters describe {fitted_network(estimator)!r}."
         )
 
 

@@ -47,6 +47,7 @@ from ._model_json import (
 )
 from ._net import make_net
 from ._networks import check_networks_used, take_networks
+from ._warm_start import fitted_network
 from ._warnings import warn
 
 FORMAT = "sklearn-ae"
@@ -461,7 +462,7 @@ def _built(estimator, build):
         reason = (str(exc).splitlines() or [type(exc).__name__])[0]
         raise ValueError(
             f"The file's parameters and fitted attributes do not build a "
-            f"{type(estimator).__name__} (its network: {estimator._network()!r}): "
+            f"{type(estimator).__name__} (its network: {fitted_network(estimator)!r}): "
             f"{reason}"
         ) from exc
 
