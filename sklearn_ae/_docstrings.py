@@ -341,3 +341,25 @@ def fill_doc(cls):
         flags=re.M,
     )
     return cls
+
+
+def fill_pieces(**pieces):
+    """Class decorator filling ``{name}`` placeholders with generated text.
+
+    For option lists made from a registry (the manifold autoencoder's
+    geometries): a placeholder alone on its line is replaced, indentation
+    included, by its piece, which carries its own; one inside a line, by
+    the piece as it is.
+    """
+
+    def fill(cls):
+        doc = cls.__doc__
+        for name, text in pieces.items():
+            # Functions, not strings, as replacements: pieces hold backslashes.
+            line = re.compile(rf"^[ \t]*\{{{name}\}}$", flags=re.M)
+            doc = line.sub(lambda _, text=text: text, doc)
+            doc = doc.replace(f"{{{name}}}", text)
+        cls.__doc__ = doc
+        return cls
+
+    return fill

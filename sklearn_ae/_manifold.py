@@ -10,18 +10,18 @@ from sklearn.base import clone
 from ._autoencoder import AutoEncoder
 from ._compat import HasMethods, Interval, StrOptions, _fit_context
 from ._denoising import Corruption
-from ._docstrings import fill_doc, fill_sample_weight
+from ._docstrings import fill_doc, fill_pieces, fill_sample_weight
 from ._geometry import (
-    IsomapGeometry,
-    LayoutGeometry,
+    GEOMETRIES,
+    MAX_GEODESIC_ROWS,
+    GraphTerm,
     TeacherGeometry,
-    TSNEGeometry,
-    UMAPGeometry,
+    geometry_docs,
+    teacher_embedding,
 )
-from ._graph import Timer, intrinsic_dimension
+from ._graph import intrinsic_dimension
 from ._restore import restores_on_failure
 
-GEOMETRIES = ("umap", "tsne", "isomap", "layout")
 # geometry="auto": geodesic when the rows lie on a curve or a sheet that the
 # code can hold, the two-NN estimate of the intrinsic dimension below
 # min(n_components, 2) + 0.5. Measured on 1,500 rows: swiss roll 2.02,
@@ -30,33 +30,8 @@ GEOMETRIES = ("umap", "tsne", "isomap", "layout")
 # higher dimension cannot be unrolled into 2-D, and images want clusters.
 AUTO_SHEET_DIMENSION = 2
 
-# geometry_weight="auto": the weight measured to work for each geometry
-# (python -m benchmarks.manifold). Geodesic distances and a teacher's
-# coordinates are regressed, on a scale the reconstruction error of raw
-# data dwarfs; the neighbour losses are cross-entropies of order 1.
-# The t-SNE term's weight: on digits (the tests' network, seed 0) 1, 3 and 10
-# moved held-out trustworthiness by +0.002, +0.001 and +0.003 over a plain
-# autoencoder, and 5-NN accuracy by +0.024, +0.030 and +0.022.
-AUTO_WEIGHTS = {
-    "umap": 1.0,
-    "tsne": 10.0,
-    "isomap": 100.0,
-    "teacher": 100.0,
-    "layout": 100.0,
-}
-# n_neighbors="auto": UMAP's default 15, and 3 x the perplexity (30) for
-# t-SNE, as scikit-learn's TSNE searches. With 15 the perplexity fell to 5
-# and the t-SNE geometry kept digits' held-out neighbourhoods worse than a
-# plain autoencoder (trustworthiness 0.923 against 0.933; 0.936 with 90).
-AUTO_NEIGHBORS = {"umap": 15, "tsne": 90, "isomap": 15, "layout": 15}
-# input_noise="auto": Gaussian noise on the encoder's input, in units of
-# each feature's input scale, for the geometry that regresses a layout (see
-# the study in docs/user_guide/manifold.rst); the others keep clean inputs.
-AUTO_NOISE = {"layout": 0.7}
-# Rows above which geometry="isomap" is refused: it holds n^2 geodesics.
-MAX_GEODESIC_ROWS = 20_000
 
-
+@fill_pieces(**geometry_docs())
 @fill_doc
 class ManifoldAutoEncoder(AutoEncoder):
     """Autoencoder whose codes keep the manifold's neighbourhood geometry.
@@ -82,8 +57,7 @@ class ManifoldAutoEncoder(AutoEncoder):
     n_components : int, default=2
         Size of the code.
 
-    geometry : {"auto", "umap", "tsne", "isomap"} or estimator, \
-default="auto"
+    geometry : {"auto", {geometry_options}} or estimator, default="auto"
         The geometry term ``G``:
 
         - ``"auto"``: chosen from the data, and recorded in ``geometry_``.
@@ -96,42 +70,22 @@ default="auto"
           sheet with noise on the scale of its neighbour distances
           estimates above 2.5 (a swiss roll with noise 0.5: 2.7) and gets
           ``"umap"``; pass ``"isomap"`` to unroll it.
-        - ``"umap"``: UMAP's fuzzy-graph cross-entropy over sampled edges
-          with negative sampling (Sainburg et al. 2021). Clusters and local
-          neighbourhoods; the choice for images (MNIST, digits).
-        - ``"tsne"``: the t-SNE objective with perplexity-calibrated
-          affinities (van der Maaten 2009). Like ``"umap"``, with heavier
-          clustering.
-        - ``"isomap"``: code distances matched to geodesic (graph
-          shortest-path) distances over pairs of rows. Unrolls a single
-          smooth sheet (swiss roll, S-curve); holds ``n^2`` geodesics while
-          fitting, so keep it to some thousands of rows.
-        - ``"layout"``: UMAP's layout of the training rows, computed once
-          per fit by UMAP's optimisation of free points on the same fuzzy
-          graph, and regressed by the encoder from noisy inputs (see
-          ``input_noise``). Every edge update moves a point, not a network,
-          so the layout gets UMAP's full optimisation.
-        - an estimator with ``fit_transform`` (``Isomap(n_components=2)``,
-          ``SpectralEmbedding``, ``TSNE``, ``umap.UMAP``, ...): a teacher,
-          cloned and fitted on the training rows inside :meth:`fit` and kept
-          as ``teacher_``; the codes are pulled towards its embedding,
-          scaled to unit variance (Duque et al. 2022).
+{geometry_list}
 
     geometry_weight : float or "auto", default="auto"
-        Weight of ``G`` against the reconstruction term. ``"auto"`` is 1
-        for ``"umap"`` and 10 for ``"tsne"`` (cross-entropies of order 1;
-        the t-SNE term's gradient is the weaker, spread over every pair of
-        a batch) and 100 for ``"isomap"``, ``"layout"`` and a teacher
-        (regressions of coordinates of order 1, which the reconstruction
-        error of unscaled data would drown).
+        Weight of ``G`` against the reconstruction term.
+{geometry_weights}
+        The neighbour losses are cross-entropies of order 1 (t-SNE's
+        gradient is the weaker, spread over every pair of a batch); the
+        others regress coordinates of order 1, which the reconstruction
+        error of unscaled data would drown.
 
     n_neighbors : int or "auto", default="auto"
         Neighbours of each row in the graph; an int must be below the
-        number of training rows. ``"auto"`` is 15 (UMAP's default) for
-        ``"umap"``, ``"isomap"`` and ``"layout"`` and 90 for ``"tsne"``,
-        whose perplexity is a third of it (30, t-SNE's default), or one
-        less than the training rows when they are fewer. Unused with a
-        teacher.
+        number of training rows.
+{geometry_neighbors}
+        15 is UMAP's default; t-SNE's perplexity is a third of its
+        neighbours (30, t-SNE's default, at 90). Unused with a teacher.
 
     neighbors : {"auto", "exact", "approximate"}, default="auto"
         How the graph's neighbours are found: ``"exact"`` with
@@ -144,8 +98,8 @@ default="auto"
         in training, in units of each feature's input scale (the
         reconstruction target stays clean). Regressing a layout from
         noisy copies keeps the encoder smooth between the training rows,
-        so new rows land near their neighbours' places. ``"auto"`` is 0.7
-        for ``"layout"`` and 0 otherwise.
+        so new rows land near their neighbours' places.
+{geometry_noise}
 
     hidden_layer_sizes : int or tuple of int, default=(512, 256, 128)
         Widths of the encoder's hidden layers (an int: one layer); the
@@ -335,49 +289,24 @@ default="relu"
 
     def _check_params_vs_data(self, X):
         super()._check_params_vs_data(X)
-        n_rows = self._n_training_rows(X)
-        if (
-            isinstance(self.geometry, str)
-            and self.n_neighbors != "auto"
-            and self.n_neighbors >= n_rows
-        ):
-            raise ValueError(
-                f"n_neighbors={self.n_neighbors} must be below the number of "
-                f"training rows ({n_rows}): each row needs that many others."
-            )
-        if self.geometry == "isomap" and n_rows > MAX_GEODESIC_ROWS:
-            raise ValueError(
-                f'geometry="isomap" holds all n^2 geodesic distances, too many '
-                f"for {n_rows} training rows (at most {MAX_GEODESIC_ROWS}); use "
-                'geometry="umap" or a teacher fitted on a subsample.'
-            )
+        if isinstance(self.geometry, str):
+            # "auto" chooses a graph geometry that takes these rows.
+            geometry = GEOMETRIES.get(self.geometry, GraphTerm)
+            geometry.check_rows(self.n_neighbors, self._n_training_rows(X))
+
+    def _geometry_class(self):
+        """The class of this fit's geometry term."""
+        if not isinstance(self.geometry, str):
+            return TeacherGeometry
+        return GEOMETRIES[self.geometry_ if self.geometry == "auto" else self.geometry]
 
     def _objective_terms(self):
-        term = {
-            "umap": UMAPGeometry,
-            "tsne": TSNEGeometry,
-            "isomap": IsomapGeometry,
-            "layout": LayoutGeometry,
-        }
-        if isinstance(self.geometry, str):
-            name = self.geometry_ if self.geometry == "auto" else self.geometry
-            n_neighbors, auto = self.n_neighbors, self.n_neighbors == "auto"
-            if auto:
-                n_neighbors = AUTO_NEIGHBORS[name]
-            options = {"n_components": self.n_components} if name == "layout" else {}
-            geometry = term[name](
-                n_neighbors,
-                self.neighbors,
-                self.random_state,
-                at_most_rows=auto,
-                **options,
-            )
-        else:
-            name, geometry = "teacher", TeacherGeometry()
+        geometry = self._geometry_class()
+        term = geometry() if geometry is TeacherGeometry else geometry.of(self)
         weight = self.geometry_weight
         if weight == "auto":
-            weight = AUTO_WEIGHTS[name]
-        return [*super()._objective_terms(), (geometry, float(weight))]
+            weight = geometry.default_weight
+        return [*super()._objective_terms(), (term, float(weight))]
 
     @_fit_context(prefer_skip_nested_validation=False)
     @restores_on_failure
@@ -413,31 +342,16 @@ default="relu"
         if isinstance(self.geometry, str):
             self._forget("teacher_", "teacher_seconds_")
             return side
-        self.geometry_ = "teacher"
+        self.geometry_ = TeacherGeometry.option
         teacher = clone(self.geometry)
-        with Timer() as timer:
-            embedding = np.asarray(teacher.fit_transform(X), dtype=np.float64)
-        if embedding.shape != (len(X), self.n_components):
-            raise ValueError(
-                f"The teacher {type(teacher).__name__} embedded X in shape "
-                f"{embedding.shape}, but the codes have n_components="
-                f"{self.n_components} columns: give it n_components="
-                f"{self.n_components}."
-            )
-        if not np.isfinite(embedding).all():
-            raise ValueError(
-                f"The teacher {type(teacher).__name__} embedded X with "
-                "non-finite values (NaN or infinity); the codes cannot be "
-                "pulled towards them. Check the teacher's parameters or X."
-            )
-        embedding = (embedding - embedding.mean(0)) / embedding.std(0).clip(1e-12)
+        embedding, seconds = teacher_embedding(teacher, X, self.n_components)
         self.teacher_, self.teacher_seconds_, self.graph_seconds_ = (
             teacher,
-            timer.seconds,
+            seconds,
             0.0,
         )
         self._forget("n_neighbors_")
-        return {**side, "teacher": embedding.astype(np.float32)}
+        return {**side, "teacher": embedding}
 
     def _after_training(self, X, train, *, partial):
         self._align_axes(X)
@@ -446,7 +360,7 @@ default="relu"
         """Gaussian noise on the encoder's input, in units of its scale."""
         level = self.input_noise
         if level == "auto":
-            level = AUTO_NOISE.get(self.geometry_, 0.0)
+            level = GEOMETRIES.get(self.geometry_, TeacherGeometry).default_noise
         if level == 0:
             return None
         return Corruption(

@@ -11,6 +11,7 @@ import itertools
 from typing import NamedTuple
 
 import torch
+import torch.nn.functional as F
 from torch import nn
 
 from ._likelihoods import make_likelihood
@@ -305,4 +306,67 @@ class VariationalModule(AutoEncoderModule):
     def forward(self, x, generator=None, **side):
         return self.variational_output(
             x, self.condition(x, **side), generator=generator
+        )
+
+
+class ConditionalVariationalModule(VariationalModule):
+    """The VAE module conditioned on a one-hot label, plus ``q(y | x)``.
+
+    The label's one-hot is the base module's condition: it joins the first
+    layer of the encoder ``q(z | x, y)`` and of the decoder ``p(x | z, y)``.
+    A classifier of the encoder's shape reads x alone. Rows without a label
+    (-1) take the classifier's, as in ``transform``; decoding without labels
+    feeds the uniform vector ``1 / K``.
+    """
+
+    def __init__(self, *args, n_classes, **kwargs):
+        super().__init__(*args, n_conditions=n_classes, **kwargs)
+        n_features, _, hidden, activation = args[:4]
+        self.classifier = make_mlp((n_features, *hidden, n_classes), activation)
+
+    @classmethod
+    def decoder_inputs(cls, n_components, *, n_classes, **options):
+        return n_components + n_classes
+
+    def classify(self, x):
+        """Logits of ``q(y | x)``."""
+        return self.classifier(self.standardise(x))
+
+    def condition(self, x=None, *, like=None, labels=None):
+        like = x if like is None else like
+        if x is not None and (labels is None or bool((labels < 0).any())):
+            guess = self.classify(x).argmax(dim=1)
+            labels = guess if labels is None else torch.where(labels < 0, guess, labels)
+        if labels is None:  # no class preferred
+            # Sized from ``like`` by tensor operations, not len(like), so an
+            # ONNX export keeps the number of rows free.
+            ones = torch.ones_like(like[:, :1]).expand(-1, self.n_conditions)
+            return ones / self.n_conditions
+        return F.one_hot(labels, self.n_conditions).to(like.dtype)
+
+    def forward(self, x, labels=None, generator=None, **side):
+        """The M2 forward pass: each row decoded under the labels it may have.
+
+        A labelled row is decoded once, with its label; an unlabelled one
+        once per label, weighted by ``q(y | x)``, so the base terms'
+        weighted means sum the ELBO over the labels.
+        """
+        logits = self.classify(x)
+        if labels is None:  # no labels at all: every row unlabelled
+            labels = torch.full_like(logits[:, 0], -1, dtype=torch.long)
+        labelled = torch.nonzero(labels >= 0).flatten()
+        unlabelled = torch.nonzero(labels < 0).flatten()
+        k = self.n_conditions
+        rows = torch.cat([labelled, unlabelled.repeat_interleave(k)])
+        every = torch.arange(k, device=x.device).repeat(len(unlabelled))
+        label_of_row = torch.cat([labels[labelled], every])
+        q = F.log_softmax(logits[unlabelled], dim=1).exp().flatten()
+        weights = torch.cat([q.new_ones(len(labelled)), q])
+        return self.variational_output(
+            x[rows],
+            self.condition(like=x, labels=label_of_row),
+            rows=rows,
+            row_weights=weights,
+            class_logits=logits,
+            generator=generator,
         )

@@ -5,6 +5,7 @@ import inspect
 from sklearn.base import BaseEstimator
 
 import sklearn_ae
+from sklearn_ae._geometry import GEOMETRIES
 
 # Tiny networks and few epochs: the checks test the API, not the fit quality.
 SMALL = {"max_iter": 5, "batch_size": 32, "random_state": 0, "device": "cpu"}
@@ -27,12 +28,11 @@ CONFIGURATIONS = {
         {"discriminator_layer_sizes": (8,), "prior": "gaussian_mixture"},
     ],
     "StackedAutoEncoder": [{"pretraining_iter": 2}],
-    # The checks fit on a few dozen rows: a small graph.
+    # The checks fit on a few dozen rows: a small graph. Every registered
+    # geometry, so that a new one never escapes the checks either.
     "ManifoldAutoEncoder": [
         {"n_neighbors": 3},
-        {"n_neighbors": 3, "geometry": "isomap"},
-        {"n_neighbors": 3, "geometry": "tsne"},
-        {"n_neighbors": 3, "geometry": "layout"},
+        *({"n_neighbors": 3, "geometry": option} for option in GEOMETRIES),
     ],
 }
 

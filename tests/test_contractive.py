@@ -6,12 +6,8 @@ import torch
 from torch import nn
 
 from sklearn_ae import AutoEncoder, ContractiveAutoEncoder
-from sklearn_ae._contractive import (
-    Contraction,
-    ContractiveModule,
-    exact_sq_norm,
-    random_projection_sq_norm,
-)
+from sklearn_ae._contractive import Contraction, ContractiveModule
+from sklearn_ae._jacobian import exact_sq_norm, random_projection_sq_norm
 from sklearn_ae._modules import AutoEncoderModule
 from sklearn_ae._objective import Objective, Reconstruction
 from sklearn_ae._rows import Batch
