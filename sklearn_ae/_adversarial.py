@@ -321,8 +321,9 @@ default="relu"
         self.generator_learning_rate = generator_learning_rate
 
     # ----------------------------------------------------------------- hooks
-    def _check_params_vs_data(self, X):
-        super()._check_params_vs_data(X)
+    def _row_data(self, X, y, **kwargs):
+        # After the labels' hook: the discriminator's inputs count classes_.
+        side = super()._row_data(X, y, **kwargs)
         check_layer_sizes("discriminator_layer_sizes", self.discriminator_layer_sizes)
         # The discriminator's layers: codes and one-hot labels in, 1 logit out.
         sizes = self.discriminator_layer_sizes
@@ -330,6 +331,7 @@ default="relu"
         names = ["n_prior_components", *["discriminator_layer_sizes"] * len(sizes)]
         check_layer_weights([*zip([n_inputs, *sizes], names, strict=True), (1, None)])
         self._make_prior().check()
+        return side
 
     _module_class = AdversarialModule
 

@@ -10,7 +10,7 @@ from ._compat import Interval, StrOptions
 from ._docstrings import fill_doc
 from ._likelihoods import LIKELIHOODS
 from ._modules import ACTIVATIONS
-from ._networks import NETWORK_CONSTRAINTS
+from ._networks import NETWORK_CONSTRAINTS, refuse_own_networks
 from ._partial_fit import PartialFitMixin
 from ._rows import STATISTICS_BLOCK_ROWS
 
@@ -249,10 +249,13 @@ class LinearAutoEncoder(PartialFitMixin, _BaseAutoEncoder):
         **NETWORK_CONSTRAINTS,
     }
 
-    _own_networks_refused = (
-        "it is linear by definition, and its components_ are read from its "
-        "one linear decoder layer."
-    )
+    def _row_data(self, X, y, **kwargs):
+        refuse_own_networks(
+            self,
+            "it is linear by definition, and its components_ are read from "
+            "its one linear decoder layer.",
+        )
+        return super()._row_data(X, y, **kwargs)
 
     def __init__(
         self,

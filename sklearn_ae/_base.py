@@ -43,7 +43,7 @@ from ._limits import (
 )
 from ._modules import AutoEncoderModule
 from ._net import apply_settings, continue_training, make_net, snapshot
-from ._networks import build_networks, check_networks_allowed
+from ._networks import build_networks
 from ._objective import Objective, Reconstruction
 from ._random import (
     call_seed,
@@ -76,9 +76,10 @@ class _BaseAutoEncoder(
     Subclasses define ``__init__`` with their public parameters and may
     override ``_architecture``, ``_module_class``/``_module_options``,
     ``_objective_terms`` (or ``_make_objective`` for several phases),
-    ``_pretrain``, ``_corruption``, ``_check_params_vs_data``, ``_row_data``
-    (per-row data), ``_after_training`` and the class attributes
-    ``_allows_overcomplete``, ``_needs_all_rows`` and ``_batch_sampler``.
+    ``_pretrain``, ``_corruption``, ``_row_data`` (the validated rows: check
+    parameters against them, return per-row data), ``_after_training`` and
+    the class attributes ``_allows_overcomplete``, ``_needs_all_rows`` and
+    ``_batch_sampler``.
     """
 
     _parameter_constraints: dict = {
@@ -150,8 +151,6 @@ class _BaseAutoEncoder(
         return {}
 
     # Why the model refuses networks of the user's own (None: it takes them).
-    _own_networks_refused = None
-
     def _build_module(self, n_features, offset, scale, networks=None):
         """The module, around ``networks`` (see :func:`build_networks`)."""
         hidden, activation, loss = self._architecture()
@@ -211,7 +210,7 @@ class _BaseAutoEncoder(
         embedding). ``y`` is not validated; ``reset``: this call builds the
         network; ``partial`` and ``classes``: of ``partial_fit``.
         """
-        self._check_params_vs_data(X)
+        check_params_vs_data(self, X)
         return {}
 
     def _after_training(self, X, train, *, partial):
@@ -225,32 +224,6 @@ class _BaseAutoEncoder(
     def _training_settings(self):
         """The training loop's settings, from the shared parameters."""
         return TrainingSettings.of(self)
-
-    def _check_params_vs_data(self, X):
-        """Check rules tying parameters to each other or to the data."""
-        check_float32_range(X)
-        check_networks_allowed(self)
-        if hasattr(self, "hidden_layer_sizes"):
-            check_layer_sizes(
-                "hidden_layer_sizes", self.hidden_layer_sizes, allow_int=True
-            )
-        hidden, _, loss = self._architecture()
-        n_features = X.shape[1]
-        check_layer_weights(
-            [
-                (n_features, None),
-                *((width, "hidden_layer_sizes") for width in hidden),
-                (self.n_components, "n_components"),
-            ]
-        )
-        if not self._allows_overcomplete and self.n_components > n_features:
-            raise ValueError(
-                f"n_components={self.n_components} must be <= "
-                f"n_features={n_features}: this autoencoder compresses its "
-                "input. Use fewer components (or SparseAutoEncoder for "
-                "overcomplete codes)."
-            )
-        LIKELIHOODS[loss].check_data(X)
 
     # ---------------------------------------------------------------- fitting
     def _validate_params(self):
@@ -584,3 +557,29 @@ class _BaseAutoEncoder(
             # scikit-learn's checks read the classes' tags when it predicts.
             tags.classifier_tags = ClassifierTags()
         return tags
+
+
+def check_params_vs_data(estimator, X):
+    """Check the shared rules tying parameters to each other or to the rows X."""
+    check_float32_range(X)
+    if hasattr(estimator, "hidden_layer_sizes"):
+        check_layer_sizes(
+            "hidden_layer_sizes", estimator.hidden_layer_sizes, allow_int=True
+        )
+    hidden, _, loss = estimator._architecture()
+    n_features = X.shape[1]
+    check_layer_weights(
+        [
+            (n_features, None),
+            *((width, "hidden_layer_sizes") for width in hidden),
+            (estimator.n_components, "n_components"),
+        ]
+    )
+    if not estimator._allows_overcomplete and estimator.n_components > n_features:
+        raise ValueError(
+            f"n_components={estimator.n_components} must be <= "
+            f"n_features={n_features}: this autoencoder compresses its "
+            "input. Use fewer components (or SparseAutoEncoder for "
+            "overcomplete codes)."
+        )
+    LIKELIHOODS[loss].check_data(X)

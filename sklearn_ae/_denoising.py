@@ -221,13 +221,14 @@ default="relu"
         self.noise = noise
         self.noise_level = noise_level
 
-    def _check_params_vs_data(self, X):
-        super()._check_params_vs_data(X)
+    def _row_data(self, X, y, **kwargs):
+        side = super()._row_data(X, y, **kwargs)
         if self.noise != "gaussian" and self.noise_level > 1:
             raise ValueError(
                 f"noise_level={self.noise_level!r} is the fraction of entries "
                 f"corrupted when noise={self.noise!r}, so it must be in [0, 1]."
             )
+        return side
 
     def _corruption(self, module, X):
         return Corruption(

@@ -287,13 +287,6 @@ default="relu"
             n_rows -= math.ceil(self.validation_fraction * n_rows)
         return n_rows
 
-    def _check_params_vs_data(self, X):
-        super()._check_params_vs_data(X)
-        if isinstance(self.geometry, str):
-            # "auto" chooses a graph geometry that takes these rows.
-            geometry = GEOMETRIES.get(self.geometry, GraphTerm)
-            geometry.check_rows(self.n_neighbors, self._n_training_rows(X))
-
     def _geometry_class(self):
         """The class of this fit's geometry term."""
         if not isinstance(self.geometry, str):
@@ -334,6 +327,10 @@ default="relu"
     def _row_data(self, X, y, *, reset, partial, classes=None):
         # The geometry of this fit, and a teacher's embedding of the rows.
         side = super()._row_data(X, y, reset=reset, partial=partial)
+        if isinstance(self.geometry, str):
+            # "auto" chooses a graph geometry that takes these rows.
+            geometry = GEOMETRIES.get(self.geometry, GraphTerm)
+            geometry.check_rows(self.n_neighbors, self._n_training_rows(X))
         self._forget("intrinsic_dimension_")
         if self.geometry == "auto":
             self.geometry_ = self._choose_geometry(X)

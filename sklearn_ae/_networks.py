@@ -35,10 +35,13 @@ def own_networks(estimator):
     return {name: value for name, value in values.items() if value is not None}
 
 
-def check_networks_allowed(estimator):
-    """Raise a ValueError if the model refuses networks of the user's own."""
-    reason = estimator._own_networks_refused
-    if reason is not None and own_networks(estimator):
+def refuse_own_networks(estimator, reason):
+    """Raise a ValueError naming ``reason`` if ``estimator`` was given a network.
+
+    For the models whose math needs their own MLP; they call it first in
+    their ``_row_data``.
+    """
+    if own_networks(estimator):
         raise ValueError(
             f"{type(estimator).__name__} takes no encoder or decoder of your "
             f"own: {reason} Leave encoder=None and decoder=None, or use "

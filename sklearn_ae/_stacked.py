@@ -12,6 +12,7 @@ from ._docstrings import fill_doc
 from ._likelihoods import GaussianLikelihood
 from ._modules import AutoEncoderModule, ModuleOutput, make_mlp
 from ._net import train_net
+from ._networks import refuse_own_networks
 from ._objective import Objective, Reconstruction
 from ._random import deferred_initialisation, initialise
 from ._rows import RowDataset
@@ -253,10 +254,13 @@ default="relu"
         self.pretraining_iter = pretraining_iter
         self.pretraining_noise = pretraining_noise
 
-    _own_networks_refused = (
-        "layer-wise pretraining trains the layers of its MLP one at a time, "
-        "which a network of your own does not have."
-    )
+    def _row_data(self, X, y, **kwargs):
+        refuse_own_networks(
+            self,
+            "layer-wise pretraining trains the layers of its MLP one at a "
+            "time, which a network of your own does not have.",
+        )
+        return super()._row_data(X, y, **kwargs)
 
     def _pretrain(self, module, train, generator):
         curves = []
