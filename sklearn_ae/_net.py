@@ -403,13 +403,25 @@ def apply_settings(net, objective, settings):
             group["lr"] = settings.learning_rate_init if first else phase.learning_rate
             if "weight_decay" in group:
                 group["weight_decay"] = (
-                    settings.weight_decay if first else phase.weight_decay
+                    0.0
+                    if first and _is_undecayed(group, net.module_)
+                    else settings.weight_decay
+                    if first
+                    else phase.weight_decay
                 )
             # A cosine schedule anneals again from the new rate.
             group.pop("initial_lr", None)
     net.callbacks = make_callbacks(settings)
     net.initialize_callbacks()
     return net
+
+
+def _is_undecayed(group, module):
+    """Whether ``group`` holds the likelihood's learned variance (never decayed)."""
+    learned = {
+        id(p) for n, p in module.named_parameters() if n.startswith("likelihood.")
+    }
+    return bool(learned) and all(id(p) in learned for p in group["params"])
 
 
 def snapshot(net):

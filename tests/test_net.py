@@ -95,3 +95,19 @@ def test_batch_events_reach_the_callbacks_that_implement_them(monkeypatch):
         ["reconstruction_loss", "train_batch_size", "train_loss"]
     ] * 4
     assert est.net_.module_.training is False
+
+
+def test_a_warm_start_leaves_the_learned_variance_undecayed(small_data):
+    # A fresh fit puts the likelihood's learned variance in a group of its
+    # own without weight decay (a statistic of the data, not a weight); a
+    # warm start's new settings must keep it so.
+    from sklearn_ae import VariationalAutoEncoder
+
+    vae = VariationalAutoEncoder(
+        hidden_layer_sizes=(8,), weight_decay=0.1, max_iter=2, random_state=0
+    ).fit(small_data)
+    decays = [g["weight_decay"] for g in vae.net_.optimizer_.param_groups]
+    assert decays == [0.1, 0.0]
+    vae.set_params(warm_start=True, weight_decay=0.2).fit(small_data)
+    decays = [g["weight_decay"] for g in vae.net_.optimizer_.param_groups]
+    assert decays == [0.2, 0.0]
