@@ -33,6 +33,12 @@ def check_sample_weight(sample_weight, X, *, relative):
     weights = _check_sample_weight(
         sample_weight, X, dtype=np.float64, ensure_non_negative=True
     )
+    # scikit-learn refuses all-zero weights itself only from 1.7 on.
+    if len(weights) and not weights.any():
+        raise ValueError(
+            "sample_weight must contain at least one non-zero weight: a fit "
+            "on rows that all weigh zero learns nothing."
+        )
     if np.all(weights == (weights[0] if relative else 1.0)):
         return None
     return weights

@@ -240,6 +240,9 @@ def test_pipeline_and_search_route_sample_weight(small_data):
         )
         routed = clone(pipeline).fit(X, sample_weight=weights).transform(X)
         np.testing.assert_array_equal(routed, direct)
+        # Pipeline.score takes sample_weight itself: scikit-learn 1.6 and 1.7
+        # asks the pipeline's own request too.
+        pipeline.set_score_request(sample_weight=True)
         search = GridSearchCV(pipeline, {"autoencoder__n_components": [2]}, cv=2)
         search.fit(X, sample_weight=weights)
     assert np.isfinite(search.cv_results_["mean_test_score"]).all()
