@@ -63,7 +63,9 @@ def save(estimator, path):
     :ref:`saving_and_loading`.
 
     The optimizer's state and the per-batch training records are not saved:
-    a warm start after :func:`load` restarts the optimizer.
+    a warm start after :func:`load` restarts the optimizer. Of an encoder or
+    decoder of your own, the weights are saved but not the code: :func:`load`
+    takes the network again (see :ref:`saving_custom_networks`).
 
     Parameters
     ----------
@@ -73,7 +75,9 @@ def save(estimator, path):
         classes), or a scikit-learn estimator that holds such estimators.
     path : str or path-like
         Where to write the archive (conventionally ending in ``.skae``); an
-        existing file is replaced.
+        existing file is replaced. The archive is written to a file of its
+        own in the same folder and renamed over ``path``, so a concurrent
+        :func:`load` sees the old model or the new one, whole.
 
     Raises
     ------
@@ -225,8 +229,15 @@ def load(path, *, device=None, encoder=None, decoder=None):
         another format, an unknown format version), names a class outside
         ``sklearn_ae.__all__``, holds unknown or invalid parameters, types
         that skops does not trust by default, weights that do not match
-        their SHA-256, or a tensor that is missing, extra, or of the wrong
-        shape or dtype for the model the parameters describe.
+        their SHA-256, a tensor that is missing, extra, or of the wrong
+        shape or dtype for the model the parameters describe, a weight that
+        is not finite or an input scale that is not positive, a network of
+        your own that ``encoder`` or ``decoder`` does not give (or one given
+        for a model without one), a fitted attribute that contradicts the
+        weights (the code width, the epoch count, a curve's length, the
+        decoder's variance), or if a parser fails on a crafted file (an
+        encrypted or unknown-compression member, a number beyond its type's
+        range, JSON nested too deep): the message names the member or field.
 
     See Also
     --------

@@ -60,59 +60,10 @@ CORRUPT_PREFIX = "corrupt."
 
 
 def save(estimator, path):
-    """Save a fitted estimator to ``path``, without pickle.
+    """Write one fitted estimator of ours as ``model.json`` + ``weights.safetensors``.
 
-    The file is a zip archive of ``model.json`` (the class name, the
-    parameters, the fitted attributes that are not tensors, the training
-    history's epoch rows, the SHA-256 of the weights) and
-    ``weights.safetensors`` (the network's weights, as CPU tensors). Open it
-    with :func:`load`; both members are readable by other tools.
-
-    The optimizer's state and the per-batch training records are not saved:
-    a warm start after :func:`load` restarts the optimizer (see
-    :ref:`saving_and_loading`). Of an encoder or decoder of your own, the
-    weights are saved but not the code: :func:`load` takes the network
-    again (see :ref:`saving_custom_networks`).
-
-    Parameters
-    ----------
-    estimator : estimator of sklearn_ae
-        A fitted estimator of one of the classes in ``sklearn_ae.__all__``
-        (not a subclass: :func:`load` only builds the package's own classes).
-    path : str or path-like
-        Where to write the archive (conventionally ending in ``.skae``); an
-        existing file is replaced. The archive is written to a file of its
-        own in the same folder and renamed over ``path``, so a concurrent
-        :func:`load` sees the old model or the new one, whole.
-
-    Raises
-    ------
-    TypeError
-        If ``estimator`` is not an estimator of this package.
-    ValueError
-        If a parameter or fitted attribute cannot be written as JSON, such
-        as a callable ``prior`` or a ``RandomState`` instance as
-        ``random_state``: such a model can only be pickled.
-    sklearn.exceptions.NotFittedError
-        If the estimator is not fitted.
-
-    See Also
-    --------
-    load : Read the archive back.
-
-    Examples
-    --------
-    >>> import tempfile
-    >>> from pathlib import Path
-    >>> import numpy as np
-    >>> from sklearn_ae import AutoEncoder, load, save
-    >>> X = np.random.RandomState(0).rand(100, 8)
-    >>> ae = AutoEncoder(n_components=2, max_iter=3, random_state=0).fit(X)
-    >>> path = Path(tempfile.mkdtemp()) / "autoencoder.skae"
-    >>> save(ae, path)
-    >>> loaded = load(path)
-    >>> bool(np.array_equal(loaded.transform(X), ae.transform(X)))
-    True
+    The archive format behind :func:`sklearn_ae.save` (documented there);
+    the class must be one of ``sklearn_ae.__all__`` exactly.
     """
     cls = _estimator_class(type(estimator).__name__)
     if cls is None or type(estimator) is not cls:
@@ -169,70 +120,10 @@ def save(estimator, path):
 
 
 def load(path, *, device=None, encoder=None, decoder=None):
-    """Load an estimator saved by :func:`save`; never unpickles.
+    """Read one estimator written by :func:`save`; never unpickles.
 
-    The class must be one of ``sklearn_ae.__all__``; the parameters are
-    checked against its constraints, the network is rebuilt from them and
-    the weights must match it exactly. The result transforms, decodes,
-    scores and samples bit-identically to the saved model on the same kind
-    of device, and can be refitted or warm-started (with a fresh
-    optimizer).
-
-    Parameters
-    ----------
-    path : str or path-like
-        An archive written by :func:`save`.
-    device : str, default=None
-        Where to put the network, as the estimators' ``device`` parameter
-        (``"cpu"``, ``"cuda"``, ``"cuda:1"``, ``"mps"``, ``"auto"``); it
-        also becomes the loaded estimator's ``device`` parameter, used by
-        later fits. None keeps the saved parameter and resolves it on this
-        machine: ``"auto"`` picks what is here, and a model saved with a
-        device this machine lacks (``"cuda"`` on a CPU-only machine) is
-        loaded onto the CPU with a warning.
-
-    encoder, decoder : torch.nn.Module, callable or None, default=None
-        The networks of your own the model was fitted with, as
-        :func:`sklearn_ae.load` takes them.
-
-    Returns
-    -------
-    estimator : estimator of sklearn_ae
-        The fitted estimator.
-
-    Raises
-    ------
-    ValueError
-        If the file is not a complete archive of this format (truncated,
-        another format, an unknown format version), names a class outside
-        ``sklearn_ae.__all__``, holds unknown or invalid parameters, its
-        weights do not match their SHA-256, or a tensor is missing, extra, or
-        of the wrong shape or dtype for the model the parameters describe,
-        a weight is not finite or an input scale not positive, the model
-        has a network of your own that ``encoder`` or ``decoder`` does not
-        give (or one is given for a model without one), a fitted
-        attribute contradicts the weights (the code width, the epoch count,
-        a curve's length, the decoder's variance), or a parser fails on a
-        crafted file (an encrypted or unknown-compression member, a number
-        beyond its type's range, JSON nested too deep): the message names
-        the member or field.
-
-    See Also
-    --------
-    save : Write the archive.
-
-    Examples
-    --------
-    >>> import tempfile
-    >>> from pathlib import Path
-    >>> from sklearn.datasets import load_digits
-    >>> from sklearn_ae import VariationalAutoEncoder, load, save
-    >>> X = load_digits().data / 16
-    >>> vae = VariationalAutoEncoder(loss="bce", max_iter=3, random_state=0).fit(X)
-    >>> path = Path(tempfile.mkdtemp()) / "vae.skae"
-    >>> save(vae, path)
-    >>> load(path, device="cpu").sample(4, random_state=0).shape
-    (4, 64)
+    The archive format behind :func:`sklearn_ae.load` (documented there,
+    with every check a file must pass).
     """
     given = {"encoder": encoder, "decoder": decoder}
     estimator, used = load_model(path, device, given)
