@@ -1,8 +1,9 @@
 """The package's layout budgets: module sizes and variant sizes.
 
 A variant is a small subclass plus its loss term (STYLE.md, points 7 and 18):
-its module holds at most :data:`VARIANT_BUDGET` code lines, and no module
-of the package more than :data:`MODULE_BUDGET` lines.
+its module holds at most :data:`VARIANT_BUDGET` code lines, no module of the
+package more than :data:`MODULE_BUDGET` lines, and the variants together
+redefine at most :data:`OVERRIDE_BUDGET` names of the base estimator.
 """
 
 import ast
@@ -15,6 +16,9 @@ import pytest
 PACKAGE = Path(__file__).resolve().parent.parent / "sklearn_ae"
 VARIANT_BUDGET = 150
 MODULE_BUDGET = 600
+# Override points as counted by override_points(): 17 before issue #27's
+# redesign, 16 after it.
+OVERRIDE_BUDGET = 16
 # The modules of the estimators, the linear autoencoder's included (it lives
 # in _autoencoder.py).
 VARIANTS = (
@@ -107,3 +111,54 @@ def test_variant_modules_fit_their_budget(name):
 def test_modules_fit_their_budget(name):
     n = len((PACKAGE / name).read_text().splitlines())
     assert n <= MODULE_BUDGET, f"{name} has {n} lines (budget {MODULE_BUDGET})"
+
+
+def override_points():
+    """``{name: estimators}``: the base estimator's names that variants redefine.
+
+    A name of ``_BaseAutoEncoder`` (or of a package class it inherits)
+    counts when a package class between a public estimator and the base,
+    mixins included, defines it again; dunders and the names scikit-learn
+    generates (``set_*_request``, ``_sklearn_auto_wrap_output_keys``) do not.
+    """
+    import inspect
+
+    import sklearn_ae
+    from sklearn_ae._base import _BaseAutoEncoder
+
+    def ours(cls):
+        return cls.__module__.startswith("sklearn_ae")
+
+    public = [
+        cls
+        for cls in map(sklearn_ae.__dict__.get, sklearn_ae.__all__)
+        if inspect.isclass(cls) and issubclass(cls, _BaseAutoEncoder)
+    ]
+    base = _BaseAutoEncoder.__mro__
+    base_names = {name for cls in base if ours(cls) for name in vars(cls)}
+
+    def counted(name):
+        return not (
+            name.startswith("__")
+            or name.startswith("set_")
+            or name in ("_parameter_constraints", "_sklearn_auto_wrap_output_keys")
+        )
+
+    points = {}
+    for estimator in public:
+        for cls in estimator.__mro__:
+            if ours(cls) and cls not in base:
+                for name in vars(cls):
+                    if name in base_names and counted(name):
+                        points.setdefault(name, set()).add(estimator.__name__)
+    return points
+
+
+def test_override_points_fit_their_budget():
+    points = override_points()
+    listed = "\n".join(f"  {n}: {sorted(e)}" for n, e in sorted(points.items()))
+    print(f"{len(points)} override points:\n{listed}")
+    assert len(points) <= OVERRIDE_BUDGET, (
+        f"{len(points)} override points (budget {OVERRIDE_BUDGET}):\n{listed}\n"
+        "give variants an existing hook rather than a new one."
+    )
