@@ -104,6 +104,12 @@ class EpochTable(PrintLog):
     to a log file or a pipe they are noise, so there the table is plain.
     """
 
+    def on_epoch_end(self, net, **kwargs):
+        # Formatting the table costs more than the epoch's callbacks
+        # together; skip it when nothing is printed.
+        if net.verbose:
+            super().on_epoch_end(net, **kwargs)
+
     def format_row(self, row, key, color):
         if not _is_terminal(sys.stdout):
             # skorch colours a value when its "<key>_best" flag is set.
