@@ -64,12 +64,13 @@ class ManifoldAutoEncoder(AutoEncoder):
           ``"isomap"`` when the rows lie on a curve or a sheet that the code
           can hold (a two-NN estimate of their intrinsic dimension,
           ``intrinsic_dimension_``, below ``min(n_components, 2) + 0.5``)
-          and there are at most 20,000 training rows; ``"umap"``
-          otherwise. The swiss roll and the S-curve estimate at 2.0 and are
-          unrolled; digits (9.0) and MNIST (12.6) get UMAP's clusters. A
+          and there are at most 20,000 training rows, ``"layout"`` for
+          other data of at most 20,000 rows, and ``"umap"`` above. The
+          swiss roll and the S-curve estimate at 2.0 and are unrolled;
+          digits (9.0) and MNIST (12.6) get a UMAP layout's clusters. A
           sheet with noise on the scale of its neighbour distances
           estimates above 2.5 (a swiss roll with noise 0.5: 2.7) and gets
-          ``"umap"``; pass ``"isomap"`` to unroll it.
+          ``"layout"``; pass ``"isomap"`` to unroll it.
 {geometry_list}
 
     geometry_weight : float or "auto", default="auto"
@@ -125,8 +126,8 @@ default="relu"
     ----------
     geometry_ : str
         The geometry of the last fit: ``geometry`` itself, what
-        ``"auto"`` chose (``"isomap"`` or ``"umap"``), or ``"teacher"``
-        for an estimator.
+        ``"auto"`` chose (``"isomap"``, ``"layout"`` or ``"umap"``), or
+        ``"teacher"`` for an estimator.
 
     intrinsic_dimension_ : float
         The two-NN estimate of the training rows' intrinsic dimension
@@ -369,18 +370,18 @@ default="relu"
         )
 
     def _choose_geometry(self, X):
-        """``geometry="auto"``: geodesic on a curve or sheet, else UMAP's.
+        """``geometry="auto"``: geodesics on a curve or sheet, else a UMAP layout.
 
-        Records the two-NN estimate in ``intrinsic_dimension_``. Geodesics
-        hold ``n^2`` distances, so above :data:`MAX_GEODESIC_ROWS` training
-        rows the choice is ``"umap"`` whatever the estimate.
+        Records the two-NN estimate in ``intrinsic_dimension_``. Above
+        :data:`MAX_GEODESIC_ROWS` training rows (geodesics hold ``n^2``
+        distances; the layout was measured up to MNIST-5k) the choice is
+        UMAP's sampled edges, which scale to a million rows.
         """
         self.intrinsic_dimension_ = intrinsic_dimension(X)
         sheet = min(self.n_components, AUTO_SHEET_DIMENSION) + 0.5
-        n_rows = self._n_training_rows(X)
-        if self.intrinsic_dimension_ < sheet and n_rows <= MAX_GEODESIC_ROWS:
-            return "isomap"
-        return "umap"
+        if self._n_training_rows(X) > MAX_GEODESIC_ROWS:
+            return "umap"
+        return "isomap" if self.intrinsic_dimension_ < sheet else "layout"
 
     def _forget(self, *names):
         """Drop a previous fit's attributes that this fit's geometry lacks."""

@@ -231,7 +231,7 @@ def test_auto_geometry_unrolls_sheets_and_keeps_clusters_of_images(roll, digits)
     """geometry="auto" is the geometry it chose, on the same seed, exactly."""
     X_roll, X_digits = roll[0][:300], digits[0][:300]
     params = {"max_iter": 2, **FAST}
-    for X, chosen in ((X_roll, "isomap"), (X_digits, "umap")):
+    for X, chosen in ((X_roll, "isomap"), (X_digits, "layout")):
         auto = ManifoldAutoEncoder(**params).fit(X)
         assert auto.geometry_ == chosen
         same = ManifoldAutoEncoder(geometry=chosen, **params).fit(X)
@@ -241,7 +241,18 @@ def test_auto_geometry_unrolls_sheets_and_keeps_clusters_of_images(roll, digits)
     assert ManifoldAutoEncoder(**params).fit(X_digits).intrinsic_dimension_ > 5
     # A 1-D code holds a curve, not a sheet.
     one = ManifoldAutoEncoder(1, **params).fit(X_roll)
-    assert one.geometry_ == "umap"
+    assert one.geometry_ == "layout"
+
+
+def test_auto_geometry_takes_sampled_edges_above_the_row_limit(digits, monkeypatch):
+    import sklearn_ae._manifold as manifold
+
+    X_train = digits[0][:300]
+    monkeypatch.setattr(manifold, "MAX_GEODESIC_ROWS", 299)
+    model = ManifoldAutoEncoder(max_iter=1, **FAST).fit(X_train)
+    assert model.geometry_ == "umap" and model.intrinsic_dimension_ > 5
+    model.set_params(early_stopping=True).fit(X_train)
+    assert model.geometry_ == "layout"
 
 
 def test_auto_geometry_keeps_geodesics_to_their_row_limit(roll, monkeypatch):
@@ -399,6 +410,34 @@ def test_umap_layout_keeps_neighbours_and_is_reproducible(digits):
     # Too few rows for the spectral start: a random one.
     tiny = symmetrise(indices[:3, :2] % 3, np.ones((3, 2)), "fuzzy_union")
     assert umap_layout(tiny, 2, n_epochs=5).shape == (3, 2)
+
+
+def test_umap_layout_epochs_follow_umap_learn():
+    from sklearn_ae._layout import default_epochs
+
+    assert default_epochs(4000) == 500 and default_epochs(10_000) == 500
+    assert default_epochs(10_001) == 200
+
+
+@pytest.mark.slow
+def test_umap_layout_in_parts_settles_mnist_better_than_all_at_once():
+    """The lever of issue 25's second design, on the data it was measured on.
+
+    benchmarks/layout.py: cross-validated 5-NN accuracy of MNIST-5k's
+    training layout 0.925-0.934 in parts (16), 0.901-0.911 all at once.
+    """
+    from benchmarks._protocol import load, split
+    from benchmarks.layout import graph_inputs, layout_score
+
+    data = load("mnist")
+    train, _ = split(len(data.data), stratify=data.target)
+    indices, distances = nearest_neighbors(graph_inputs(data.data[train], 0), 15)
+    graph = symmetrise(indices, fuzzy_weights(distances), "fuzzy_union")
+    y = data.target[train]
+    in_parts = layout_score(umap_layout(graph, 2, random_state=0), y)
+    at_once = umap_layout(graph, 2, edges_per_part=None, random_state=0)
+    at_once = layout_score(at_once, y)
+    assert in_parts > 0.92 and in_parts > at_once + 0.01
 
 
 def test_layout_geometry_codes_follow_the_layout_from_noisy_inputs(digits):
