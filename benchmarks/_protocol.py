@@ -34,7 +34,7 @@ def load(name, n_samples=None):
     return load_dataset(name, n_samples=n_samples, random_state=SEED)
 
 
-def split(n_samples, *, stratify=None):
+def split(n_samples, *, stratify=None, random_state=SEED):
     """Train and held-out row indices of ``n_samples`` points.
 
     Parameters
@@ -44,6 +44,8 @@ def split(n_samples, *, stratify=None):
     stratify : array-like of shape (n_samples,), default=None
         Class labels to keep in equal shares in both parts; None splits at
         random.
+    random_state : int, default=SEED
+        The split's seed; another one is a split that nothing was tuned on.
 
     Returns
     -------
@@ -59,6 +61,6 @@ def split(n_samples, *, stratify=None):
     return train_test_split(
         np.arange(n_samples),
         test_size=TEST_SIZE,
-        random_state=SEED,
+        random_state=random_state,
         stratify=stratify,
     )
