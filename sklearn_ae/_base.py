@@ -305,7 +305,8 @@ class _BaseAutoEncoder(
             settings = settings.for_chunk()
         else:
             settings = settings.for_pass(
-                pass_batches(train, settings.batch_size, self._batch_sampler)
+                pass_batches(train, settings.batch_size, self._batch_sampler),
+                anneal=any(term.anneals for term, _ in self._objective_terms()),
             )
         fitted = {}
         restore = None

@@ -372,6 +372,12 @@ class LayoutGeometry(GraphTerm):
     # Regressing the layout from noisy copies keeps the encoder smooth
     # between the training rows (the study in docs/user_guide/manifold.rst).
     default_noise = 0.7
+    # Annealed over 50 iterations against the patience rule's stop (MNIST-5k
+    # held-out, seeds 0-2): 5-NN 0.870 against 0.864 on the benchmark's
+    # split and 0.866 against 0.845 on another, trust 0.915 and 0.913
+    # against 0.907 and 0.907, reconstruction 31.3 and 30.7 against 32.5
+    # and 32.4; digits 5-NN 0.933 against 0.947, trust 0.950 and 0.949.
+    anneals = True
 
     def __init__(self, *args, n_components=2, **kwargs):
         super().__init__(*args, **kwargs)

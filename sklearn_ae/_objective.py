@@ -47,6 +47,12 @@ class Term:
     """
 
     name = "term"
+    # Whether a fit under learning_rate="auto" anneals over a fixed budget
+    # (TrainingSettings.for_pass) instead of a constant rate stopped by the
+    # patience rule: for a term that regresses a fixed target from noisy
+    # inputs, whose training loss swings from iteration to iteration so
+    # that the rule stops at a random point of it.
+    anneals = False
 
     def __call__(self, output, batch, module):
         raise NotImplementedError

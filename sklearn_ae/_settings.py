@@ -131,20 +131,22 @@ class TrainingSettings:
             updates_per_iter=None,
         )
 
-    def for_pass(self, n_batches):
+    def for_pass(self, n_batches, *, anneal=False):
         """These settings for a fit whose pass is ``n_batches`` batches.
 
         ``n_batches`` is the length of one shuffled pass over the training
         rows before the cap (:func:`~sklearn_ae._rows.pass_batches`).
         ``learning_rate="auto"`` is ``"constant"`` while the pass fits in an
-        iteration. Past the cap
+        iteration and ``anneal`` is False. Past the cap, or with ``anneal``,
         it is ``"cosine"`` over ``min(max_iter, ANNEALED_ITERATIONS)``
         iterations, all of them trained: the patience rule is dropped unless
         it watches a validation loss (``early_stopping=True``).
         """
         if self.learning_rate != "auto":
             return self
-        if self.updates_per_iter is None or n_batches <= self.updates_per_iter:
+        if not anneal and (
+            self.updates_per_iter is None or n_batches <= self.updates_per_iter
+        ):
             return self.replace(learning_rate="constant")
         return self.replace(
             learning_rate="cosine",

@@ -453,6 +453,27 @@ def test_umap_layout_in_parts_settles_mnist_better_than_all_at_once():
     assert scores[1600] > 0.92 and scores[1600] > scores[None] + 0.01
 
 
+def test_layout_geometry_anneals_over_a_fixed_budget(digits):
+    """learning_rate="auto" anneals the layout's regression; other terms do not."""
+    X_train = digits[0][:200]
+    model = ManifoldAutoEncoder(geometry="layout", max_iter=60, **FAST).fit(X_train)
+    # 50 iterations (ANNEALED_ITERATIONS) trained whatever the training
+    # loss does, the rate annealed to about zero.
+    assert model.n_iter_ == 50
+    rates = model.net_.history[:, "lr"]
+    assert (
+        rates[0] == pytest.approx(model.learning_rate_init)
+        and rates[-1] < 0.01 * rates[0]
+    )
+    # "umap" keeps the constant rate and the patience rule.
+    umap = ManifoldAutoEncoder(geometry="umap", max_iter=3, **FAST).fit(X_train)
+    assert "lr" not in umap.net_.history[-1]
+    explicit = ManifoldAutoEncoder(
+        geometry="layout", learning_rate="constant", max_iter=3, **FAST
+    ).fit(X_train)
+    assert explicit.n_iter_ == 3 and "lr" not in explicit.net_.history[-1]
+
+
 def test_layout_geometry_codes_follow_the_layout_from_noisy_inputs(digits):
     X_train = digits[0][:400]
     params = {"max_iter": 30, "n_iter_no_change": None, **FAST}

@@ -115,6 +115,11 @@ def test_auto_learning_rate_keeps_an_explicit_schedule_and_shorter_max_iter(
     for schedule in ("constant", "cosine"):
         explicit = settings.replace(learning_rate=schedule)
         assert explicit.for_pass(10**6) == explicit
+    # A term that anneals (geometry="layout") anneals within the cap too.
+    assert settings.for_pass(5, anneal=True) == past
+    assert settings.for_pass(5, anneal=True) != settings.for_pass(5)
+    explicit = settings.replace(learning_rate="constant")
+    assert explicit.for_pass(5, anneal=True) == explicit
 
 
 def test_small_data_iterates_over_whole_passes():
