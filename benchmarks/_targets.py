@@ -169,8 +169,8 @@ def manifold_targets(rows):
                 f"MNIST: fit time, {manifold} / UMAP",
                 f"{row['fit_seconds']:.1f} s / {umap['fit_seconds']:.1f} s = "
                 f"{fit_ratio:.1f}x",
-                "<= 3x",
-                fit_ratio <= 3,
+                "<= 2x",
+                fit_ratio <= 2,
             )
         )
     return checks

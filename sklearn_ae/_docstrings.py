@@ -39,7 +39,9 @@ TRAINING_PARAMETERS = """\
         still swings from one iteration to the next when the stopping rule
         fires, and a fit that stops at a random point of it is worse at a
         million rows than at 100,000; the annealed budget is not (see
-        "Large data" in the user guide).
+        "Large data" in the user guide). A model that regresses a fixed
+        target from noisy inputs (the manifold model's ``"layout"``) takes
+        the annealed budget at any size.
 
     weight_decay : float, default=0.3
         Decoupled weight decay (AdamW): every update also shrinks each weight
