@@ -1,8 +1,9 @@
 """Training-loop overhead: ``AutoEncoder.fit`` against a bare torch loop.
 
-Both train the same module (a copy of the estimator's, newly initialised; same batch
-size, same epochs, same optimizer, AdamW with the estimator's weight decay,
-no early stopping, one CPU thread each) and the bare loop does only what any
+Both train the same module from the same initial weights (a copy of the
+estimator's, taken when its training begins; same batch size, same epochs,
+same optimizer, AdamW with the estimator's weight decay, no early stopping,
+one CPU thread each) and the bare loop does only what any
 hand-written loop does: shuffle, slice, forward, loss, backward, optimizer
 step, and read the loss once a batch. Two models: MNIST's 784-512-256-2,
 whose steps are long, and a 3-64-64-2 on 20,000 swiss-roll points, whose
@@ -11,7 +12,11 @@ alternate A, B, A, B after a warm-up that also pays torch's one-time
 optimizer import; the figure is the ratio of the medians. On a shared
 machine ``--clock cpu`` times each run's CPU time instead of its wall time:
 with one thread the two agree on an idle machine, and CPU time is not
-inflated by waiting for a core.
+inflated by waiting for a core. The same start matters: on a 3-64-64-2
+network a differently initialised copy runs a few percent slower or faster
+for reasons of its numbers alone (units that die under ReLU leave Adam
+moments that decay into float32's subnormal range, which the CPU computes
+slowly), which would be counted as the loop's cost.
 
 Run: ``python -m benchmarks.speed`` (``--repeats``, ``--epochs``,
 ``--clock``).
@@ -24,6 +29,7 @@ import time
 
 import numpy as np
 import torch
+from skorch.callbacks import Callback
 
 from sklearn_ae import AutoEncoder
 
@@ -40,13 +46,18 @@ def squared_error_loss(output, target):
     return 0.5 * (output.decoded - target).pow(2).sum(dim=1).mean()
 
 
-def fresh_copy(module):
-    """A copy of ``module`` with newly initialised weights."""
-    module = copy.deepcopy(module)
-    for layer in module.modules():
-        if hasattr(layer, "reset_parameters"):
-            layer.reset_parameters()
-    return module
+class InitialModule(Callback):
+    """Keeps a copy of the net's module as it is when training begins.
+
+    The copy goes to the class attribute ``latest``: the estimator trains
+    with deep copies of its callbacks, so an instance's own attributes
+    would not reach the caller.
+    """
+
+    latest = None
+
+    def on_train_begin(self, net, **kwargs):
+        InitialModule.latest = copy.deepcopy(net.module_)
 
 
 def bare_torch_fit(module, criterion, X, *, epochs, batch_size, lr, weight_decay):
@@ -82,10 +93,12 @@ def time_pair(X, hidden, *, epochs, batch_size, repeats, clock=time.perf_counter
         device="cpu",
         random_state=SEED,
     )
-    # A fitted estimator supplies the bare loop's module (its fitted
-    # attribute net_ is the skorch net), so both train the same network.
-    reference = AutoEncoder(**{**params, "max_iter": 1}).fit(X)
-    module_template = reference.net_.module_
+    # A fit with a callback supplies the bare loop's module as the
+    # estimator starts training it: same network, same initial weights.
+    reference = AutoEncoder(
+        **{**params, "max_iter": 1, "callbacks": [InitialModule()]}
+    ).fit(X)
+    module_template = InitialModule.latest
 
     def run_estimator():
         start = clock()
@@ -93,7 +106,7 @@ def time_pair(X, hidden, *, epochs, batch_size, repeats, clock=time.perf_counter
         return clock() - start
 
     def run_bare():
-        module = fresh_copy(module_template)
+        module = copy.deepcopy(module_template)
         start = clock()
         bare_torch_fit(
             module,
