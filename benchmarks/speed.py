@@ -12,11 +12,8 @@ alternate A, B, A, B after a warm-up that also pays torch's one-time
 optimizer import; the figure is the ratio of the medians. On a shared
 machine ``--clock cpu`` times each run's CPU time instead of its wall time:
 with one thread the two agree on an idle machine, and CPU time is not
-inflated by waiting for a core. The same start matters: on a 3-64-64-2
-network a differently initialised copy runs a few percent slower or faster
-for reasons of its numbers alone (units that die under ReLU leave Adam
-moments that decay into float32's subnormal range, which the CPU computes
-slowly), which would be counted as the loop's cost.
+inflated by waiting for a core. The same start keeps the two runs'
+arithmetic the same, so that only the loop's own work differs.
 
 Run: ``python -m benchmarks.speed`` (``--repeats``, ``--epochs``,
 ``--clock``).

@@ -987,3 +987,31 @@ def test_run_json_names_the_code_the_run_started_with(tmp_path, monkeypatch):
     run = json.loads((tmp_path / "run.json").read_text())
     assert run["dirty"] is False
     assert "uncommitted" not in (tmp_path / "results.md").read_text()
+
+
+def test_manifold_study_runs_a_named_variant_on_every_data_set(tmp_path):
+    from benchmarks import manifold
+
+    summary, _ = manifold.main(
+        [
+            "--quick",
+            "--datasets",
+            "swiss_roll",
+            "digits",
+            "--methods",
+            "ManifoldAutoEncoder-constant",
+            "--seeds",
+            "0",
+            "--n-samples",
+            "200",
+            "--output",
+            str(tmp_path),
+            "--device",
+            "cpu",
+        ]
+    )
+    ran = {(row["dataset"], row["method"]) for row in summary}
+    assert ran == {
+        ("swiss_roll", "ManifoldAutoEncoder-constant"),
+        ("digits", "ManifoldAutoEncoder-constant"),
+    }
