@@ -865,25 +865,21 @@ def test_quick_run_with_two_seeds_reports_the_spread(tmp_path, capsys):
     assert run["seeds"] == [0, 1] and run["spread_datasets"] == ["swiss_roll", "digits"]
 
 
-@pytest.mark.slow
-def test_manifold_study_writes_its_targets(tmp_path):
+def quick_manifold_study(tmp_path, *arguments):
+    """``benchmarks.manifold.main`` on 200 points, seed 0, quick settings."""
     from benchmarks import manifold
 
-    summary, checks = manifold.main(
+    return manifold.main(
         [
-            "--quick",
-            "--datasets",
-            "swiss_roll",
-            "--seeds",
-            "0",
-            "--n-samples",
-            "200",
-            "--output",
-            str(tmp_path),
-            "--device",
-            "cpu",
+            *("--quick", "--seeds", "0", "--n-samples", "200", "--device", "cpu"),
+            *("--output", str(tmp_path), *arguments),
         ]
     )
+
+
+@pytest.mark.slow
+def test_manifold_study_writes_its_targets(tmp_path):
+    summary, checks = quick_manifold_study(tmp_path, "--datasets", "swiss_roll")
     page = (tmp_path / "manifold.md").read_text()
     assert "## Targets" in page and (tmp_path / "manifold.png").exists()
     methods = {row["method"] for row in summary}
@@ -990,25 +986,13 @@ def test_run_json_names_the_code_the_run_started_with(tmp_path, monkeypatch):
 
 
 def test_manifold_study_runs_a_named_variant_on_every_data_set(tmp_path):
-    from benchmarks import manifold
-
-    summary, _ = manifold.main(
-        [
-            "--quick",
-            "--datasets",
-            "swiss_roll",
-            "digits",
-            "--methods",
-            "ManifoldAutoEncoder-constant",
-            "--seeds",
-            "0",
-            "--n-samples",
-            "200",
-            "--output",
-            str(tmp_path),
-            "--device",
-            "cpu",
-        ]
+    summary, _ = quick_manifold_study(
+        tmp_path,
+        "--datasets",
+        "swiss_roll",
+        "digits",
+        "--methods",
+        "ManifoldAutoEncoder-constant",
     )
     ran = {(row["dataset"], row["method"]) for row in summary}
     assert ran == {
