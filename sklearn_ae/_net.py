@@ -24,7 +24,7 @@ from ._callbacks import (
     check_parameters,
     make_callbacks,
 )
-from ._extensions import decay_argument
+from ._extensions import decay_argument, implementation_argument
 from ._rows import Batch, RowDataset, TensorBatchIterator
 
 # Training rows on which every loss of the trained network is checked once
@@ -220,6 +220,12 @@ class AutoEncoderNet(NeuralNet):
 
     def initialize_optimizer(self, *args, **kwargs):
         module, phases = self.module_, self.criterion_.phases
+        # The step's implementation, where the user's arguments leave it open.
+        implementation = implementation_argument(
+            self.optimizer,
+            self.get_params_for("optimizer"),
+            sum(p.numel() for p in module.parameters()),
+        )
         for index, phase in enumerate(phases):
             named = list(phase.parameters(module))
             if index == 0:
@@ -228,7 +234,7 @@ class AutoEncoderNet(NeuralNet):
                 undecayed = [p for n, p in named if n.startswith("likelihood.")]
                 named = [(n, p) for n, p in named if not n.startswith("likelihood.")]
                 args, kwargs = self.get_params_for_optimizer("optimizer", named)
-                self.optimizer_ = self.optimizer(*args, **kwargs)
+                self.optimizer_ = self.optimizer(*args, **implementation, **kwargs)
                 if undecayed:
                     self.optimizer_.add_param_group(
                         {"params": undecayed, **decay_argument(self.optimizer, 0.0)}
@@ -236,6 +242,7 @@ class AutoEncoderNet(NeuralNet):
             else:
                 # The same optimizer and arguments, at the phase's own rate.
                 arguments = {
+                    **implementation,
                     **self.get_params_for("optimizer"),
                     "lr": phase.learning_rate,
                     **decay_argument(self.optimizer, phase.weight_decay),

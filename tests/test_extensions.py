@@ -11,7 +11,12 @@ from sklearn.pipeline import make_pipeline
 from skorch.callbacks import Callback, Checkpoint, EpochScoring, EpochTimer, LRScheduler
 from torch.optim.lr_scheduler import StepLR
 
-from sklearn_ae import AdversarialAutoEncoder, AutoEncoder, StackedAutoEncoder
+from sklearn_ae import (
+    AdversarialAutoEncoder,
+    AutoEncoder,
+    StackedAutoEncoder,
+    _extensions,
+)
 from tests._support import small_estimators
 
 SMALL = {
@@ -192,6 +197,61 @@ def test_adam_is_adamw_without_weight_decay(data):
     np.testing.assert_array_equal(default.transform(X), adam.transform(X))
     sgd = AutoEncoder(**SMALL, optimizer=torch.optim.SGD).fit(X)
     assert not np.array_equal(default.transform(X), sgd.transform(X))
+
+
+@pytest.mark.parametrize("estimator", small_estimators(), ids=repr)
+def test_the_multi_tensor_step_gives_the_one_tensor_steps_numbers(estimator, data):
+    # The loop asks AdamW for its multi-tensor step (faster on the CPU, where
+    # torch's default is the one-tensor step): every model fits as before.
+    params = {"max_iter": 3, "n_iter_no_change": None}
+    default = clone(estimator).set_params(**params).fit(*data)
+    one_tensor = clone(estimator).set_params(
+        **params, optimizer_params={"foreach": False}
+    )
+    one_tensor.fit(*data)
+    X = data[0]
+    np.testing.assert_array_equal(default.transform(X), one_tensor.transform(X))
+    assert default.net_.optimizer_.param_groups[0]["foreach"] is True
+    assert one_tensor.net_.optimizer_.param_groups[0]["foreach"] is False
+
+
+@pytest.mark.parametrize(
+    "optimizer, arguments",
+    [
+        (torch.optim.Adam, {"amsgrad": True}),
+        (torch.optim.SGD, {"momentum": 0.9, "nesterov": True}),
+    ],
+)
+def test_each_multi_tensor_optimizer_keeps_its_numbers(optimizer, arguments, data):
+    X = data[0]
+    fits = [
+        AutoEncoder(
+            **SMALL, optimizer=optimizer, optimizer_params={**arguments, **choice}
+        ).fit(X)
+        for choice in ({}, {"foreach": False})
+    ]
+    np.testing.assert_array_equal(fits[0].transform(X), fits[1].transform(X))
+    assert fits[0].net_.optimizer_.param_groups[0]["foreach"] is True
+
+
+def test_other_optimizers_and_chosen_implementations_keep_torchs_choice(
+    data, monkeypatch
+):
+    X = data[0]
+    nadam = AutoEncoder(**SMALL, optimizer=torch.optim.NAdam).fit(X)
+    assert nadam.net_.optimizer_.param_groups[0]["foreach"] is None
+    # A network above the size where the multi-tensor step pays.
+    weights = sum(
+        p.numel() for p in AutoEncoder(**SMALL).fit(X).net_.module_.parameters()
+    )
+    monkeypatch.setattr(_extensions, "MULTI_TENSOR_MAX_WEIGHTS", weights - 1)
+    large = AutoEncoder(**SMALL).fit(X)
+    assert large.net_.optimizer_.param_groups[0]["foreach"] is None
+    monkeypatch.undo()
+    # A user's choice of implementation is kept, and not refused.
+    for choice in ({"fused": False}, {"differentiable": False}):
+        est = AutoEncoder(**SMALL, optimizer_params=choice).fit(X)
+        assert est.net_.optimizer_.param_groups[0]["foreach"] is None
 
 
 def test_an_optimizer_without_weight_decay_trains_with_none(data):
