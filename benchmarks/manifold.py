@@ -181,6 +181,13 @@ def main(argv=None):
     available["ManifoldAutoEncoder-constant"] = variant_method(
         available, "constant", learning_rate="constant"
     )
+    # Network width: narrower for fit and transform time, wider for quality.
+    available["ManifoldAutoEncoder-narrow"] = variant_method(
+        available, "narrow", hidden_layer_sizes=(256, 128)
+    )
+    available["ManifoldAutoEncoder-wide"] = variant_method(
+        available, "wide", hidden_layer_sizes=(1024, 512, 256)
+    )
     # UMAP is in the bench extra; without it the study runs the others.
     contenders = {
         d: [m for m in names if m in available] for d, names in contenders.items()

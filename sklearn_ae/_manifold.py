@@ -105,9 +105,11 @@ class ManifoldAutoEncoder(AutoEncoder):
     hidden_layer_sizes : int or tuple of int, default=(512, 256, 128)
         Widths of the encoder's hidden layers (an int: one layer); the
         decoder mirrors them.
-        Wider than :class:`AutoEncoder`'s: on MNIST-5k's 2-D codes it took
-        held-out 5-NN accuracy from 0.74 to 0.77 (seed 0), at twice the
-        fit time.
+        Wider than :class:`AutoEncoder`'s: with the layout geometry on
+        MNIST-5k's 2-D codes (medians of seeds 0-2, held-out rows), the
+        AutoEncoder's ``(256, 128)`` gave 5-NN accuracy 0.852 against
+        0.887 and trustworthiness 0.891 against 0.917, at half the fit
+        time; ``(1024, 512, 256)`` gave 0.885 and 0.916 at 2.4 times it.
 
     {network_parameters}
 
