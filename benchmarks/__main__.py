@@ -173,6 +173,9 @@ def main(argv=None):
     if args.resume and (problem := check_resumable(output, settings)):
         parser.error(problem)
     command = command_line("python -m benchmarks", argv)
+    # Before anything is written: the output (docs/benchmarks) is tracked,
+    # so once this run's files replace it the tree looks dirty.
+    at_start = provenance(command, args.device)
     # Read before this run's results.csv replaces them, if it is the same.
     weights = row_weights(
         keys,
@@ -191,7 +194,6 @@ def main(argv=None):
         f"rows to fit, expected to take about {duration_text(expected)} on 2 "
         "cores (the committed page's fit times; longer on a busier machine)."
     )
-    at_start = provenance(command, args.device)
     if not args.resume:
         run_start = {**at_start, "settings": settings}
         (output / "run.json").write_text(json.dumps(run_start, indent=2, default=str))
