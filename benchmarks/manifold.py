@@ -188,6 +188,13 @@ def main(argv=None):
     available["ManifoldAutoEncoder-wide"] = variant_method(
         available, "wide", hidden_layer_sizes=(1024, 512, 256)
     )
+    # Fit-time levers: a shorter annealed budget, or larger batches.
+    available["ManifoldAutoEncoder-iter30"] = variant_method(
+        available, "iter30", max_iter=30
+    )
+    available["ManifoldAutoEncoder-batch128"] = variant_method(
+        available, "batch128", batch_size=128
+    )
     # UMAP is in the bench extra; without it the study runs the others.
     contenders = {
         d: [m for m in names if m in available] for d, names in contenders.items()
