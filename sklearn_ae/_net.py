@@ -120,9 +120,12 @@ class AutoEncoderNet(NeuralNet):
         """skorch's epoch, with the per-batch work it repeats done once.
 
         The same steps, history records and callback events as skorch's
-        loop, at 1.05 to 1.08 times the cost of a bare torch loop on a
-        3-64-64-2 network and 1.02 to 1.04 on MNIST's 784-512-256-2
-        (``benchmarks/speed.py``; skorch's loop cost 1.3x): the
+        loop, at 1.01 to 1.03 times the CPU time of a bare torch loop on
+        MNIST's 784-512-256-2 and 0.88 to 0.97 on a 3-64-64-2 network,
+        whose bare loop takes torch's one-tensor AdamW step while the net
+        takes the multi-tensor one (0.98 to 1.04 against a bare loop
+        taking it too; ``python -m benchmarks.speed --clock cpu``, three
+        runs on an idle machine; skorch's loop cost 1.3x): the
         modules' mode is set once an epoch, not in each step
         (``module.train()`` walks every submodule, 0.2 ms a call, as much as
         the rest of the step), the phases' optimizers are looked up once an
