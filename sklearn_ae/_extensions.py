@@ -193,8 +193,10 @@ MULTI_TENSOR_OPTIMIZERS = (torch.optim.Adam, torch.optim.AdamW, torch.optim.SGD)
 # CUDA). A small network's step is dominated by the Python loop over its
 # tensors, which the multi-tensor step avoids; a large one's by memory
 # traffic, which it does not help. Per update, AdamW in a training loop,
-# one thread (``python -m benchmarks.optimizer_step``): 0.95x the time at
-# 9,000 weights, 0.98x at 100,000 and 200,000, but 1.06x at 469,000.
+# one thread, three runs of ``python -m benchmarks.optimizer_step``:
+# 0.95-1.00x the time at 9,000 weights, 0.97-0.99x at 100,000, 0.95-0.99x
+# at 200,000, but 1.02-1.03x at 469,000 (the AutoEncoder's MNIST network)
+# and 0.99-1.00x at 1,070,000.
 MULTI_TENSOR_MAX_WEIGHTS = 250_000
 
 # User arguments that choose the step's implementation, or rule out the

@@ -109,7 +109,7 @@ class ManifoldAutoEncoder(AutoEncoder):
         MNIST-5k's 2-D codes (medians of seeds 0-2, held-out rows), the
         AutoEncoder's ``(256, 128)`` gave 5-NN accuracy 0.852 against
         0.887 and trustworthiness 0.891 against 0.917, at half the fit
-        time; ``(1024, 512, 256)`` gave 0.885 and 0.916 at 2.4 times it
+        time; ``(1024, 512, 256)`` gave 0.885 and 0.916 at over twice it
         (0.880 against 0.869 on another split, trust 0.916 against 0.915).
 
     {network_parameters}

@@ -247,7 +247,6 @@ def test_other_optimizers_and_chosen_implementations_keep_torchs_choice(
     monkeypatch.setattr(_extensions, "MULTI_TENSOR_MAX_WEIGHTS", weights - 1)
     large = AutoEncoder(**SMALL).fit(X)
     assert large.net_.optimizer_.param_groups[0]["foreach"] is None
-    monkeypatch.undo()
     # A user's choice of implementation is kept, and not refused.
     for choice in ({"fused": False}, {"differentiable": False}):
         est = AutoEncoder(**SMALL, optimizer_params=choice).fit(X)
