@@ -81,6 +81,9 @@ VARIANTS = {
     "batch128": {"batch_size": 128},
     # More input noise than the layout's 0.7.
     "noise1": {"input_noise": 1.0},
+    # The decoder as joint training left it, without its updates on the
+    # fixed codes.
+    "norefit": {"decoder_updates": 0},
 }
 
 

@@ -305,7 +305,7 @@ class LinearAutoEncoder(PartialFitMixin, _BaseAutoEncoder):
     def _architecture(self):
         return (), "identity", "mse"
 
-    def _after_training(self, X, train, *, partial):
+    def _after_training(self, X, train, *, partial, generator):
         # With early stopping the training rows exclude the validation rows;
         # a partial_fit call measures its own chunk.
         module = self.net_.module_

@@ -213,12 +213,14 @@ class _BaseAutoEncoder(
         check_params_vs_data(self, X)
         return {}
 
-    def _after_training(self, X, train, *, partial):
+    def _after_training(self, X, train, *, partial, generator):
         """Finish a trained, recorded fit: more fitted attributes, checks.
 
         ``X``: the call's validated rows; ``train``: the
         :class:`~sklearn_ae._rows.RowDataset` it trained on; ``partial``:
-        one ``partial_fit`` call, not a finished training.
+        one ``partial_fit`` call, not a finished training; ``generator``:
+        the fit's training stream, where training left it, for anything
+        random done here.
         """
 
     def _training_settings(self):
@@ -342,7 +344,7 @@ class _BaseAutoEncoder(
                 extend=partial and continuing,
                 **fitted,
             )
-            self._after_training(X, train, partial=partial)
+            self._after_training(X, train, partial=partial, generator=generator)
         except BaseException:
             if restore is not None:
                 restore()

@@ -327,7 +327,7 @@ default="relu"
         """
         return bound(module, batch, None)
 
-    def _after_training(self, X, train, *, partial):
+    def _after_training(self, X, train, *, partial, generator):
         # One pass over one chunk is not a finished training, and a warning
         # on every partial_fit call would bury the stream.
         if not partial:

@@ -506,3 +506,64 @@ def test_layout_geometry_codes_follow_the_layout_from_noisy_inputs(digits):
         fitted, *_ = np.linalg.lstsq(design, layout, rcond=None)
         residual = layout - design @ fitted
         assert residual.var() / layout.var() < 0.2
+
+
+def test_decoder_updates_keep_the_codes_and_lower_the_reconstruction(digits):
+    X_train, X_test = digits[0][:400], digits[1][:200]
+    params = {"geometry": "layout", "max_iter": 20, **FAST}
+    joint = ManifoldAutoEncoder(decoder_updates=0, **params).fit(X_train)
+    refitted = ManifoldAutoEncoder(decoder_updates=200, **params).fit(X_train)
+    assert joint.decoder_loss_curve_.shape == (0,)
+    # Two updates a pass over 400 rows.
+    assert refitted.decoder_loss_curve_.shape == (100,)
+    # The codes are the joint training's, bit for bit.
+    np.testing.assert_array_equal(refitted.transform(X_test), joint.transform(X_test))
+
+    def error(model):
+        codes = model.transform(X_test)
+        return ((model.inverse_transform(codes) - X_test) ** 2).sum(axis=1).mean()
+
+    assert error(refitted) < 0.95 * error(joint), (error(refitted), error(joint))
+    again = ManifoldAutoEncoder(decoder_updates=200, **params).fit(X_train)
+    codes = again.transform(X_test)
+    np.testing.assert_array_equal(
+        again.inverse_transform(codes), refitted.inverse_transform(codes)
+    )
+
+
+def test_auto_decoder_updates_are_at_most_the_trainings(roll):
+    X_train = roll[0][:300]
+    short = ManifoldAutoEncoder(max_iter=2, batch_size=100, **FAST).fit(X_train)
+    # 2 passes of 3 batches: 6 updates; the refit's 6 are 3 passes of 2
+    # batches (256 rows, 44).
+    assert short.n_updates_ == 6
+    assert short.decoder_loss_curve_.shape == (3,)
+    # 30 passes of 12 batches: 360 updates; the refit's 300 (at most) are
+    # 150 passes of 2 batches.
+    long = ManifoldAutoEncoder(
+        max_iter=30, batch_size=25, n_iter_no_change=None, **FAST
+    ).fit(X_train)
+    assert long.n_updates_ == 360
+    assert long.decoder_loss_curve_.shape == (150,)
+
+
+def test_an_interrupted_decoder_refit_leaves_the_model_as_it_was(roll, monkeypatch):
+    import sklearn_ae._manifold
+
+    X_train = roll[0][:300]
+    model = ManifoldAutoEncoder(max_iter=2, warm_start=True, **FAST).fit(X_train)
+    codes = model.transform(X_train)
+    decoded = model.inverse_transform(codes)
+
+    def interrupted(*args, **kwargs):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(sklearn_ae._manifold, "fit_decoder", interrupted)
+    with pytest.raises(KeyboardInterrupt):
+        model.fit(X_train)
+    np.testing.assert_array_equal(model.transform(X_train), codes)
+    np.testing.assert_array_equal(model.inverse_transform(codes), decoded)
+    fresh = ManifoldAutoEncoder(max_iter=2, **FAST)
+    with pytest.raises(KeyboardInterrupt):
+        fresh.fit(X_train)
+    assert not hasattr(fresh, "net_")
