@@ -21,6 +21,7 @@ from ._geometry import (
     teacher_embedding,
 )
 from ._graph import intrinsic_dimension
+from ._record import noise_variance
 from ._restore import restores_on_failure
 
 # geometry="auto": geodesic when the rows lie on a curve or a sheet that the
@@ -396,6 +397,8 @@ default="relu"
             learning_rate=self.learning_rate_init,
             generator=generator,
         )
+        # The refit moves a learned variance too.
+        self.noise_variance_ = noise_variance(self.net_.module_, self.n_features_in_)
         self._align_axes(X)
 
     def _decoder_updates(self):

@@ -531,6 +531,23 @@ def test_decoder_updates_keep_the_codes_and_lower_the_reconstruction(digits):
     )
 
 
+def test_a_refitted_learned_variance_is_recorded_and_saved(roll, tmp_path):
+    from sklearn_ae import load, save
+
+    X_train = roll[0][:300]
+    params = {"max_iter": 3, "loss": "gaussian", **FAST}
+    joint = ManifoldAutoEncoder(decoder_updates=0, **params).fit(X_train)
+    model = ManifoldAutoEncoder(**params).fit(X_train)
+    # The refit moved the variance, and the attribute says so.
+    assert not np.allclose(model.noise_variance_, joint.noise_variance_)
+    variance = model.net_.module_.likelihood.variance().detach().numpy()
+    np.testing.assert_allclose(model.noise_variance_, variance, rtol=1e-6)
+    save(model, tmp_path / "model.skae")
+    loaded = load(tmp_path / "model.skae")
+    np.testing.assert_array_equal(loaded.noise_variance_, model.noise_variance_)
+    np.testing.assert_array_equal(loaded.decoder_loss_curve_, model.decoder_loss_curve_)
+
+
 def test_auto_decoder_updates_are_at_most_the_trainings(roll):
     X_train = roll[0][:300]
     short = ManifoldAutoEncoder(max_iter=2, batch_size=100, **FAST).fit(X_train)
