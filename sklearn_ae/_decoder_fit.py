@@ -19,9 +19,10 @@ from ._sample_weight import weighted_mean
 
 # Rows a decoder update reads. The decoder maps a 2-D code to an image, a
 # regression on fixed inputs that wants many rows per step more than many
-# steps: on digits (both splits of benchmarks.manifold, seed 0) 300 updates
-# of 256 rows reached the held-out reconstruction of 1,200 updates of 64
-# rows (1.90 / 1.89 against 1.90 / 1.89) in half the time.
+# steps: on digits (seed 0 on both splits of benchmarks.manifold, a probe
+# outside the package) 300 updates of 256 rows reached the held-out
+# reconstruction of 1,200 updates of 64 rows (1.90 / 1.89 against 1.90 /
+# 1.89) in half the time.
 DECODER_BATCH_SIZE = 256
 
 # Rows encoded at once for the fixed codes.

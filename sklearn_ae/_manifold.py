@@ -34,8 +34,9 @@ AUTO_SHEET_DIMENSION = 2
 
 # decoder_updates="auto". On digits and MNIST-5k the held-out reconstruction
 # levelled off by here: at 600 updates it was within 0.03 of 300's (MNIST:
-# 29.63 / 29.89 against 29.56 / 29.83 on two splits, seed 0; digits 1.87 /
-# 1.89 against 1.90 / 1.89; benchmarks.manifold's splits 0 and 7).
+# 29.63 / 29.89 against 29.56 / 29.83, digits 1.87 / 1.89 against 1.90 /
+# 1.89; seed 0 on benchmarks.manifold's splits 0 and 7, a probe outside the
+# package).
 DECODER_UPDATES = 300
 
 
@@ -123,7 +124,7 @@ class ManifoldAutoEncoder(AutoEncoder):
         ManifoldAutoEncoder ManifoldAutoEncoder-norefit``, and with
         ``--split-seed 7``): digits 1.90 and 1.83 against 2.24 and 2.13
         without them (the AutoEncoder's 1.99 both), MNIST-5k 29.4 and 29.6
-        against 30.5 and 30.7 (32.9 and 33.0), the codes the same bit for
+        against 30.5 and 30.7 (33.0 and 32.9), the codes the same bit for
         bit, at 3 to 7 s of a 33 s MNIST-5k fit (1 to 2 s on digits).
 
     hidden_layer_sizes : int or tuple of int, default=(512, 256, 128)
