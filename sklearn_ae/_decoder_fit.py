@@ -15,7 +15,7 @@ import torch
 from ._callbacks import DIVERGENCE_ADVICE
 from ._extensions import decay_argument
 from ._rows import Batch
-from ._sample_weight import weighted_mean
+from ._sample_weight import SAMPLE_WEIGHT, weighted_mean
 
 # Rows a decoder update reads. The decoder maps a 2-D code to an image, a
 # regression on fixed inputs that wants many rows per step more than many
@@ -78,26 +78,31 @@ def fit_decoder(net, train, *, n_updates, learning_rate, generator):
         optimizer.add_param_group(
             {"params": variance, **decay_argument(net.optimizer, 0.0)}
         )
+    # The loss reads only the weights of the training rows' side data.
+    weights = train.side.get(SAMPLE_WEIGHT)
     module.decoder.train()
     curve, update = [], 0
     try:
         while update < n_updates:
             order = torch.randperm(len(codes), generator=generator, device=codes.device)
-            total, rows_seen = 0.0, 0
+            # Summed on the device and read once a pass: reading each
+            # update's loss would wait for the device at every step.
+            total, rows_seen = torch.zeros((), dtype=torch.float64), 0
+            total = total.to(codes.device)
             for rows in order.split(DECODER_BATCH_SIZE)[: n_updates - update]:
                 for group in optimizer.param_groups:
                     group["lr"] = _cosine(learning_rate, update, n_updates)
-                side = {name: values[rows] for name, values in train.side.items()}
+                side = {} if weights is None else {SAMPLE_WEIGHT: weights[rows]}
                 batch = Batch(codes[rows], train.inputs[rows], side, generator)
                 nll = module.likelihood.nll(module.decode(batch.inputs), batch.target)
                 loss = weighted_mean(nll, batch)
                 optimizer.zero_grad(set_to_none=True)
                 loss.backward()
                 optimizer.step()
-                total += float(loss.detach()) * len(rows)
+                total += loss.detach().double() * len(rows)
                 rows_seen += len(rows)
                 update += 1
-            curve.append(total / rows_seen)
+            curve.append(float(total) / rows_seen)
             if not math.isfinite(curve[-1]):
                 raise FloatingPointError(
                     f"The decoder's reconstruction loss became {curve[-1]} while "
