@@ -84,6 +84,8 @@ VARIANTS = {
     # The decoder as joint training left it, without its updates on the
     # fixed codes.
     "norefit": {"decoder_updates": 0},
+    # The network on every feature, without the fixed principal subspace.
+    "full": {"principal_components": None},
 }
 
 

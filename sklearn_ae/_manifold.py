@@ -21,6 +21,7 @@ from ._geometry import (
     teacher_embedding,
 )
 from ._graph import intrinsic_dimension
+from ._projection import principal_subspace, set_principal_subspace
 from ._record import noise_variance
 from ._restore import restores_on_failure
 
@@ -31,6 +32,15 @@ from ._restore import restores_on_failure
 # with noise 0.5 2.66 (its turns touch); digits 9.0, MNIST-5k 12.6. Sheets of
 # higher dimension cannot be unrolled into 2-D, and images want clusters.
 AUTO_SHEET_DIMENSION = 2
+
+# principal_components="auto": rows of more features than this are read
+# through their first AUTO_PRINCIPAL_COMPONENTS principal axes, where the
+# first layer would cost more than half of the encoder and the fixed
+# subspace is cheaper still. Measured by benchmarks.manifold's
+# ManifoldAutoEncoder-full (the network on every feature), see the
+# parameter's docstring.
+AUTO_PROJECTION_FEATURES = 100
+AUTO_PRINCIPAL_COMPONENTS = 50
 
 # decoder_updates="auto". On digits and MNIST-5k the held-out reconstruction
 # levelled off by here: at 600 updates it was within 0.03 of 300's (MNIST:
@@ -255,6 +265,11 @@ default="relu"
             Interval(Integral, 0, None, closed="left"),
             StrOptions({"auto"}),
         ],
+        "principal_components": [
+            Interval(Integral, 1, None, closed="left"),
+            StrOptions({"auto"}),
+            None,
+        ],
     }
 
     def __init__(
@@ -267,6 +282,7 @@ default="relu"
         neighbors="auto",
         input_noise="auto",
         decoder_updates="auto",
+        principal_components="auto",
         hidden_layer_sizes=(512, 256, 128),
         encoder=None,
         decoder=None,
@@ -319,6 +335,7 @@ default="relu"
         self.neighbors = neighbors
         self.input_noise = input_noise
         self.decoder_updates = decoder_updates
+        self.principal_components = principal_components
 
     def _n_training_rows(self, X):
         """Rows of X that the graph holds: all but ``early_stopping``'s share."""
@@ -367,6 +384,13 @@ default="relu"
     def _row_data(self, X, y, *, reset, partial, classes=None):
         # The geometry of this fit, and a teacher's embedding of the rows.
         side = super()._row_data(X, y, reset=reset, partial=partial)
+        n_axes = self.principal_components
+        if n_axes not in ("auto", None) and n_axes >= X.shape[1]:
+            raise ValueError(
+                f"principal_components={n_axes} must be below the number of "
+                f"features, {X.shape[1]}: the subspace would hold them all. "
+                "Pass None to read every feature."
+            )
         if isinstance(self.geometry, str):
             # "auto" chooses a graph geometry that takes these rows.
             geometry = GEOMETRIES.get(self.geometry, GraphTerm)
@@ -401,6 +425,25 @@ default="relu"
         # The refit moves a learned variance too.
         self.noise_variance_ = noise_variance(self.net_.module_, self.n_features_in_)
         self._align_axes(X)
+
+    def _module_options(self):
+        return {"principal_components": self._principal_components()}
+
+    def _principal_components(self, n_features=None):
+        """``principal_components`` resolved for rows of ``n_features`` (0: none)."""
+        if n_features is None:
+            n_features = self.n_features_in_
+        if self.principal_components == "auto":
+            wide = n_features > AUTO_PROJECTION_FEATURES
+            return AUTO_PRINCIPAL_COMPONENTS if wide else 0
+        return self.principal_components or 0
+
+    def _pretrain(self, module, train, generator):
+        fitted = super()._pretrain(module, train, generator)
+        n_axes = self._principal_components(train.inputs.shape[1])
+        if n_axes:
+            set_principal_subspace(module, *principal_subspace(module, train, n_axes))
+        return {**fitted, "n_principal_components_": n_axes}
 
     def _decoder_updates(self):
         """``decoder_updates`` resolved against the updates training made."""

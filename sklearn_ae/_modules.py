@@ -15,6 +15,7 @@ import torch.nn.functional as F
 from torch import nn
 
 from ._likelihoods import make_likelihood
+from ._projection import PrincipalInput, PrincipalOutput
 from ._random import initialisation_deferred
 
 ACTIVATIONS = {
@@ -166,6 +167,14 @@ class AutoEncoderModule(nn.Module):
         The decoder reads the code joined with any condition.
     encoder_width : int or None
         Columns of the user's encoder's output.
+    principal_components : int
+        When positive (and the model has no condition), the MLP encoder
+        reads the rows' coordinates in a fixed subspace of this many
+        principal axes (:class:`~sklearn_ae._projection.PrincipalInput`),
+        and a Gaussian's MLP decoder writes its output in it
+        (:class:`~sklearn_ae._projection.PrincipalOutput`); the axes are
+        set by the estimator once the rows are known. Networks of the
+        user's own read and write all features.
     """
 
     def __init__(
@@ -185,17 +194,31 @@ class AutoEncoderModule(nn.Module):
         encoder=None,
         decoder=None,
         encoder_width=None,
+        principal_components=0,
     ):
         super().__init__()
         hidden = tuple(hidden_layer_sizes)
         self.n_conditions = n_conditions
         self.n_components = n_components
         self.own_encoder = encoder is not None
+        scale = torch.as_tensor(scale)
+        likelihood = make_likelihood(loss, scale, initial_variance)
+        # The principal steps read and write the rows alone: a condition
+        # joins the layers after them.
+        projected = principal_components > 0 and not n_conditions
         if encoder is None:
-            self.encoder = make_mlp(
-                (n_features + n_conditions, *hidden, code_multiplier * n_components),
-                activation,
-                output_activation=code_activation,
+            widths = (n_features + n_conditions, *hidden)
+            steps = []
+            if projected:
+                steps.append(PrincipalInput(n_features, principal_components))
+                widths = (principal_components, *hidden)
+            self.encoder = nn.Sequential(
+                *steps,
+                *make_mlp(
+                    (*widths, code_multiplier * n_components),
+                    activation,
+                    output_activation=code_activation,
+                ),
             )
         else:
             self.encoder = encoder
@@ -208,13 +231,25 @@ class AutoEncoderModule(nn.Module):
             )
         self.own_decoder = decoder is not None
         if decoder is None:
-            decoder = make_mlp(
-                (n_components + n_conditions, *hidden[::-1], n_features), activation
-            )
+            # Only a Gaussian's mean lives in the rows' units, where their
+            # principal subspace is; Bernoulli logits do not.
+            if projected and likelihood.data_units:
+                decoder = nn.Sequential(
+                    *make_mlp(
+                        (n_components, *hidden[::-1], principal_components),
+                        activation,
+                    ),
+                    PrincipalOutput(n_features, principal_components),
+                )
+            else:
+                decoder = make_mlp(
+                    (n_components + n_conditions, *hidden[::-1], n_features),
+                    activation,
+                )
         self.decoder = decoder
         self.register_buffer("offset", torch.as_tensor(offset))
-        self.register_buffer("scale", torch.as_tensor(scale))
-        self.likelihood = make_likelihood(loss, self.scale, initial_variance)
+        self.register_buffer("scale", scale)
+        self.likelihood = likelihood
 
     @classmethod
     def decoder_inputs(cls, n_components, **options):
