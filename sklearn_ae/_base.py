@@ -306,9 +306,11 @@ class _BaseAutoEncoder(
         if partial:
             settings = settings.for_chunk()
         else:
+            terms = [term for term, _ in self._objective_terms()]
             settings = settings.for_pass(
                 pass_batches(train, settings.batch_size, self._batch_sampler),
-                anneal=any(term.anneals for term, _ in self._objective_terms()),
+                anneal=any(term.anneals for term in terms),
+                min_updates=max(term.annealed_updates for term in terms),
             )
         fitted = {}
         restore = None

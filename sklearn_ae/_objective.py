@@ -53,6 +53,9 @@ class Term:
     # inputs, whose training loss swings from iteration to iteration so
     # that the rule stops at a random point of it.
     anneals = False
+    # Updates that such a budget holds at least, however few batches a pass
+    # makes (its iterations grow past ANNEALED_ITERATIONS on small data).
+    annealed_updates = 0
 
     def __call__(self, output, batch, module):
         raise NotImplementedError

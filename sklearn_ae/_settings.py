@@ -131,7 +131,7 @@ class TrainingSettings:
             updates_per_iter=None,
         )
 
-    def for_pass(self, n_batches, *, anneal=False):
+    def for_pass(self, n_batches, *, anneal=False, min_updates=0):
         """These settings for a fit whose pass is ``n_batches`` batches.
 
         ``n_batches`` is the length of one shuffled pass over the training
@@ -139,8 +139,10 @@ class TrainingSettings:
         ``learning_rate="auto"`` is ``"constant"`` while the pass fits in an
         iteration and ``anneal`` is False. Past the cap, or with ``anneal``,
         it is ``"cosine"`` over ``min(max_iter, ANNEALED_ITERATIONS)``
-        iterations, all of them trained: the patience rule is dropped unless
-        it watches a validation loss (``early_stopping=True``).
+        iterations, or with ``anneal`` as many as make ``min_updates``
+        updates when that is more (up to ``max_iter``), all of them
+        trained: the patience rule is dropped unless it watches a
+        validation loss (``early_stopping=True``).
         """
         if self.learning_rate != "auto":
             return self
@@ -148,8 +150,11 @@ class TrainingSettings:
             self.updates_per_iter is None or n_batches <= self.updates_per_iter
         ):
             return self.replace(learning_rate="constant")
+        iterations = ANNEALED_ITERATIONS
+        if anneal and min_updates:
+            iterations = max(iterations, -(-min_updates // max(n_batches, 1)))
         return self.replace(
             learning_rate="cosine",
-            max_iter=min(self.max_iter, ANNEALED_ITERATIONS),
+            max_iter=min(self.max_iter, iterations),
             n_iter_no_change=self.n_iter_no_change if self.early_stopping else None,
         )

@@ -469,9 +469,10 @@ def test_layout_geometry_anneals_over_a_fixed_budget(digits):
     """learning_rate="auto" anneals the layout's regression; other terms do not."""
     X_train = digits[0][:200]
     model = ManifoldAutoEncoder(geometry="layout", max_iter=60, **FAST).fit(X_train)
-    # 50 iterations (ANNEALED_ITERATIONS) trained whatever the training
-    # loss does, the rate annealed to about zero.
-    assert model.n_iter_ == 50
+    # Every iteration trained whatever the training loss does, the rate
+    # annealed to about zero: 4 batches a pass would need 788 passes for
+    # the term's 3,150 updates, so max_iter bounds the budget.
+    assert model.n_iter_ == 60
     rates = model.net_.history[:, "lr"]
     assert (
         rates[0] == pytest.approx(model.learning_rate_init)
@@ -484,6 +485,10 @@ def test_layout_geometry_anneals_over_a_fixed_budget(digits):
         geometry="layout", learning_rate="constant", max_iter=3, **FAST
     ).fit(X_train)
     assert explicit.n_iter_ == 3 and "lr" not in explicit.net_.history[-1]
+    # Rows enough for 63 batches a pass: 50 passes hold the 3,150 updates.
+    assert model._training_settings().for_pass(
+        63, anneal=True, min_updates=3150
+    ).max_iter == min(model.max_iter, 50)
 
 
 def test_layout_geometry_codes_follow_the_layout_from_noisy_inputs(digits):
@@ -596,3 +601,97 @@ def test_an_interrupted_decoder_refit_leaves_the_model_as_it_was(roll, monkeypat
     with pytest.raises(KeyboardInterrupt):
         fresh.fit(X_train)
     assert not hasattr(fresh, "net_")
+
+
+@pytest.fixture(scope="module")
+def wide():
+    """120 features that vary in 6 directions, with a little noise."""
+    rng = np.random.default_rng(1)
+    X = np.tanh(rng.normal(size=(240, 6))) @ rng.normal(size=(6, 120))
+    return (X + rng.normal(scale=0.05, size=X.shape)).astype(np.float32)
+
+
+def _outside(model, X, size=3.0):
+    """X moved off the network's principal subspace, in its input units."""
+    module = model.net_.module_
+    basis = module.encoder[0].basis.numpy().astype(np.float64)
+    axes, _ = np.linalg.qr(basis.T)
+    direction = np.random.default_rng(0).normal(size=X.shape[1])
+    direction -= axes @ (axes.T @ direction)
+    direction *= size / np.linalg.norm(direction)
+    return X + (direction * module.scale.numpy()).astype(X.dtype)
+
+
+def test_wide_rows_are_read_and_written_through_their_principal_axes(wide):
+    from sklearn_ae._projection import PrincipalInput, PrincipalOutput
+
+    model = ManifoldAutoEncoder(max_iter=3, **FAST).fit(wide)
+    assert model.n_principal_components_ == 50
+    module = model.net_.module_
+    assert isinstance(module.encoder[0], PrincipalInput)
+    assert isinstance(module.decoder[-1], PrincipalOutput)
+    # The encoder sees nothing outside the subspace ...
+    np.testing.assert_allclose(
+        model.transform(_outside(model, wide)), model.transform(wide), atol=1e-4
+    )
+    # ... and the decoder writes nothing outside it.
+    standardised = (
+        model.inverse_transform(model.transform(wide)) - module.offset.numpy()
+    ) / module.scale.numpy()
+    axes, _ = np.linalg.qr(module.decoder[-1].basis.numpy().T.astype(np.float64))
+    centred = standardised - module.decoder[-1].mean.numpy()
+    off = centred - (centred @ axes) @ axes.T
+    assert np.abs(off).max() < 1e-3 * np.abs(centred).max()
+    # Same seed, same subspace and codes.
+    again = ManifoldAutoEncoder(max_iter=3, **FAST).fit(wide)
+    np.testing.assert_array_equal(again.transform(wide), model.transform(wide))
+
+
+def test_narrow_rows_or_none_read_every_feature(digits, wide):
+    from sklearn_ae._projection import PrincipalInput
+
+    narrow = ManifoldAutoEncoder(max_iter=1, **FAST).fit(digits[0][:200])
+    full = ManifoldAutoEncoder(max_iter=1, principal_components=None, **FAST)
+    full.fit(wide)
+    for model in (narrow, full):
+        assert model.n_principal_components_ == 0
+        assert not any(
+            isinstance(step, PrincipalInput) for step in model.net_.module_.modules()
+        )
+    assert full.net_.module_.encoder[0].in_features == wide.shape[1]
+
+
+def test_principal_components_must_be_below_the_features(digits):
+    model = ManifoldAutoEncoder(max_iter=1, principal_components=64, **FAST)
+    with pytest.raises(ValueError, match="principal_components=64 must be below"):
+        model.fit(digits[0][:100])
+    assert not hasattr(model, "net_")
+
+
+def test_bernoulli_decoder_writes_every_feature(digits):
+    from sklearn_ae._projection import PrincipalInput
+
+    model = ManifoldAutoEncoder(
+        max_iter=1, loss="bce", principal_components=10, **FAST
+    ).fit(digits[0][:200])
+    module = model.net_.module_
+    assert isinstance(module.encoder[0], PrincipalInput)
+    assert module.decoder[-1].out_features == digits[0].shape[1]
+
+
+def test_saved_pickled_and_warm_started_models_keep_the_subspace(wide, tmp_path):
+    from sklearn_ae import load, save
+
+    model = ManifoldAutoEncoder(max_iter=1, principal_components=8, **FAST).fit(wide)
+    codes = model.transform(wide)
+    save(model, tmp_path / "model.skae")
+    for copy in (load(tmp_path / "model.skae"), pickle.loads(pickle.dumps(model))):
+        assert copy.n_principal_components_ == 8
+        np.testing.assert_array_equal(copy.transform(wide), codes)
+        np.testing.assert_allclose(
+            copy.inverse_transform(codes), model.inverse_transform(codes)
+        )
+    model.set_params(warm_start=True, principal_components=9)
+    with pytest.raises(ValueError, match="principal_components=8"):
+        model.fit(wide)
+    np.testing.assert_array_equal(model.transform(wide), codes)

@@ -94,3 +94,15 @@ def test_errors(tmp_path, small_data):
     est = AutoEncoder(n_components=2, hidden_layer_sizes=(8,), max_iter=1)
     with pytest.raises(ValueError, match="method='predict' must be one of"):
         export_onnx(est.fit(small_data), tmp_path / "x.onnx", method="predict")
+
+
+def test_a_principal_subspace_exports(tmp_path):
+    from sklearn_ae import ManifoldAutoEncoder
+
+    rng = np.random.default_rng(0)
+    X = (rng.normal(size=(120, 5)) @ rng.normal(size=(5, 30))).astype(np.float32)
+    model = ManifoldAutoEncoder(
+        principal_components=6, hidden_layer_sizes=(16,), max_iter=2, random_state=0
+    ).fit(X)
+    assert model.n_principal_components_ == 6
+    _assert_exports_match(model, X, tmp_path)

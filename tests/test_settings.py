@@ -122,6 +122,28 @@ def test_auto_learning_rate_keeps_an_explicit_schedule_and_shorter_max_iter(
     assert explicit.for_pass(5, anneal=True) == explicit
 
 
+def test_an_annealed_budget_holds_the_terms_updates_on_small_data(monkeypatch):
+    monkeypatch.setattr(_settings, "ANNEALED_ITERATIONS", 4)
+    settings = _settings.TrainingSettings.of(AutoEncoder(max_iter=100))
+    # 45 updates at 10 batches a pass: 5 passes, more than the 4.
+    assert settings.for_pass(10, anneal=True, min_updates=45).max_iter == 5
+    # At 20 batches a pass, 4 passes hold them already.
+    assert settings.for_pass(20, anneal=True, min_updates=45).max_iter == 4
+    # max_iter bounds the budget, and only an annealing term asks for it.
+    assert settings.for_pass(1, anneal=True, min_updates=10**6).max_iter == 100
+    constant = settings.for_pass(1, min_updates=45)
+    assert constant.learning_rate == "constant" and constant.max_iter == 100
+    # A fit whose terms anneal trains that many passes.
+    from sklearn_ae import ManifoldAutoEncoder
+
+    X = np.random.default_rng(0).normal(size=(130, 12)).astype(np.float32)
+    model = ManifoldAutoEncoder(
+        geometry="layout", hidden_layer_sizes=(8,), random_state=0
+    ).fit(X)
+    # 3 batches a pass: ceil(3,150 / 3) passes, bounded by max_iter=200.
+    assert model.n_iter_ == 200 and model.n_updates_ == 600
+
+
 def test_small_data_iterates_over_whole_passes():
     X = np.random.default_rng(0).normal(size=(130, 4))
     ae = AutoEncoder(2, hidden_layer_sizes=(8,), max_iter=2, n_iter_no_change=None).fit(
