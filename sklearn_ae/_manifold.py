@@ -8,6 +8,7 @@ import torch
 from sklearn.base import clone
 
 from ._autoencoder import AutoEncoder
+from ._code_axes import align_code_axes
 from ._compat import HasMethods, Interval, StrOptions, _fit_context
 from ._decoder_fit import fit_decoder
 from ._denoising import Corruption
@@ -21,7 +22,11 @@ from ._geometry import (
     teacher_embedding,
 )
 from ._graph import intrinsic_dimension
-from ._projection import principal_subspace, set_principal_subspace
+from ._projection import (
+    check_principal_components,
+    fit_principal_subspace,
+    principal_components_for,
+)
 from ._record import noise_variance
 from ._restore import restores_on_failure
 
@@ -32,15 +37,6 @@ from ._restore import restores_on_failure
 # with noise 0.5 2.66 (its turns touch); digits 9.0, MNIST-5k 12.6. Sheets of
 # higher dimension cannot be unrolled into 2-D, and images want clusters.
 AUTO_SHEET_DIMENSION = 2
-
-# principal_components="auto": rows of more features than this are read
-# through their first AUTO_PRINCIPAL_COMPONENTS principal axes, where the
-# first layer would cost more than half of the encoder and the fixed
-# subspace is cheaper still. Measured by benchmarks.manifold's
-# ManifoldAutoEncoder-full (the network on every feature), see the
-# parameter's docstring.
-AUTO_PROJECTION_FEATURES = 100
-AUTO_PRINCIPAL_COMPONENTS = 50
 
 # decoder_updates="auto". On digits and MNIST-5k the held-out reconstruction
 # levelled off by here: at 600 updates it was within 0.03 of 300's (MNIST:
@@ -408,13 +404,7 @@ default="relu"
     def _row_data(self, X, y, *, reset, partial, classes=None):
         # The geometry of this fit, and a teacher's embedding of the rows.
         side = super()._row_data(X, y, reset=reset, partial=partial)
-        n_axes = self.principal_components
-        if n_axes not in ("auto", None) and n_axes >= X.shape[1]:
-            raise ValueError(
-                f"principal_components={n_axes} must be below the number of "
-                f"features, {X.shape[1]}: the subspace would hold them all. "
-                "Pass None to read every feature."
-            )
+        check_principal_components(self.principal_components, X.shape[1])
         if isinstance(self.geometry, str):
             # "auto" chooses a graph geometry that takes these rows.
             geometry = GEOMETRIES.get(self.geometry, GraphTerm)
@@ -448,25 +438,18 @@ default="relu"
         )
         # The refit moves a learned variance too.
         self.noise_variance_ = noise_variance(self.net_.module_, self.n_features_in_)
-        self._align_axes(X)
+        align_code_axes(self.net_.module_, lambda: self._encode(X))
 
     def _module_options(self):
-        return {"principal_components": self._principal_components()}
-
-    def _principal_components(self, n_features=None):
-        """``principal_components`` resolved for rows of ``n_features`` (0: none)."""
-        if n_features is None:
-            n_features = self.n_features_in_
-        if self.principal_components == "auto":
-            wide = n_features > AUTO_PROJECTION_FEATURES
-            return AUTO_PRINCIPAL_COMPONENTS if wide else 0
-        return self.principal_components or 0
+        n_axes = principal_components_for(
+            self.principal_components, self.n_features_in_
+        )
+        return {"principal_components": n_axes}
 
     def _pretrain(self, module, train, generator):
+        n_axes = self._module_options()["principal_components"]
+        fit_principal_subspace(module, train, n_axes)
         fitted = super()._pretrain(module, train, generator)
-        n_axes = self._principal_components(train.inputs.shape[1])
-        if n_axes:
-            set_principal_subspace(module, *principal_subspace(module, train, n_axes))
         return {**fitted, "n_principal_components_": n_axes}
 
     def _decoder_updates(self):
@@ -508,28 +491,3 @@ default="relu"
         """Drop a previous fit's attributes that this fit's geometry lacks."""
         for name in names:
             self.__dict__.pop(name, None)
-
-    def _align_axes(self, X):
-        """Rotate the codes onto their principal axes, largest variance first.
-
-        As PCA's and Isomap's components are: the geometry terms fix the
-        codes only up to a rotation. The encoder's last layer and the
-        decoder's first absorb the rotation, so reconstructions are unchanged.
-        Codes of a network of the user's own are left as trained.
-        """
-        module = self.net_.module_
-        if module.own_networks():
-            # An arbitrary network has no last linear layer known to set
-            # the codes alone, to absorb the rotation in.
-            return self
-        codes = self._encode(X).astype(np.float64)
-        _, _, axes = np.linalg.svd(codes - codes.mean(0), full_matrices=False)
-        rotation = torch.as_tensor(axes, dtype=torch.float32)
-        encoder = [m for m in module.encoder if isinstance(m, torch.nn.Linear)][-1]
-        decoder = next(m for m in module.decoder if isinstance(m, torch.nn.Linear))
-        with torch.no_grad():
-            rotation = rotation.to(encoder.weight.device)
-            encoder.weight.copy_(rotation @ encoder.weight)
-            encoder.bias.copy_(rotation @ encoder.bias)
-            decoder.weight.copy_(decoder.weight @ rotation.T)
-        return self

@@ -14,6 +14,15 @@ from torch import nn
 
 from ._sample_weight import SAMPLE_WEIGHT
 
+# principal_components="auto": rows of more features than this are read
+# through their first AUTO_PRINCIPAL_COMPONENTS principal axes, where the
+# first layer would cost more than half of the encoder and the fixed
+# subspace is cheaper still. Measured by benchmarks.manifold's
+# ManifoldAutoEncoder-full (the network on every feature), see the
+# parameter's docstring.
+AUTO_PROJECTION_FEATURES = 100
+AUTO_PRINCIPAL_COMPONENTS = 50
+
 # Rows of the training set read at once for the covariance.
 COVARIANCE_BLOCK_ROWS = 8192
 
@@ -94,6 +103,13 @@ def principal_subspace(module, train, n_principal_components):
     return mean.cpu().float(), axes.float(), variances.float()
 
 
+def fit_principal_subspace(module, train, n_principal_components):
+    """Set ``module``'s principal steps to the training rows' subspace (0: none)."""
+    if n_principal_components:
+        subspace = principal_subspace(module, train, n_principal_components)
+        set_principal_subspace(module, *subspace)
+
+
 def set_principal_subspace(module, mean, axes, variances):
     """Write the subspace into ``module``'s principal steps, where it has them."""
     spread = variances.mean().sqrt()
@@ -106,3 +122,23 @@ def set_principal_subspace(module, mean, axes, variances):
             elif isinstance(step, PrincipalOutput):
                 step.mean.copy_(mean)
                 step.basis.copy_(axes)
+
+
+def principal_components_for(value, n_features):
+    """A ``principal_components`` parameter resolved for rows of ``n_features``.
+
+    0 means every feature is read and written.
+    """
+    if value == "auto":
+        return AUTO_PRINCIPAL_COMPONENTS if n_features > AUTO_PROJECTION_FEATURES else 0
+    return value or 0
+
+
+def check_principal_components(value, n_features):
+    """Refuse a subspace that would hold every feature of the rows."""
+    if value not in ("auto", None) and value >= n_features:
+        raise ValueError(
+            f"principal_components={value} must be below the number of "
+            f"features, {n_features}: the subspace would hold them all. "
+            "Pass None to read every feature."
+        )
