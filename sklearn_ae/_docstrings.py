@@ -41,7 +41,9 @@ TRAINING_PARAMETERS = """\
         million rows than at 100,000; the annealed budget is not (see
         "Large data" in the user guide). A model that regresses a fixed
         target from noisy inputs (the manifold model's ``"layout"``) takes
-        the annealed budget at any size.
+        the annealed budget at any size, and at least 3,150 updates of it
+        (MNIST-5k's 50 passes; digits' 1,437 rows take 137), up to
+        ``max_iter`` iterations.
 
     weight_decay : float, default=0.3
         Decoupled weight decay (AdamW): every update also shrinks each weight

@@ -444,10 +444,12 @@ default="relu"
         n_axes = principal_components_for(
             self.principal_components, self.n_features_in_
         )
-        return {"principal_components": n_axes}
+        # A network on every feature is described as before the subspace
+        # existed, so that models saved then still load.
+        return {"principal_components": n_axes} if n_axes else {}
 
     def _pretrain(self, module, train, generator):
-        n_axes = self._module_options()["principal_components"]
+        n_axes = self._module_options().get("principal_components", 0)
         fit_principal_subspace(module, train, n_axes)
         fitted = super()._pretrain(module, train, generator)
         return {**fitted, "n_principal_components_": n_axes}

@@ -655,6 +655,8 @@ def test_narrow_rows_or_none_read_every_feature(digits, wide):
     full.fit(wide)
     for model in (narrow, full):
         assert model.n_principal_components_ == 0
+        # Described as before the subspace existed: models saved then load.
+        assert "principal_components" not in model._fitted_network
         assert not any(
             isinstance(step, PrincipalInput) for step in model.net_.module_.modules()
         )
