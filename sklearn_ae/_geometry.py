@@ -384,12 +384,14 @@ class LayoutGeometry(GraphTerm):
     anneals = True
     # And over at least MNIST-5k's 50 passes of 63 batches (its 4,000
     # training rows at 64 a batch): digits' 1,437 make 23 batches a pass,
-    # which 50 passes left undertrained. Digits held-out, medians of seeds 0-2 on
-    # benchmarks.manifold's split and split 7, 137 passes (3,150 updates)
-    # against 50: 5-NN 0.975 and 0.956 against 0.961 and 0.931, trust
-    # 0.964 and 0.959 against 0.949 and 0.950, reconstruction 1.67 and 1.66
-    # against 1.90 and 1.83, at about twice the fit time (a probe outside
-    # the package; 200 passes: 0.975 and 0.950, trust 0.966 and 0.964).
+    # which 50 passes left undertrained. Digits held-out, medians of seeds
+    # 0-2 on benchmarks.manifold's split and split 7, 137 passes (3,150
+    # updates) against 50: 5-NN 0.975 and 0.956 against 0.961 and 0.931,
+    # trust 0.964 and 0.959 against 0.948 and 0.950, reconstruction 1.67
+    # and 1.66 against 1.90 and 1.83, at about twice the fit time
+    # (``--datasets digits --methods ManifoldAutoEncoder
+    # ManifoldAutoEncoder-iter50``, and ``--split-seed 7``; 200 passes, a
+    # probe: 0.975 and 0.950, trust 0.966 and 0.964).
     annealed_updates = 3150
 
     def __init__(self, *args, n_components=2, **kwargs):
