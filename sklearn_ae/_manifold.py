@@ -25,7 +25,7 @@ from ._graph import intrinsic_dimension
 from ._projection import (
     check_principal_components,
     fit_principal_subspace,
-    principal_components_for,
+    principal_components_of,
 )
 from ._record import noise_variance
 from ._restore import restores_on_failure
@@ -192,7 +192,8 @@ default="relu"
 
     n_principal_components_ : int
         Principal axes the network reads and writes (``principal_components``
-        resolved; 0: every feature).
+        resolved; 0: every feature, as with networks of your own at both
+        ends).
 
     intrinsic_dimension_ : float
         The two-NN estimate of the training rows' intrinsic dimension
@@ -443,9 +444,7 @@ default="relu"
         align_code_axes(self.net_.module_, lambda: self._encode(X))
 
     def _module_options(self):
-        n_axes = principal_components_for(
-            self.principal_components, self.n_features_in_
-        )
+        n_axes = principal_components_of(self)
         # A network on every feature is described as before the subspace
         # existed, so that models saved then still load.
         return {"principal_components": n_axes} if n_axes else {}

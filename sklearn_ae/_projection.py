@@ -134,6 +134,19 @@ def principal_components_for(value, n_features):
     return value or 0
 
 
+def principal_components_of(model):
+    """``model.principal_components`` resolved for its rows (0: none).
+
+    0 when no network of the model's own reads or writes the subspace:
+    the user's encoder, with the user's decoder or a Bernoulli one.
+    """
+    n_axes = principal_components_for(model.principal_components, model.n_features_in_)
+    own_ends = model.encoder is not None and (
+        model.decoder is not None or model.loss == "bce"
+    )
+    return 0 if own_ends else n_axes
+
+
 def check_principal_components(value, n_features):
     """Refuse a subspace that would hold every feature of the rows."""
     if value not in ("auto", None) and value >= n_features:

@@ -4,6 +4,7 @@ import pickle
 
 import numpy as np
 import pytest
+import torch
 from sklearn.base import BaseEstimator, TransformerMixin
 from sklearn.datasets import make_swiss_roll
 from sklearn.decomposition import PCA
@@ -661,6 +662,14 @@ def test_narrow_rows_or_none_read_every_feature(digits, wide):
             isinstance(step, PrincipalInput) for step in model.net_.module_.modules()
         )
     assert full.net_.module_.encoder[0].in_features == wide.shape[1]
+    # Networks of the user's own at both ends: no subspace is read or written.
+    own = ManifoldAutoEncoder(
+        max_iter=1,
+        encoder=torch.nn.Linear(wide.shape[1], 2),
+        decoder=torch.nn.Linear(2, wide.shape[1]),
+        **FAST,
+    ).fit(wide)
+    assert own.n_principal_components_ == 0
 
 
 def test_principal_components_must_be_below_the_features(digits):
