@@ -27,7 +27,16 @@ AUTO_PRINCIPAL_COMPONENTS = 50
 COVARIANCE_BLOCK_ROWS = 8192
 
 
-class PrincipalInput(nn.Module):
+class _PrincipalStep(nn.Module):
+    """A fixed map between the features and a subspace: its mean and basis."""
+
+    def __init__(self, n_features, n_principal_components):
+        super().__init__()
+        self.register_buffer("mean", torch.zeros(n_features))
+        self.register_buffer("basis", torch.zeros(n_principal_components, n_features))
+
+
+class PrincipalInput(_PrincipalStep):
     """The encoder's first step: coordinates in the principal subspace.
 
     ``(x - mean) @ basis.T``, with the basis scaled so that the coordinates
@@ -35,22 +44,12 @@ class PrincipalInput(nn.Module):
     the components), as the layers after it start from.
     """
 
-    def __init__(self, n_features, n_principal_components):
-        super().__init__()
-        self.register_buffer("mean", torch.zeros(n_features))
-        self.register_buffer("basis", torch.zeros(n_principal_components, n_features))
-
     def forward(self, x):
         return (x - self.mean) @ self.basis.T
 
 
-class PrincipalOutput(nn.Module):
+class PrincipalOutput(_PrincipalStep):
     """The decoder's last step: coordinates back to features, ``c @ basis + mean``."""
-
-    def __init__(self, n_features, n_principal_components):
-        super().__init__()
-        self.register_buffer("mean", torch.zeros(n_features))
-        self.register_buffer("basis", torch.zeros(n_principal_components, n_features))
 
     def forward(self, coordinates):
         return coordinates @ self.basis + self.mean
@@ -124,27 +123,23 @@ def set_principal_subspace(module, mean, axes, variances):
                 step.basis.copy_(axes)
 
 
-def principal_components_for(value, n_features):
-    """A ``principal_components`` parameter resolved for rows of ``n_features``.
-
-    0 means every feature is read and written.
-    """
-    if value == "auto":
-        return AUTO_PRINCIPAL_COMPONENTS if n_features > AUTO_PROJECTION_FEATURES else 0
-    return value or 0
-
-
 def principal_components_of(model):
     """``model.principal_components`` resolved for its rows (0: none).
 
-    0 when no network of the model's own reads or writes the subspace:
-    the user's encoder, with the user's decoder or a Bernoulli one.
+    ``"auto"`` is :data:`AUTO_PRINCIPAL_COMPONENTS` for rows of more than
+    :data:`AUTO_PROJECTION_FEATURES` features. 0 also when no network of
+    the model's own reads or writes the subspace: the user's encoder, with
+    the user's decoder or a Bernoulli one.
     """
-    n_axes = principal_components_for(model.principal_components, model.n_features_in_)
     own_ends = model.encoder is not None and (
         model.decoder is not None or model.loss == "bce"
     )
-    return 0 if own_ends else n_axes
+    if own_ends or model.principal_components is None:
+        return 0
+    if model.principal_components == "auto":
+        wide = model.n_features_in_ > AUTO_PROJECTION_FEATURES
+        return AUTO_PRINCIPAL_COMPONENTS if wide else 0
+    return model.principal_components
 
 
 def check_principal_components(value, n_features):
