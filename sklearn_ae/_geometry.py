@@ -33,8 +33,16 @@ from ._sample_weight import weighted_mean
 
 # Principal components on which geometry="layout" finds neighbours.
 LAYOUT_PCA = 50
-# Rows above which geometry="isomap" is refused: it holds n^2 geodesics.
-MAX_GEODESIC_ROWS = 20_000
+# Rows among which geometry="isomap" holds every geodesic (n^2 of them);
+# from more rows it draws this many landmarks and holds theirs. A million
+# swiss-roll points unroll from 3,000 landmarks (|Spearman| of the held-out
+# rows' best axis 1.0, docs/user_guide/manifold.rst), whose graph took 2 s
+# and whose geodesics hold 72 MB in float64, where 20,000 rows' would hold
+# 3.2 GB.
+GEODESIC_LANDMARKS = 3_000
+# Rows above which geometry="auto" takes sampled UMAP edges, not the layout:
+# the layout holds the whole graph and was measured up to MNIST-5k.
+MAX_LAYOUT_ROWS = 20_000
 
 # The geometries a ``geometry`` string names, {option: class}, in the order
 # the estimator's reference lists them; filled as the classes are defined.
@@ -77,13 +85,10 @@ class GraphTerm(GeometryTerm):
 
     A subclass that sets ``option`` registers in :data:`GEOMETRIES`.
     ``default_neighbors`` is its ``n_neighbors="auto"`` (UMAP's default,
-    15), ``max_rows`` the most training rows it takes (None: any number) and
-    ``max_rows_reason`` why.
+    15).
     """
 
     default_neighbors = 15
-    max_rows = None
-    max_rows_reason = ""
 
     def __init_subclass__(cls, **kwargs):
         super().__init_subclass__(**kwargs)
@@ -108,18 +113,19 @@ class GraphTerm(GeometryTerm):
         return {}
 
     @classmethod
+    def graph_rows(cls, n_rows):
+        """How many of ``n_rows`` training rows the graph holds: all of them."""
+        return n_rows
+
+    @classmethod
     def check_rows(cls, n_neighbors, n_rows):
-        """Refuse ``n_rows`` training rows that this geometry cannot take."""
-        if n_neighbors != "auto" and n_neighbors >= n_rows:
+        """Refuse ``n_neighbors`` that the graph of ``n_rows`` rows cannot have."""
+        in_graph = cls.graph_rows(n_rows)
+        if n_neighbors != "auto" and n_neighbors >= in_graph:
             raise ValueError(
                 f"n_neighbors={n_neighbors} must be below the number of "
-                f"training rows ({n_rows}): each row needs that many others."
-            )
-        if cls.max_rows is not None and n_rows > cls.max_rows:
-            raise ValueError(
-                f'geometry="{cls.option}" {cls.max_rows_reason}, too many for '
-                f"{n_rows} training rows (at most {cls.max_rows}); use "
-                'geometry="umap" or a teacher fitted on a subsample.'
+                f"training rows in the graph ({in_graph}): each row needs that "
+                "many others."
             )
 
     def __init__(self, n_neighbors, neighbors, random_state, *, at_most_rows=False):
@@ -141,12 +147,16 @@ class GraphTerm(GeometryTerm):
             )
             self._build(indices, distances, train.inputs.device)
         self.data = train.inputs
-        train.side["row"] = torch.arange(len(X), device=train.inputs.device)
+        train.side["row"] = torch.arange(len(train.inputs), device=train.inputs.device)
         return {"graph_seconds_": timer.seconds, "n_neighbors_": self.n_neighbors}
 
     def _graph_inputs(self, X):
         """The rows whose neighbours make the graph: X itself."""
         return X
+
+    def _seed(self):
+        """A seed for the graph's own draws, from ``random_state``."""
+        return check_random_state(self.random_state).randint(2**31 - 1)
 
     def release(self):
         self.data = None
@@ -316,23 +326,46 @@ def _mean_student_kernel(codes):
 
 
 class IsomapGeometry(GraphTerm):
-    """Code distances matched to geodesic distances, over a batch's pairs.
+    """Code distances matched to geodesic distances, over pairs of rows.
 
     The geodesics are shortest paths along the neighbour graph, scaled to
     mean 1; the term is the mean squared difference over every pair of
     rows in the batch (metric MDS on geodesics, as Isomap solves in closed
-    form). It holds all ``n^2`` geodesics of the training rows during fit.
+    form). Up to :data:`GEODESIC_LANDMARKS` training rows it holds all
+    their ``n^2`` geodesics during fit. From more rows the graph is built
+    on that many landmarks drawn at random (de Silva & Tenenbaum's landmark
+    Isomap, 2003), and each update pairs as many landmarks as the batch has
+    rows, encoded for the term; the batch's own rows then train the
+    reconstruction only.
     """
 
     option = "isomap"
     description = (
         "code distances matched to geodesic (graph shortest-path) distances "
         "over pairs of rows. Unrolls a single smooth sheet (swiss roll, "
-        "S-curve); holds ``n^2`` geodesics while fitting, so keep it to some "
-        "thousands of rows."
+        f"S-curve); from more than {GEODESIC_LANDMARKS:,} training rows the "
+        f"geodesics are those of {GEODESIC_LANDMARKS:,} landmark rows drawn at "
+        "random."
     )
-    max_rows = MAX_GEODESIC_ROWS
-    max_rows_reason = "holds all n^2 geodesic distances"
+
+    @classmethod
+    def graph_rows(cls, n_rows):
+        """The landmarks: at most :data:`GEODESIC_LANDMARKS` rows."""
+        return min(n_rows, GEODESIC_LANDMARKS)
+
+    def _graph_inputs(self, X):
+        """X, or from more rows than :data:`GEODESIC_LANDMARKS` its landmarks.
+
+        The landmarks' positions in X are kept in ``landmarks``.
+        """
+        self.landmarks = None
+        if len(X) <= GEODESIC_LANDMARKS:
+            return X
+        rows = np.random.default_rng(self._seed()).choice(
+            len(X), GEODESIC_LANDMARKS, replace=False
+        )
+        self.landmarks = torch.as_tensor(np.sort(rows))
+        return X[self.landmarks.numpy()]
 
     def _build(self, indices, distances, device):
         geodesic = geodesic_distances(indices, distances)
@@ -342,8 +375,22 @@ class IsomapGeometry(GraphTerm):
         if mean > 0:
             geodesic /= mean
         self.geodesic = torch.as_tensor(geodesic, dtype=torch.float32, device=device)
+        if self.landmarks is not None:
+            self.landmarks = self.landmarks.to(device)
+
+    def release(self):
+        super().release()
+        self.landmarks = None
 
     def _loss(self, code, rows, module, generator):
+        if self.landmarks is not None:
+            rows = torch.randint(
+                len(self.landmarks),
+                (len(rows),),
+                device=code.device,
+                generator=generator,
+            )
+            code = module.encode(self.data[self.landmarks[rows]])
         target = self.geodesic[rows][:, rows].to(code.dtype)
         distances = (code[:, None, :] - code[None, :, :]).pow(2).sum(2)
         distances = distances.clamp_min(1e-12).sqrt()
@@ -412,9 +459,6 @@ class LayoutGeometry(GraphTerm):
         if X.shape[1] <= LAYOUT_PCA or len(X) <= LAYOUT_PCA:
             return X
         return PCA(LAYOUT_PCA, random_state=self._seed()).fit_transform(X)
-
-    def _seed(self):
-        return check_random_state(self.random_state).randint(2**31 - 1)
 
     def _build(self, indices, distances, device):
         graph = symmetrise(indices, fuzzy_weights(distances), "fuzzy_union")

@@ -15,7 +15,7 @@ from ._denoising import Corruption
 from ._docstrings import fill_doc, fill_pieces, fill_sample_weight
 from ._geometry import (
     GEOMETRIES,
-    MAX_GEODESIC_ROWS,
+    MAX_LAYOUT_ROWS,
     GraphTerm,
     TeacherGeometry,
     geometry_docs,
@@ -78,9 +78,9 @@ class ManifoldAutoEncoder(AutoEncoder):
         - ``"auto"``: chosen from the data, and recorded in ``geometry_``.
           ``"isomap"`` when the rows lie on a curve or a sheet that the code
           can hold (a two-NN estimate of their intrinsic dimension,
-          ``intrinsic_dimension_``, below ``min(n_components, 2) + 0.5``)
-          and there are at most 20,000 training rows, ``"layout"`` for
-          other data of at most 20,000 rows, and ``"umap"`` above. The
+          ``intrinsic_dimension_``, below ``min(n_components, 2) + 0.5``),
+          however many rows; ``"layout"`` for other data of at most 20,000
+          training rows, and ``"umap"`` above. The
           swiss roll and the S-curve estimate at 2.0 and are unrolled;
           digits (9.0) and MNIST (12.6) get a UMAP layout's clusters. A
           sheet with noise on the scale of its neighbour distances
@@ -98,7 +98,8 @@ class ManifoldAutoEncoder(AutoEncoder):
 
     n_neighbors : int or "auto", default="auto"
         Neighbours of each row in the graph; an int must be below the
-        number of training rows.
+        number of training rows in the graph (all of them, or the 3,000
+        landmarks of ``"isomap"`` from more rows).
 {geometry_neighbors}
         15 is UMAP's default; t-SNE's perplexity is a third of its
         neighbours (30, t-SNE's default, at 90). Unused with a teacher.
@@ -479,16 +480,17 @@ default="relu"
     def _choose_geometry(self, X):
         """``geometry="auto"``: geodesics on a curve or sheet, else a UMAP layout.
 
-        Records the two-NN estimate in ``intrinsic_dimension_``. Above
-        :data:`MAX_GEODESIC_ROWS` training rows (geodesics hold ``n^2``
-        distances; the layout was measured up to MNIST-5k) the choice is
-        UMAP's sampled edges, which scale to a million rows.
+        Records the two-NN estimate in ``intrinsic_dimension_``. Geodesics
+        take any number of rows (from landmarks above
+        :data:`~sklearn_ae._geometry.GEODESIC_LANDMARKS`); above
+        :data:`MAX_LAYOUT_ROWS` training rows the layout, which holds the
+        whole graph, gives way to UMAP's sampled edges.
         """
         self.intrinsic_dimension_ = intrinsic_dimension(X)
         sheet = min(self.n_components, AUTO_SHEET_DIMENSION) + 0.5
-        if self._n_training_rows(X) > MAX_GEODESIC_ROWS:
-            return "umap"
-        return "isomap" if self.intrinsic_dimension_ < sheet else "layout"
+        if self.intrinsic_dimension_ < sheet:
+            return "isomap"
+        return "layout" if self._n_training_rows(X) <= MAX_LAYOUT_ROWS else "umap"
 
     def _forget(self, *names):
         """Drop a previous fit's attributes that this fit's geometry lacks."""

@@ -4,6 +4,7 @@ import ast
 import csv
 import json
 import math
+import types
 from pathlib import Path
 
 import numpy as np
@@ -999,3 +1000,39 @@ def test_manifold_study_runs_a_named_variant_on_every_data_set(tmp_path):
         ("swiss_roll", "ManifoldAutoEncoder-constant"),
         ("digits", "ManifoldAutoEncoder-constant"),
     }
+
+
+def test_generalisation_measures_training_and_held_out_codes(capsys):
+    from benchmarks.generalisation import main, training_codes
+
+    results = main(
+        [
+            *("--dataset", "digits", "--n-samples", "300", "--quick"),
+            *("--splits", "0", "3", "--sample", "100"),
+            *("--methods", "ManifoldAutoEncoder", "PCA"),
+        ]
+    )
+    assert [(r["split"], r["method"]) for r in results] == [
+        (0, "ManifoldAutoEncoder"),
+        (0, "PCA"),
+        (3, "ManifoldAutoEncoder"),
+        (3, "PCA"),
+    ]
+    for result in results:
+        assert 0.5 < result["train_trust"] <= 1 and 0.5 < result["test_trust"] <= 1
+        assert 0 < result["test_knn"] <= 1
+    # Each split holds out other rows: the figures differ.
+    assert results[0]["test_trust"] != results[2]["test_trust"]
+    table = capsys.readouterr().out.splitlines()
+    assert sum(line.startswith("| 3 | PCA |") for line in table) == 1
+    # A fit's own layout stands for its training codes where it keeps one.
+    layout = np.ones((3, 2))
+    fitted = types.SimpleNamespace(embedding_=layout, transform=None)
+    assert training_codes(fitted, None) is layout
+
+
+def test_generalisation_refuses_unknown_methods():
+    from benchmarks.generalisation import main
+
+    with pytest.raises(SystemExit):
+        main(["--methods", "NoSuchMethod"])

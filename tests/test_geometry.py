@@ -6,6 +6,7 @@ import pytest
 
 from sklearn_ae import ManifoldAutoEncoder
 from sklearn_ae._geometry import (
+    GEODESIC_LANDMARKS,
     GEOMETRIES,
     GraphTerm,
     TeacherGeometry,
@@ -80,6 +81,10 @@ def test_row_limits_come_from_the_geometry():
     with pytest.raises(ValueError, match="n_neighbors=5 must be below"):
         GraphTerm.check_rows(5, 5)
     isomap = GEOMETRIES["isomap"]
-    isomap.check_rows(15, isomap.max_rows)
-    with pytest.raises(ValueError, match='geometry="isomap" holds all n\\^2'):
-        isomap.check_rows(15, isomap.max_rows + 1)
+    # Geodesics take any number of rows: above the landmarks' count, theirs.
+    isomap.check_rows(15, 10**7)
+    assert isomap.graph_rows(10**7) == GEODESIC_LANDMARKS
+    assert isomap.graph_rows(100) == 100
+    isomap.check_rows(GEODESIC_LANDMARKS - 1, 10**7)
+    with pytest.raises(ValueError, match=f"in the graph \\({GEODESIC_LANDMARKS}\\)"):
+        isomap.check_rows(GEODESIC_LANDMARKS, 10**7)

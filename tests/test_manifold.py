@@ -245,27 +245,98 @@ def test_auto_geometry_unrolls_sheets_and_keeps_clusters_of_images(roll, digits)
     assert one.geometry_ == "layout"
 
 
-def test_auto_geometry_takes_sampled_edges_above_the_row_limit(digits, monkeypatch):
+def test_auto_geometry_takes_sampled_edges_above_the_layout_limit(digits, monkeypatch):
     import sklearn_ae._manifold as manifold
 
     X_train = digits[0][:300]
-    monkeypatch.setattr(manifold, "MAX_GEODESIC_ROWS", 299)
+    monkeypatch.setattr(manifold, "MAX_LAYOUT_ROWS", 299)
     model = ManifoldAutoEncoder(max_iter=1, **FAST).fit(X_train)
     assert model.geometry_ == "umap" and model.intrinsic_dimension_ > 5
     model.set_params(early_stopping=True).fit(X_train)
     assert model.geometry_ == "layout"
 
 
-def test_auto_geometry_keeps_geodesics_to_their_row_limit(roll, monkeypatch):
+def test_auto_geometry_keeps_geodesics_above_the_layout_limit(roll, monkeypatch):
     import sklearn_ae._manifold as manifold
 
-    X_train = roll[0][:300]
-    monkeypatch.setattr(manifold, "MAX_GEODESIC_ROWS", 299)
-    model = ManifoldAutoEncoder(max_iter=1, **FAST).fit(X_train)
-    assert model.geometry_ == "umap" and model.intrinsic_dimension_ < 2.5
-    # Early stopping's validation rows are not in the graph.
-    model.set_params(early_stopping=True).fit(X_train)
-    assert model.geometry_ == "isomap"
+    monkeypatch.setattr(manifold, "MAX_LAYOUT_ROWS", 299)
+    model = ManifoldAutoEncoder(max_iter=1, **FAST).fit(roll[0][:300])
+    assert model.geometry_ == "isomap" and model.intrinsic_dimension_ < 2.5
+
+
+@pytest.fixture
+def landmark_graphs(monkeypatch):
+    """Isomap's landmarks capped at 200; each fit's graph is recorded."""
+    import sklearn_ae._geometry as geometry
+
+    monkeypatch.setattr(geometry, "GEODESIC_LANDMARKS", 200)
+    graphs = []
+    build = geometry.IsomapGeometry._build
+
+    def recorded(term, indices, distances, device):
+        build(term, indices, distances, device)
+        landmarks = None if term.landmarks is None else term.landmarks.clone()
+        graphs.append((len(indices), tuple(term.geodesic.shape), landmarks))
+
+    monkeypatch.setattr(geometry.IsomapGeometry, "_build", recorded)
+    return graphs
+
+
+def test_isomap_geometry_holds_landmark_geodesics_of_many_rows(roll, landmark_graphs):
+    X_train = roll[0]
+    params = {**FAST, "geometry": "isomap", "n_neighbors": 10, "max_iter": 2}
+    first = ManifoldAutoEncoder(**params).fit(X_train)
+    again = ManifoldAutoEncoder(**params).fit(X_train)
+    few = ManifoldAutoEncoder(**params).fit(X_train[:150])
+    (n_graph, shape, landmarks), repeat, (n_few, few_shape, none) = landmark_graphs
+    assert n_graph == 200 and shape == (200, 200)
+    assert len(landmarks.unique()) == 200 and landmarks.max() < len(X_train)
+    assert torch.equal(landmarks, repeat[2])
+    np.testing.assert_array_equal(first.transform(X_train), again.transform(X_train))
+    # Fewer rows than landmarks: every row's geodesics, as before.
+    assert n_few == 150 and few_shape == (150, 150) and none is None
+    assert first.n_neighbors_ == 10 and few.n_neighbors_ == 10
+    # Another seed draws other landmarks.
+    ManifoldAutoEncoder(**{**params, "random_state": 1}).fit(X_train)
+    assert not torch.equal(landmarks, landmark_graphs[-1][2])
+
+
+def test_isomap_landmarks_train_the_codes_of_other_rows(roll, landmark_graphs):
+    """The batch's rows take no part in the term: only drawn landmarks do."""
+    import sklearn_ae._geometry as geometry
+
+    X_train = roll[0]
+    params = {**FAST, "geometry": "isomap", "n_neighbors": 10, "max_iter": 1}
+    model = ManifoldAutoEncoder(**params).fit(X_train)
+    term = geometry.IsomapGeometry(10, "exact", 0)
+    term.landmarks = torch.arange(200)
+    term.geodesic = torch.rand(200, 200)
+    term.data = torch.as_tensor(X_train, dtype=torch.float32)
+    module = model.net_.module_
+    code = module.encode(term.data[:64])
+    generator = torch.Generator().manual_seed(0)
+    loss = term._loss(code, torch.arange(64), module, generator)
+    by_batch, *by_weights = torch.autograd.grad(
+        loss, [code, *module.encoder.parameters()], allow_unused=True
+    )
+    assert torch.isfinite(loss) and by_batch is None
+    assert all(g is not None and g.abs().sum() > 0 for g in by_weights)
+
+
+@pytest.mark.slow
+def test_isomap_landmarks_unroll_a_larger_swiss_roll(landmark_graphs, monkeypatch):
+    import sklearn_ae._geometry as geometry
+
+    # As dense as the roll fixture's 750 rows, which Isomap unrolls.
+    monkeypatch.setattr(geometry, "GEODESIC_LANDMARKS", 1000)
+    X, t = make_swiss_roll(3000, random_state=0)
+    params = {**FAST, "max_iter": 40, "n_iter_no_change": None}
+    model = ManifoldAutoEncoder(n_neighbors=10, **params).fit(X[:2500])
+    plain = AutoEncoder(**params).fit(X[:2500])
+    assert model.geometry_ == "isomap" and landmark_graphs[0][1] == (1000, 1000)
+    unrolled = coordinate_correlation(model.transform(X[2500:]), t[2500:])
+    folded = coordinate_correlation(plain.transform(X[2500:]), t[2500:])
+    assert unrolled > 0.95 and unrolled > folded + 0.3, (unrolled, folded)
 
 
 def test_teacher_codes_follow_its_embedding(roll):

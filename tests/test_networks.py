@@ -430,11 +430,33 @@ def test_refitting_leaves_the_given_module_untouched(digits):
     assert all(torch.equal(v, snapshot[k]) for k, v in encoder.state_dict().items())
 
 
+class _Factory:
+    """A network factory whose repr is its name, not its address.
+
+    The checks' test ids show the estimators' reprs: with a function's
+    address in them, each pytest-xdist worker collected other ids and
+    ``pytest -n auto`` refused to run.
+    """
+
+    def __init__(self, factory):
+        self.factory = factory
+
+    def __call__(self, n_features, n_components):
+        return self.factory(n_features, n_components)
+
+    def __repr__(self):
+        return self.factory.__name__
+
+
 @parametrize_with_checks(
     [
-        AutoEncoder(encoder=mlp_encoder, decoder=mlp_decoder, **FAST),
-        VariationalAutoEncoder(encoder=mlp_encoder, **FAST),
-        ContractiveAutoEncoder(encoder=mlp_encoder, decoder=mlp_decoder, **FAST),
+        AutoEncoder(
+            encoder=_Factory(mlp_encoder), decoder=_Factory(mlp_decoder), **FAST
+        ),
+        VariationalAutoEncoder(encoder=_Factory(mlp_encoder), **FAST),
+        ContractiveAutoEncoder(
+            encoder=_Factory(mlp_encoder), decoder=_Factory(mlp_decoder), **FAST
+        ),
     ],
     expected_failed_checks=expected_failed_checks,
 )
