@@ -335,8 +335,9 @@ class IsomapGeometry(GraphTerm):
     their ``n^2`` geodesics during fit. From more rows the graph is built
     on that many landmarks drawn at random (de Silva & Tenenbaum's landmark
     Isomap, 2003), and each update pairs as many landmarks as the batch has
-    rows, encoded for the term; the batch's own rows then train the
-    reconstruction only.
+    rows, encoded for the term without the input noise (which trains the
+    batch's own codes); the batch's rows then train the reconstruction
+    only.
     """
 
     option = "isomap"

@@ -301,6 +301,17 @@ def test_isomap_geometry_holds_landmark_geodesics_of_many_rows(roll, landmark_gr
     assert not torch.equal(landmarks, landmark_graphs[-1][2])
 
 
+def test_neighbours_beyond_the_landmarks_are_refused(roll, landmark_graphs):
+    params = {**FAST, "geometry": "isomap", "max_iter": 1}
+    model = ManifoldAutoEncoder(n_neighbors=200, **params)
+    with pytest.raises(ValueError, match="in the graph \\(200\\)"):
+        model.fit(roll[0])
+    assert not hasattr(model, "net_") and not landmark_graphs
+    # Fewer neighbours than landmarks: the graph is built among the 200.
+    model.set_params(n_neighbors=150).fit(roll[0])
+    assert model.n_neighbors_ == 150 and landmark_graphs[0][:2] == (200, (200, 200))
+
+
 def test_isomap_landmarks_train_the_codes_of_other_rows(roll, landmark_graphs):
     """The batch's rows take no part in the term: only drawn landmarks do."""
     import sklearn_ae._geometry as geometry
